@@ -1,0 +1,147 @@
+//! The two sides as traits: what the engine needs from Oro and from Outlook.
+//!
+//! The real clients (HTTP to Oro and to Microsoft Graph) and the in-memory
+//! stores used by tests implement these same traits, so every scenario runs
+//! unchanged against each (the "story" test pattern).
+
+pub mod memory;
+
+use crate::model::{Item, Kind, OroRecord, OutlookItem};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// What a store call can fail with. The class decides what the engine does:
+/// an item-level failure is reported and retried next run, the others end
+/// the run with the exit status of INTERFACES.md.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist (deleted on that side).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The server refused this item (validation); the item fails, others go on.
+    #[error("{0}")]
+    Rejected(String),
+    /// Credentials refused or expired beyond refresh: the user must sign in again.
+    #[error("authentication refused: {0}")]
+    Auth(String),
+    /// The server could not be reached, or kept failing after retries.
+    #[error("server unavailable: {0}")]
+    Unavailable(String),
+    /// The delta cursor is no longer valid; list everything again.
+    #[error("change cursor expired")]
+    CursorExpired,
+    /// The server answered something we cannot read.
+    #[error("malformed answer: {0}")]
+    Malformed(String),
+}
+
+impl StoreError {
+    /// Errors that concern one item only; the run goes on with the others.
+    pub fn is_item_level(&self) -> bool {
+        matches!(
+            self,
+            StoreError::NotFound(_) | StoreError::Rejected(_) | StoreError::Malformed(_)
+        )
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The part of a kind that is synced: events only within a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn around(now: DateTime<Utc>, past_days: u32, future_days: u32) -> Window {
+        Window {
+            from: now - chrono::Duration::days(past_days as i64),
+            to: now + chrono::Duration::days(future_days as i64),
+        }
+    }
+}
+
+/// Oro's side: change listing by `updatedAt` watermark, ids for deletion
+/// detection, and plain CRUD. Oro has no tombstones, hence `list_ids`.
+#[allow(async_fn_in_trait)]
+pub trait OroStore {
+    /// Records updated at or after `since` (all records when `None`), sorted
+    /// by (updatedAt, id), each once. Events only within `window`.
+    async fn changed_since(
+        &self,
+        kind: Kind,
+        since: Option<DateTime<Utc>>,
+        window: &Window,
+    ) -> StoreResult<Vec<OroRecord>>;
+    /// Ids of every record in scope now (events: within `window`).
+    async fn list_ids(&self, kind: Kind, window: &Window) -> StoreResult<Vec<String>>;
+    async fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<OroRecord>>;
+    async fn create(&self, item: &Item) -> StoreResult<OroRecord>;
+    /// `NotFound` when the record was deleted in Oro meanwhile.
+    async fn update(&self, id: &str, item: &Item) -> StoreResult<OroRecord>;
+}
+
+/// A page of Outlook changes.
+#[derive(Clone, Debug, Default)]
+pub struct OutlookChanges {
+    /// Items created or changed since the cursor (everything on a full listing).
+    pub items: Vec<OutlookItem>,
+    /// Ids reported deleted (or moved out of the folder, list or window).
+    pub removed: Vec<String>,
+    /// True when `items` is the whole content: anything linked but not in it is gone.
+    pub full: bool,
+    /// Cursor to pass next time (Graph: the whole deltaLink).
+    pub cursor: String,
+}
+
+/// One write to Outlook, so a client can send many in one `$batch`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutlookWrite {
+    /// Create stamped with `OroCRM_id` = `link` in the same request.
+    Create {
+        item: Item,
+        link: String,
+    },
+    /// Overwrite the mapped fields (when `item` is given) and/or stamp `link`.
+    Update {
+        id: String,
+        item: Option<Item>,
+        link: Option<String>,
+    },
+    Delete {
+        id: String,
+    },
+}
+
+/// What one write returned: the item as Outlook now holds it (for create and
+/// update), or nothing (delete).
+pub type WriteResult = StoreResult<Option<OutlookItem>>;
+
+/// Outlook's side: delta listing, and writes (batched where the service can).
+#[allow(async_fn_in_trait)]
+pub trait OutlookStore {
+    /// Changes since `cursor`; a full listing when `None`. `CursorExpired`
+    /// when the cursor is no longer valid (the engine then lists in full).
+    async fn changes(
+        &self,
+        kind: Kind,
+        cursor: Option<&str>,
+        window: &Window,
+    ) -> StoreResult<OutlookChanges>;
+    async fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<OutlookItem>>;
+    /// Apply writes of one kind; results in the same order. Deleting an item
+    /// that is already gone succeeds.
+    async fn write(&self, kind: Kind, writes: Vec<OutlookWrite>) -> Vec<WriteResult>;
+    /// How many writes the engine should hand over at once (Graph: 20 per `$batch`).
+    fn write_chunk(&self) -> usize {
+        1
+    }
+}
+
+/// Retry delay helper shared by clients: honour a server's Retry-After,
+/// else exponential backoff with a cap.
+pub fn backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {
+    retry_after.unwrap_or_else(|| Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6))))
+}
