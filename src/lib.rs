@@ -7,5 +7,7 @@
 pub mod clock;
 pub mod keys;
 pub mod model;
+pub mod plan;
 pub mod settings;
+pub mod state;
 pub mod store;

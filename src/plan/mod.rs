@@ -1,0 +1,14 @@
+//! The pure planner: (stored state, both sides' changes, settings) → an
+//! ordered list of operations. No IO, no clock: everything comes in as data,
+//! so every rule of SYNC.md is tested without a server and `--dry-run` is
+//! "plan, don't execute".
+
+mod input;
+mod ops;
+mod pairs;
+mod planner;
+
+pub use input::{Candidate, KindInput, Link, PendingConflict};
+pub use ops::{Action, ConflictNote, Needs, Op, Plan, PlanEntry, Skip, Winner};
+pub use pairs::{decide_pair, PairDecision, SideState};
+pub use planner::plan_kind;

@@ -1,0 +1,666 @@
+//! The per-profile state in SQLite (`state.sqlite3`): links with per-side
+//! hashes and versions, watermarks and delta cursors, run history, the
+//! conflict log and pending conflicts, and the journal that makes a killed
+//! run safe to repeat. Secrets never go here.
+//!
+//! Every write is its own small transaction, made right after the server
+//! write it records, so a run killed at any instant leaves a consistent state.
+
+mod migrations;
+
+use crate::model::{Kind, OroRecord, OutlookItem, Side};
+use crate::plan::{Candidate, Link, PendingConflict};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite_migration::SchemaVersion;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(
+        "the state database {path} was written by a newer version of OroSync (schema {found}, \
+         this version knows {known}); upgrade OroSync"
+    )]
+    TooNew {
+        path: String,
+        found: usize,
+        known: usize,
+    },
+    #[error("state database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("state database migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("state database holds a record it cannot read: {0}")]
+    Corrupt(String),
+}
+
+pub type StateResult<T> = Result<T, StateError>;
+
+/// Per-kind progress.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KindState {
+    pub first_sync_done: bool,
+    pub purge_done: bool,
+    pub oro_watermark: Option<DateTime<Utc>>,
+    pub outlook_cursor: Option<String>,
+}
+
+/// A run as recorded in the history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRecord {
+    pub id: i64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub exit: Option<i32>,
+    pub summary: Option<serde_json::Value>,
+}
+
+/// A pending conflict with the differing values, for `conflicts --json`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingRow {
+    pub id: i64,
+    pub kind: Kind,
+    pub oro_id: String,
+    pub outlook_id: String,
+    pub detected_at: DateTime<Utc>,
+    pub oro: serde_json::Value,
+    pub outlook: serde_json::Value,
+    pub resolution: Option<Side>,
+}
+
+pub struct State {
+    conn: Connection,
+}
+
+fn ts(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn parse_ts(s: &str) -> StateResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| StateError::Corrupt(format!("timestamp {s:?}: {e}")))
+}
+
+fn kind_of(s: &str) -> StateResult<Kind> {
+    Kind::parse(s).ok_or_else(|| StateError::Corrupt(format!("kind {s:?}")))
+}
+
+fn side_of(s: &str) -> Option<Side> {
+    match s {
+        "oro" => Some(Side::Oro),
+        "outlook" => Some(Side::Outlook),
+        _ => None,
+    }
+}
+
+impl State {
+    /// Open (creating if needed) the state database at `path`.
+    pub fn open(path: &Path) -> StateResult<State> {
+        let conn = Connection::open(path)?;
+        Self::init(conn, &path.display().to_string())
+    }
+
+    /// A database in memory, for tests of code that only needs a state.
+    pub fn in_memory() -> StateResult<State> {
+        Self::init(Connection::open_in_memory()?, ":memory:")
+    }
+
+    fn init(mut conn: Connection, path: &str) -> StateResult<State> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let m = migrations::migrations();
+        let known = 1usize;
+        // Refuse, before touching anything, a database from a newer version.
+        let found: usize =
+            conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+        if found > known {
+            return Err(StateError::TooNew {
+                path: path.to_string(),
+                found,
+                known,
+            });
+        }
+        if let SchemaVersion::Outside(v) = m.current_version(&conn)? {
+            return Err(StateError::TooNew {
+                path: path.to_string(),
+                found: v.get(),
+                known,
+            });
+        }
+        // WAL: readers (the tray's status) never block the sync's writes,
+        // and each small commit is cheap.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        m.to_latest(&mut conn)?;
+        Ok(State { conn })
+    }
+
+    /// `PRAGMA integrity_check` plus our own invariants; empty when sound.
+    pub fn check(&self) -> StateResult<Vec<String>> {
+        let mut problems = vec![];
+        let ic: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if ic != "ok" {
+            problems.push(ic);
+        }
+        let dup: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM (SELECT kind, outlook_id FROM links GROUP BY kind, outlook_id HAVING COUNT(*) > 1)",
+            [],
+            |r| r.get(0),
+        )?;
+        if dup > 0 {
+            problems.push(format!("{dup} Outlook items linked twice"));
+        }
+        let stray: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM pending_conflicts p WHERE NOT EXISTS
+               (SELECT 1 FROM links l WHERE l.kind = p.kind AND l.oro_id = p.oro_id)",
+            [],
+            |r| r.get(0),
+        )?;
+        if stray > 0 {
+            problems.push(format!("{stray} pending conflicts without a link"));
+        }
+        Ok(problems)
+    }
+
+    // ------------------------------------------------------------ kinds
+
+    pub fn kind_state(&self, kind: Kind) -> StateResult<KindState> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT first_sync_done, purge_done, oro_watermark, outlook_cursor FROM kind_state WHERE kind = ?1",
+                [kind.as_str()],
+                |r| {
+                    Ok((
+                        r.get::<_, bool>(0)?,
+                        r.get::<_, bool>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((done, purged, wm, cursor)) = row else {
+            return Ok(KindState::default());
+        };
+        Ok(KindState {
+            first_sync_done: done,
+            purge_done: purged,
+            oro_watermark: wm.as_deref().map(parse_ts).transpose()?,
+            outlook_cursor: cursor,
+        })
+    }
+
+    fn ensure_kind(&self, kind: Kind) -> StateResult<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO kind_state(kind) VALUES (?1)",
+            [kind.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Start over for a kind (`--resync`): the next run is a first sync.
+    pub fn begin_resync(&mut self, kind: Kind) -> StateResult<()> {
+        self.ensure_kind(kind)?;
+        self.conn.execute(
+            "UPDATE kind_state SET first_sync_done = 0, purge_done = 0, oro_watermark = NULL, outlook_cursor = NULL WHERE kind = ?1",
+            [kind.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// The purge of a first sync is done: forget every link of the kind,
+    /// atomically with the mark, so a killed run never purges twice.
+    pub fn finish_purge(&mut self, kind: Kind) -> StateResult<()> {
+        self.ensure_kind(kind)?;
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM links WHERE kind = ?1", [kind.as_str()])?;
+        tx.execute(
+            "DELETE FROM pending_conflicts WHERE kind = ?1",
+            [kind.as_str()],
+        )?;
+        tx.execute("DELETE FROM unlinked WHERE kind = ?1", [kind.as_str()])?;
+        tx.execute(
+            "UPDATE kind_state SET purge_done = 1 WHERE kind = ?1",
+            [kind.as_str()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A run of the kind completed: save where the next one starts.
+    pub fn finish_kind(
+        &mut self,
+        kind: Kind,
+        watermark: Option<DateTime<Utc>>,
+        cursor: Option<&str>,
+    ) -> StateResult<()> {
+        self.ensure_kind(kind)?;
+        self.conn.execute(
+            "UPDATE kind_state SET first_sync_done = 1, purge_done = 1,
+               oro_watermark = COALESCE(?2, oro_watermark), outlook_cursor = COALESCE(?3, outlook_cursor)
+             WHERE kind = ?1",
+            params![kind.as_str(), watermark.as_ref().map(ts), cursor],
+        )?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ links
+
+    pub fn links(&self, kind: Kind) -> StateResult<Vec<Link>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT oro_id, outlook_id, oro_hash, outlook_hash, oro_version, outlook_version
+             FROM links WHERE kind = ?1",
+        )?;
+        let rows = st.query_map([kind.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            let (oro_id, outlook_id, oro_hash, outlook_hash, ov, xv) = row?;
+            out.push(Link {
+                oro_id,
+                outlook_id,
+                oro_hash,
+                outlook_hash,
+                oro_version: ov.as_deref().map(parse_ts).transpose()?,
+                outlook_version: xv.as_deref().map(parse_ts).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn link_count(&self, kind: Kind) -> StateResult<usize> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM links WHERE kind = ?1",
+            [kind.as_str()],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+
+    /// Record a pair as synced now, replacing any earlier link of either id.
+    pub fn put_link(
+        &mut self,
+        kind: Kind,
+        oro: &OroRecord,
+        outlook: &OutlookItem,
+    ) -> StateResult<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM links WHERE kind = ?1 AND (oro_id = ?2 OR outlook_id = ?3)",
+            params![kind.as_str(), oro.id, outlook.id],
+        )?;
+        tx.execute(
+            "INSERT INTO links(kind, oro_id, outlook_id, oro_hash, outlook_hash, oro_version, outlook_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                kind.as_str(),
+                oro.id,
+                outlook.id,
+                oro.item.hash(),
+                outlook.item.hash(),
+                ts(&oro.updated_at),
+                ts(&outlook.modified_at)
+            ],
+        )?;
+        tx.execute(
+            "DELETE FROM unlinked WHERE kind = ?1 AND ((side = 'oro' AND id = ?2) OR (side = 'outlook' AND id = ?3))",
+            params![kind.as_str(), oro.id, outlook.id],
+        )?;
+        tx.execute(
+            "DELETE FROM intents WHERE kind = ?1 AND outlook_id = ?2",
+            params![kind.as_str(), outlook.id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Update only the Outlook side of an existing link (after a stamp).
+    pub fn touch_outlook(
+        &mut self,
+        kind: Kind,
+        oro_id: &str,
+        outlook: &OutlookItem,
+    ) -> StateResult<()> {
+        self.conn.execute(
+            "UPDATE links SET outlook_id = ?3, outlook_hash = ?4, outlook_version = ?5 WHERE kind = ?1 AND oro_id = ?2",
+            params![kind.as_str(), oro_id, outlook.id, outlook.item.hash(), ts(&outlook.modified_at)],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_link(&mut self, kind: Kind, oro_id: &str) -> StateResult<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM links WHERE kind = ?1 AND oro_id = ?2",
+            params![kind.as_str(), oro_id],
+        )?;
+        tx.execute(
+            "DELETE FROM pending_conflicts WHERE kind = ?1 AND oro_id = ?2",
+            params![kind.as_str(), oro_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn delete_link_by_outlook(&mut self, kind: Kind, outlook_id: &str) -> StateResult<()> {
+        let oro_id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT oro_id FROM links WHERE kind = ?1 AND outlook_id = ?2",
+                params![kind.as_str(), outlook_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(oro_id) = oro_id {
+            self.delete_link(kind, &oro_id)?;
+        }
+        self.conn.execute(
+            "DELETE FROM unlinked WHERE kind = ?1 AND side = 'outlook' AND id = ?2",
+            params![kind.as_str(), outlook_id],
+        )?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ unlinked cache
+
+    pub fn unlinked(&self, kind: Kind) -> StateResult<Vec<Candidate>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT side, record FROM unlinked WHERE kind = ?1 ORDER BY side, id",
+        )?;
+        let rows = st.query_map([kind.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            let (side, json) = row?;
+            let c = match side.as_str() {
+                "oro" => Candidate::Oro(
+                    serde_json::from_str(&json).map_err(|e| StateError::Corrupt(e.to_string()))?,
+                ),
+                _ => Candidate::Outlook(
+                    serde_json::from_str(&json).map_err(|e| StateError::Corrupt(e.to_string()))?,
+                ),
+            };
+            out.push(c);
+        }
+        Ok(out)
+    }
+
+    /// Replace what is remembered of unlinked records seen in this run.
+    pub fn remember_unlinked(
+        &mut self,
+        kind: Kind,
+        keep: &[Candidate],
+        forget: &[(Side, String)],
+    ) -> StateResult<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut del = tx
+                .prepare_cached("DELETE FROM unlinked WHERE kind = ?1 AND side = ?2 AND id = ?3")?;
+            for (side, id) in forget {
+                del.execute(params![kind.as_str(), side.as_str(), id])?;
+            }
+            let mut ins = tx.prepare_cached(
+                "INSERT OR REPLACE INTO unlinked(kind, side, id, record) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for c in keep {
+                let (side, id, json) = match c {
+                    Candidate::Oro(r) => ("oro", &r.id, serde_json::to_string(r)),
+                    Candidate::Outlook(i) => ("outlook", &i.id, serde_json::to_string(i)),
+                };
+                let json = json.map_err(|e| StateError::Corrupt(e.to_string()))?;
+                ins.execute(params![kind.as_str(), side, id, json])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ retries, intents
+
+    pub fn retries(&self, kind: Kind) -> StateResult<Vec<(Side, String)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT side, id FROM retries WHERE kind = ?1 ORDER BY side, id")?;
+        let rows = st.query_map([kind.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            let (side, id) = row?;
+            if let Some(side) = side_of(&side) {
+                out.push((side, id));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn add_retry(&mut self, kind: Kind, side: Side, id: &str) -> StateResult<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO retries(kind, side, id) VALUES (?1, ?2, ?3)",
+            params![kind.as_str(), side.as_str(), id],
+        )?;
+        Ok(())
+    }
+
+    pub fn clear_retries(&mut self, kind: Kind, done: &[(Side, String)]) -> StateResult<()> {
+        let tx = self.conn.transaction()?;
+        for (side, id) in done {
+            tx.execute(
+                "DELETE FROM retries WHERE kind = ?1 AND side = ?2 AND id = ?3",
+                params![kind.as_str(), side.as_str(), id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Journal a create in Oro before it is sent.
+    pub fn add_intent(
+        &mut self,
+        kind: Kind,
+        outlook_id: &str,
+        at: DateTime<Utc>,
+    ) -> StateResult<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO intents(kind, outlook_id, started_at) VALUES (?1, ?2, ?3)",
+            params![kind.as_str(), outlook_id, ts(&at)],
+        )?;
+        Ok(())
+    }
+
+    /// The earliest unfinished create in Oro, if any.
+    pub fn earliest_intent(&self, kind: Kind) -> StateResult<Option<DateTime<Utc>>> {
+        let s: Option<String> = self.conn.query_row(
+            "SELECT MIN(started_at) FROM intents WHERE kind = ?1",
+            [kind.as_str()],
+            |r| r.get(0),
+        )?;
+        s.as_deref().map(parse_ts).transpose()
+    }
+
+    pub fn clear_intents(&mut self, kind: Kind) -> StateResult<()> {
+        self.conn
+            .execute("DELETE FROM intents WHERE kind = ?1", [kind.as_str()])?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ conflicts
+
+    pub fn add_pending(
+        &mut self,
+        kind: Kind,
+        oro_id: &str,
+        outlook_id: &str,
+        at: DateTime<Utc>,
+        oro_values: &serde_json::Value,
+        outlook_values: &serde_json::Value,
+    ) -> StateResult<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO pending_conflicts(kind, oro_id, outlook_id, detected_at, oro_values, outlook_values)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                kind.as_str(),
+                oro_id,
+                outlook_id,
+                ts(&at),
+                oro_values.to_string(),
+                outlook_values.to_string()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn pending(&self, kind: Option<Kind>) -> StateResult<Vec<PendingRow>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, kind, oro_id, outlook_id, detected_at, oro_values, outlook_values, resolution
+             FROM pending_conflicts WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([kind.map(|k| k.as_str())], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            let (id, k, oro_id, outlook_id, at, ov, xv, res) = row?;
+            out.push(PendingRow {
+                id,
+                kind: kind_of(&k)?,
+                oro_id,
+                outlook_id,
+                detected_at: parse_ts(&at)?,
+                oro: serde_json::from_str(&ov).map_err(|e| StateError::Corrupt(e.to_string()))?,
+                outlook: serde_json::from_str(&xv)
+                    .map_err(|e| StateError::Corrupt(e.to_string()))?,
+                resolution: res.as_deref().and_then(side_of),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn pending_for_planner(&self, kind: Kind) -> StateResult<Vec<PendingConflict>> {
+        Ok(self
+            .pending(Some(kind))?
+            .into_iter()
+            .map(|p| PendingConflict {
+                id: p.id,
+                oro_id: p.oro_id,
+                outlook_id: p.outlook_id,
+                resolution: p.resolution,
+            })
+            .collect())
+    }
+
+    /// The user's choice for a pending conflict; false when there is no such id.
+    pub fn resolve(&mut self, id: i64, keep: Side) -> StateResult<bool> {
+        let n = self.conn.execute(
+            "UPDATE pending_conflicts SET resolution = ?2 WHERE id = ?1",
+            params![id, keep.as_str()],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn clear_pending(&mut self, id: i64) -> StateResult<()> {
+        self.conn
+            .execute("DELETE FROM pending_conflicts WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    pub fn log_conflict(
+        &mut self,
+        run_id: Option<i64>,
+        note: &crate::plan::ConflictNote,
+        at: DateTime<Utc>,
+    ) -> StateResult<()> {
+        let winner = serde_json::to_value(note.winner)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        self.conn.execute(
+            "INSERT INTO conflict_log(run_id, kind, oro_id, outlook_id, setting, winner, detected_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![run_id, note.kind.as_str(), note.oro_id, note.outlook_id, note.setting, winner, ts(&at)],
+        )?;
+        Ok(())
+    }
+
+    pub fn conflict_log_len(&self) -> StateResult<usize> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM conflict_log", [], |r| {
+                r.get::<_, i64>(0)
+            })? as usize)
+    }
+
+    // ------------------------------------------------------------ runs
+
+    pub fn start_run(&mut self, at: DateTime<Utc>) -> StateResult<i64> {
+        self.conn
+            .execute("INSERT INTO runs(started_at) VALUES (?1)", [ts(&at)])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_run(
+        &mut self,
+        id: i64,
+        at: DateTime<Utc>,
+        exit: i32,
+        summary: &serde_json::Value,
+    ) -> StateResult<()> {
+        self.conn.execute(
+            "UPDATE runs SET finished_at = ?2, exit = ?3, summary = ?4 WHERE id = ?1",
+            params![id, ts(&at), exit, summary.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The most recent runs, newest first.
+    pub fn runs(&self, limit: usize) -> StateResult<Vec<RunRecord>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, started_at, finished_at, exit, summary FROM runs ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = st.query_map([limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<i32>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            let (id, s, f, exit, summary) = row?;
+            out.push(RunRecord {
+                id,
+                started_at: parse_ts(&s)?,
+                finished_at: f.as_deref().map(parse_ts).transpose()?,
+                exit,
+                summary: summary.and_then(|s| serde_json::from_str(&s).ok()),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests;
