@@ -5,9 +5,12 @@
 //! [`state`] in SQLite), joined by [`engine`].
 
 pub mod clock;
+pub mod engine;
 pub mod keys;
 pub mod model;
 pub mod plan;
 pub mod settings;
 pub mod state;
 pub mod store;
+pub mod summary;
+pub mod testkit;

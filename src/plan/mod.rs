@@ -11,4 +11,4 @@ mod planner;
 pub use input::{Candidate, KindInput, Link, PendingConflict};
 pub use ops::{Action, ConflictNote, Needs, Op, Plan, PlanEntry, Skip, Winner};
 pub use pairs::{decide_pair, PairDecision, SideState};
-pub use planner::plan_kind;
+pub use planner::{plan_kind, PURGE_REASON};

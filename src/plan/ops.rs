@@ -74,7 +74,13 @@ impl Op {
             Action::DeleteOutlook { outlook_id, .. } => {
                 vec![e(Side::Outlook, "delete", outlook_id)]
             }
-            Action::CreateOro { from } => vec![e(Side::Oro, "create", &from.id)],
+            // The new Oro id is stamped on the item right after the create.
+            Action::CreateOro { from } => {
+                vec![
+                    e(Side::Oro, "create", &from.id),
+                    e(Side::Outlook, "link", &from.id),
+                ]
+            }
             Action::UpdateOro {
                 oro_id,
                 from,

@@ -210,6 +210,10 @@ pub fn plan_kind(inp: &KindInput) -> Plan {
     cx.plan
 }
 
+/// The reason given to the first sync's deletions; the engine runs (and
+/// marks done) these before anything else.
+pub const PURGE_REASON: &str = "first sync: linked Outlook items are deleted first";
+
 /// First sync / resync step 1: delete every Outlook item of ours.
 fn purge(cx: &mut Ctx) {
     cx.plan.forget_links = true;
@@ -227,7 +231,7 @@ fn purge(cx: &mut Ctx) {
                 oro_id: item.link.clone(),
                 before: Some(item.clone()),
             },
-            "first sync: linked Outlook items are deleted first",
+            PURGE_REASON,
             None,
         );
     }

@@ -1,0 +1,373 @@
+//! One sync run: read both sides, plan each kind, execute, remember.
+//!
+//! IO happens here and in the stores; every decision is the planner's.
+
+mod backups;
+mod execute;
+
+pub use backups::{BackupEntry, Backups, MemoryBackups};
+
+use crate::clock::Clock;
+use crate::model::{Kind, OroRecord, OutlookItem, Side};
+use crate::plan::{plan_kind, Candidate, KindInput, Plan, PURGE_REASON};
+use crate::settings::SyncSettings;
+use crate::state::State;
+use crate::store::{OroStore, OutlookStore, StoreError, Window};
+use crate::summary::{Fatal, Summary};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+/// Options of one run (`orosync sync` flags).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Start over (SYNC.md "First sync / resync").
+    pub resync: bool,
+    /// Plan only: no write anywhere, no state change.
+    pub dry_run: bool,
+}
+
+pub struct Engine<'a, O, X> {
+    pub oro: &'a O,
+    pub outlook: &'a X,
+    pub clock: &'a dyn Clock,
+    pub backups: &'a dyn Backups,
+    pub settings: &'a SyncSettings,
+}
+
+fn fatal_of(e: StoreError) -> Fatal {
+    match e {
+        StoreError::Auth(m) => Fatal::Auth(m),
+        other => Fatal::Unavailable(other.to_string()),
+    }
+}
+
+fn state_fatal(e: crate::state::StateError) -> Fatal {
+    Fatal::State(e.to_string())
+}
+
+/// What was read of one kind, before planning.
+struct Reading {
+    input: KindInput,
+    /// Where the next run's Oro listing starts.
+    watermark: Option<DateTime<Utc>>,
+    cursor: String,
+    retried: Vec<(Side, String)>,
+}
+
+impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
+    /// Run once over every configured kind. The summary says what happened,
+    /// including a fatal error; the run is recorded in the state's history
+    /// (not on a dry run).
+    pub async fn run(&self, state: &mut State, opts: RunOptions) -> Summary {
+        let mut summary = Summary::new(self.settings.direction.as_str(), opts.dry_run);
+        let run_id = if opts.dry_run {
+            None
+        } else {
+            match state.start_run(self.clock.now()) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    summary.fatal = Some(state_fatal(e));
+                    summary.finish();
+                    return summary;
+                }
+            }
+        };
+        let mut kinds = self.settings.kinds.clone();
+        kinds.sort();
+        kinds.dedup();
+        for kind in kinds {
+            if let Err(f) = self.run_kind(state, kind, opts, &mut summary, run_id).await {
+                tracing::error!(%kind, error = %f, "run stopped");
+                summary.fatal = Some(f);
+                break;
+            }
+        }
+        summary.finish();
+        if let Some(id) = run_id {
+            let json = serde_json::to_value(&summary).unwrap_or_default();
+            if let Err(e) = state.finish_run(id, self.clock.now(), summary.exit_code(), &json) {
+                summary.fatal.get_or_insert(state_fatal(e));
+                summary.finish();
+            }
+        }
+        summary
+    }
+
+    /// Plan one kind without writing anything (for previews).
+    pub async fn preview(&self, state: &State, kind: Kind, resync: bool) -> Result<Plan, Fatal> {
+        let reading = self.read(state, kind, resync).await?;
+        self.plan(reading.input).await
+    }
+
+    async fn read(&self, state: &State, kind: Kind, resync: bool) -> Result<Reading, Fatal> {
+        let ks = state.kind_state(kind).map_err(state_fatal)?;
+        let first = resync || !ks.first_sync_done;
+        let purge = resync || (first && !ks.purge_done);
+        let now = self.clock.now();
+        let s = self.settings;
+        let window = Window::around(now, s.events_past_days, s.events_future_days);
+
+        // Oro: changes since the watermark, or since the oldest unfinished
+        // create (SYNC.md "Crash safety"), whichever is earlier.
+        let since = if first {
+            None
+        } else {
+            match (
+                ks.oro_watermark,
+                state.earliest_intent(kind).map_err(state_fatal)?,
+            ) {
+                (Some(w), Some(i)) => Some(w.min(i)),
+                (w, None) => w,
+                (None, Some(_)) => None,
+            }
+        };
+        let oro_records = self
+            .oro
+            .changed_since(kind, since, &window)
+            .await
+            .map_err(fatal_of)?;
+        let oro_ids: BTreeSet<String> = self
+            .oro
+            .list_ids(kind, &window)
+            .await
+            .map_err(fatal_of)?
+            .into_iter()
+            .collect();
+
+        let cursor = if first {
+            None
+        } else {
+            ks.outlook_cursor.clone()
+        };
+        let changes = match self.outlook.changes(kind, cursor.as_deref(), &window).await {
+            Err(StoreError::CursorExpired) => {
+                tracing::info!(%kind, "delta cursor expired: listing everything again");
+                self.outlook.changes(kind, None, &window).await
+            }
+            other => other,
+        }
+        .map_err(fatal_of)?;
+
+        let watermark = oro_records.iter().map(|r| r.updated_at).max();
+        let mut input = KindInput::new(kind, window);
+        input.direction = s.direction;
+        input.conflict = s.conflict;
+        input.keys = s.keys.of(kind).to_vec();
+        input.purge = purge;
+        input.first_sync = first;
+        if !purge {
+            input.links = state.links(kind).map_err(state_fatal)?;
+            input.pending = state.pending_for_planner(kind).map_err(state_fatal)?;
+        }
+        if !first {
+            input.unlinked = state.unlinked(kind).map_err(state_fatal)?;
+        }
+        input.oro_records = oro_records;
+        input.oro_ids = oro_ids;
+        input.outlook_items = changes.items;
+        input.outlook_removed = changes.removed.into_iter().collect();
+        input.outlook_full = changes.full;
+
+        // Records whose write failed last time are read again.
+        let retried = if first {
+            vec![]
+        } else {
+            state.retries(kind).map_err(state_fatal)?
+        };
+        for (side, id) in &retried {
+            match side {
+                Side::Oro => {
+                    let r = self.oro.get(kind, id).await.map_err(fatal_of)?;
+                    input.oro_fetched.insert(id.clone(), r);
+                }
+                Side::Outlook => {
+                    let r = self.outlook.get(kind, id).await.map_err(fatal_of)?;
+                    input.outlook_fetched.insert(id.clone(), r);
+                }
+            }
+        }
+        Ok(Reading {
+            input,
+            watermark,
+            cursor: changes.cursor,
+            retried,
+        })
+    }
+
+    /// Plan, fetching what the planner asks for, until it can decide.
+    async fn plan(&self, mut input: KindInput) -> Result<Plan, Fatal> {
+        let kind = input.kind;
+        for _ in 0..4 {
+            let plan = plan_kind(&input);
+            if plan.needs.is_empty() {
+                return Ok(plan);
+            }
+            for id in &plan.needs.oro {
+                let r = self.oro.get(kind, id).await.map_err(fatal_of)?;
+                input.oro_fetched.insert(id.clone(), r);
+            }
+            for id in &plan.needs.outlook {
+                let r = self.outlook.get(kind, id).await.map_err(fatal_of)?;
+                input.outlook_fetched.insert(id.clone(), r);
+            }
+        }
+        Err(Fatal::Unavailable(format!(
+            "{kind}: the servers kept answering differently while reading; try again"
+        )))
+    }
+
+    async fn run_kind(
+        &self,
+        state: &mut State,
+        kind: Kind,
+        opts: RunOptions,
+        summary: &mut Summary,
+        run_id: Option<i64>,
+    ) -> Result<(), Fatal> {
+        if opts.resync && !opts.dry_run {
+            state.begin_resync(kind).map_err(state_fatal)?;
+        }
+        let reading = self.read(state, kind, opts.resync).await?;
+        let first = reading.input.first_sync;
+        let purge = reading.input.purge;
+        let plan = self.plan(reading.input.clone()).await?;
+        let ks = summary.kind_mut(kind);
+        ks.first_sync = first;
+        ks.conflicts = plan.conflicts.len();
+        ks.skipped = plan.skipped.len();
+        summary.skipped.extend(plan.skipped.iter().cloned());
+        summary.conflicts.extend(plan.conflicts.iter().cloned());
+
+        if opts.dry_run {
+            let entries = plan.entries();
+            let ks = summary.kind_mut(kind);
+            for e in &entries {
+                let c = ks.side_mut(e.side);
+                match e.action {
+                    "create" => c.created += 1,
+                    "delete" => c.deleted += 1,
+                    _ => c.updated += 1,
+                }
+            }
+            summary.plan.get_or_insert_with(Vec::new).extend(entries);
+            return Ok(());
+        }
+
+        let exec = execute::Executor {
+            oro: self.oro,
+            outlook: self.outlook,
+            clock: self.clock,
+            backups: self.backups,
+            kind,
+            retried: Default::default(),
+        };
+        // The purge (first sync) runs, and is marked done, before anything else.
+        let split = if purge {
+            plan.ops
+                .iter()
+                .position(|op| op.reason != PURGE_REASON)
+                .unwrap_or(plan.ops.len())
+        } else {
+            0
+        };
+        let mut ks = summary.kinds.remove(&kind).unwrap_or_default();
+        let mut errors = std::mem::take(&mut summary.errors);
+        let mut result = exec
+            .run(state, &plan.ops[..split], &mut ks, &mut errors)
+            .await;
+        if result.is_ok() && purge {
+            result = state.finish_purge(kind).map_err(state_fatal);
+        }
+        if result.is_ok() {
+            result = exec
+                .run(state, &plan.ops[split..], &mut ks, &mut errors)
+                .await;
+        }
+        summary.kinds.insert(kind, ks);
+        summary.errors = errors;
+        for c in &plan.conflicts {
+            state
+                .log_conflict(run_id, c, self.clock.now())
+                .map_err(state_fatal)?;
+        }
+        result?;
+
+        self.remember(state, kind, &reading.input)
+            .map_err(state_fatal)?;
+        // Retried records that did not fail again leave the list.
+        let failed_again = exec.retried.borrow().clone();
+        let done: Vec<(Side, String)> = reading
+            .retried
+            .into_iter()
+            .filter(|r| !failed_again.contains(r))
+            .collect();
+        state.clear_retries(kind, &done).map_err(state_fatal)?;
+        state.clear_intents(kind).map_err(state_fatal)?;
+        state
+            .finish_kind(kind, reading.watermark, Some(&reading.cursor))
+            .map_err(state_fatal)?;
+        Ok(())
+    }
+
+    /// Remember the unlinked records seen in this run for later key matches,
+    /// and forget those that are linked or gone now.
+    fn remember(
+        &self,
+        state: &mut State,
+        kind: Kind,
+        input: &KindInput,
+    ) -> Result<(), crate::state::StateError> {
+        let links = state.links(kind)?;
+        let linked_oro: BTreeSet<&str> = links.iter().map(|l| l.oro_id.as_str()).collect();
+        let linked_outlook: BTreeSet<&str> = links.iter().map(|l| l.outlook_id.as_str()).collect();
+        let mut keep = vec![];
+        let mut forget = vec![];
+        let oro_seen: Vec<&OroRecord> = input
+            .oro_records
+            .iter()
+            .chain(input.oro_fetched.values().flatten())
+            .collect();
+        for r in oro_seen {
+            if linked_oro.contains(r.id.as_str()) || r.recurring || !input.oro_ids.contains(&r.id) {
+                forget.push((Side::Oro, r.id.clone()));
+            } else {
+                keep.push(Candidate::Oro(r.clone()));
+            }
+        }
+        let outlook_seen: Vec<&OutlookItem> = input
+            .outlook_items
+            .iter()
+            .chain(input.outlook_fetched.values().flatten())
+            .collect();
+        for i in outlook_seen {
+            let stamped = i.link.as_deref().is_some_and(|l| !l.trim().is_empty());
+            if linked_outlook.contains(i.id.as_str()) || stamped || i.recurring {
+                forget.push((Side::Outlook, i.id.clone()));
+            } else {
+                keep.push(Candidate::Outlook(i.clone()));
+            }
+        }
+        for id in &input.outlook_removed {
+            forget.push((Side::Outlook, id.clone()));
+        }
+        for (id, r) in &input.outlook_fetched {
+            if r.is_none() {
+                forget.push((Side::Outlook, id.clone()));
+            }
+        }
+        for c in state.unlinked(kind)? {
+            match c {
+                Candidate::Oro(r) if !input.oro_ids.contains(&r.id) => {
+                    forget.push((Side::Oro, r.id))
+                }
+                Candidate::Outlook(i)
+                    if input.outlook_full && !input.outlook_items.iter().any(|x| x.id == i.id) =>
+                {
+                    forget.push((Side::Outlook, i.id))
+                }
+                _ => {}
+            }
+        }
+        state.remember_unlinked(kind, &keep, &forget)
+    }
+}
