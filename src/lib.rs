@@ -5,6 +5,7 @@
 //! [`state`] in SQLite), joined by [`engine`].
 
 pub mod clock;
+pub mod config;
 pub mod keys;
 pub mod model;
 pub mod settings;
