@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod config;
 pub mod keys;
+pub mod lock;
 pub mod model;
 pub mod settings;
 pub mod store;
