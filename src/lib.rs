@@ -9,5 +9,6 @@ pub mod config;
 pub mod keys;
 pub mod lock;
 pub mod model;
+pub mod profile;
 pub mod settings;
 pub mod store;
