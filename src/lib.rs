@@ -4,6 +4,7 @@
 //! Decisions are pure ([`plan`]); IO sits at the edges ([`store`] traits,
 //! [`state`] in SQLite), joined by [`engine`].
 
+pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod keys;
