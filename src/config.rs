@@ -742,7 +742,8 @@ impl Section<'_> {
     }
 
     /// An http(s) base URL, `http://` only for loopback hosts; returned
-    /// without a trailing `/` so that `{url}/api` is well formed.
+    /// normalised and without a trailing `/` so that `{url}/api` is well
+    /// formed.
     fn url(&self, k: &str) -> Result<Option<String>, ConfigError> {
         let Some(s) = self.string(k)? else {
             return Ok(None);
@@ -787,7 +788,9 @@ impl Section<'_> {
                 ),
             ));
         }
-        Ok(Some(s.trim_end_matches('/').to_string()))
+        // The parsed form, not the text: host lower-cased, IDN as punycode,
+        // spaces percent-encoded, so `{url}/api/...` is always a valid URL.
+        Ok(Some(u.as_str().trim_end_matches('/').to_string()))
     }
 }
 
@@ -1042,6 +1045,15 @@ tasks = ["dueDate", "subject"]
 "#;
         let c = Config::parse(text).unwrap();
         assert_eq!(c.oro.url, "https://crm.example.com", "trailing / dropped");
+        let odd = MINIMAL.replace(
+            "https://crm.example.com",
+            " HTTPS://CRM.Example.com:443/oro crm/ ",
+        );
+        assert_eq!(
+            Config::parse(&odd).unwrap().oro.url,
+            "https://crm.example.com/oro%20crm",
+            "normalised, default port dropped"
+        );
         assert_eq!(c.oro.username, "", "username is optional for oauth2");
         assert_eq!(c.oro.auth, OroAuth::Oauth2Browser);
         assert_eq!(c.oro.client_id, "oro-client");
