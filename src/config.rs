@@ -1577,4 +1577,47 @@ tasks = ["dueDate", "subject"]
         std::fs::write(&p, format!("\u{feff}{MINIMAL}")).unwrap();
         assert_eq!(Config::load(&p).unwrap(), Config::parse(MINIMAL).unwrap());
     }
+
+    proptest::proptest! {
+        /// Whatever the tray sets (within the allowed values), writing and
+        /// reading the file gives it back unchanged.
+        #[test]
+        fn to_toml_round_trips_any_valid_config(
+            username in "[^\\p{Cc}]{0,20}[a-z][^\\p{Cc}]{0,20}",
+            client_id in "[^\\p{Cc}]{0,40}",
+            outlook_id in "[^\\p{Cc}]*[a-z0-9][^\\p{Cc}]*",
+            auth in 0..3usize,
+            port in proptest::prelude::any::<u16>(),
+            interval in 30u32..=86_400,
+            dir in 0..3usize,
+            conflict in 0..4usize,
+            kinds in proptest::sample::subsequence(Kind::ALL.to_vec(), 1..=3),
+            past in 0u32..=36_500,
+            future in 0u32..=36_500,
+            zone in proptest::option::of(proptest::sample::select(vec![
+                chrono_tz::Europe::Berlin, chrono_tz::Asia::Kathmandu, Tz::UTC,
+            ])),
+            contact_keys in proptest::sample::subsequence(FIELDS_CONTACTS_VEC.clone(), 1..=11),
+        ) {
+            let mut c = Config::new("https://crm.example.com", &username, &outlook_id);
+            c.oro.auth = [OroAuth::Wsse, OroAuth::Oauth2, OroAuth::Oauth2Browser][auth];
+            c.oro.client_id = client_id;
+            c.oro.redirect_port = port;
+            c.sync.interval_seconds = interval;
+            c.sync.direction = Direction::parse(Direction::NAMES[dir]).unwrap();
+            c.sync.conflict_resolution = ConflictSetting::parse(ConflictSetting::NAMES[conflict]).unwrap();
+            c.sync.kinds = kinds;
+            c.sync.events_past_days = past;
+            c.sync.events_future_days = future;
+            c.sync.time_zone = zone;
+            c.keys.0.insert(Kind::Contacts, contact_keys);
+            let text = c.to_toml();
+            let back = Config::parse(&text);
+            proptest::prop_assert!(back.is_ok(), "{:?}\n{}", back, text);
+            proptest::prop_assert_eq!(back.unwrap(), c);
+        }
+    }
+
+    static FIELDS_CONTACTS_VEC: std::sync::LazyLock<Vec<Field>> =
+        std::sync::LazyLock::new(|| crate::model::FIELDS_CONTACTS.to_vec());
 }
