@@ -2,13 +2,17 @@
 //! sync with Outlook (Microsoft Graph).
 //!
 //! Decisions are pure ([`plan`]); IO sits at the edges ([`store`] traits,
-//! [`state`] in SQLite), joined by [`engine`].
+//! [`state`] in SQLite, [`backup`] files), joined by [`engine`].
 
+pub mod backup;
 pub mod clock;
+pub mod config;
 pub mod engine;
 pub mod keys;
+pub mod lock;
 pub mod model;
 pub mod plan;
+pub mod profile;
 pub mod settings;
 pub mod state;
 pub mod store;
