@@ -525,3 +525,17 @@ mod tests {
         }
     }
 }
+
+/// The engine writes its backups through this writer in the product.
+impl crate::engine::Backups for BackupWriter {
+    fn save(
+        &self,
+        kind: Kind,
+        side: Side,
+        id: &str,
+        action: &str,
+        before: &serde_json::Value,
+    ) -> std::io::Result<()> {
+        self.record(kind, side, id, action, before)
+    }
+}
