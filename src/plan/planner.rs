@@ -31,6 +31,9 @@ struct Ctx<'a> {
     oro_linked: BTreeSet<String>,
     /// Outlook ids taken by a link in this plan or the state.
     outlook_linked: BTreeSet<String>,
+    /// Links whose Outlook item is gone and was replaced by a stamped item
+    /// found in this run (a re-create whose state update was lost).
+    superseded: BTreeSet<String>,
 }
 
 fn nonempty(link: &Option<String>) -> Option<&str> {
@@ -73,6 +76,7 @@ impl<'a> Ctx<'a> {
             plan: Plan::default(),
             oro_linked: BTreeSet::new(),
             outlook_linked: BTreeSet::new(),
+            superseded: BTreeSet::new(),
         }
     }
 
@@ -253,12 +257,30 @@ fn adopt_stamped(cx: &mut Ctx) {
         }
         let oro_id = nonempty(&item.link).expect("stamped").to_string();
         if cx.oro_linked.contains(&oro_id) {
-            cx.skip(
-                Side::Outlook,
-                &item.id,
-                "another Outlook item is already linked to the same Oro record",
-            );
-            continue;
+            let old = cx
+                .inp
+                .links
+                .iter()
+                .find(|l| l.oro_id == oro_id && !cx.inp.purge);
+            match old.map(|l| (l.outlook_id.clone(), cx.outlook_seen(&l.outlook_id))) {
+                // The linked item is gone and this one carries the id: a
+                // re-create whose state update was lost. It takes the link.
+                Some((_, Seen::Gone)) if !cx.superseded.contains(&oro_id) => {
+                    cx.superseded.insert(oro_id.clone());
+                }
+                Some((old_id, Seen::Unknown)) => {
+                    cx.plan.needs.outlook.insert(old_id);
+                    continue;
+                }
+                _ => {
+                    cx.skip(
+                        Side::Outlook,
+                        &item.id,
+                        "another Outlook item is already linked to the same Oro record",
+                    );
+                    continue;
+                }
+            }
         }
         match cx.oro_seen(&oro_id) {
             Seen::Here(rec) => {
@@ -492,6 +514,9 @@ fn state_of<T>(seen: &Seen<T>, last_hash: &str, hash: impl Fn(&T) -> String) -> 
 
 /// One linked pair through the tables.
 fn pair(cx: &mut Ctx, link: &Link) {
+    if cx.superseded.contains(&link.oro_id) {
+        return;
+    }
     let oro = cx.oro_seen(&link.oro_id);
     let outlook = cx.outlook_seen(&link.outlook_id);
     let mut unknown = false;
