@@ -15,7 +15,7 @@ fn contact(i: usize, note: &str) -> Item {
     Item::Contacts(Contact {
         first_name: Some(format!("First{i}")),
         last_name: Some(format!("Last{i}")),
-        gender: Some(if i % 2 == 0 { Gender::Male } else { Gender::Female }),
+        gender: Some(if i.is_multiple_of(2) { Gender::Male } else { Gender::Female }),
         job_title: Some(note.into()),
         emails: vec![format!("p{i}@example.com")],
         ..Default::default()
