@@ -15,7 +15,11 @@ fn contact(i: usize, note: &str) -> Item {
     Item::Contacts(Contact {
         first_name: Some(format!("First{i}")),
         last_name: Some(format!("Last{i}")),
-        gender: Some(if i.is_multiple_of(2) { Gender::Male } else { Gender::Female }),
+        gender: Some(if i.is_multiple_of(2) {
+            Gender::Male
+        } else {
+            Gender::Female
+        }),
         job_title: Some(note.into()),
         emails: vec![format!("p{i}@example.com")],
         ..Default::default()
@@ -80,6 +84,9 @@ fn main() {
     });
     c.final_summary();
     if let Some(kib) = peak_rss_kib() {
-        println!("peak RSS of the bench process: {:.1} MB", kib as f64 / 1024.0);
+        println!(
+            "peak RSS of the bench process: {:.1} MB",
+            kib as f64 / 1024.0
+        );
     }
 }

@@ -58,12 +58,19 @@ fn conflict() -> impl Strategy<Value = ConflictSetting> {
 const NAMES: [&str; 4] = ["Ann", "Bo", "Cy", "Di"];
 
 fn comparable_sorted(items: Vec<&Item>) -> Vec<String> {
-    let mut v: Vec<String> = items.iter().map(|i| format!("{:?}", i.comparable())).collect();
+    let mut v: Vec<String> = items
+        .iter()
+        .map(|i| format!("{:?}", i.comparable()))
+        .collect();
     v.sort();
     v
 }
 
-async fn check(direction: Direction, setting: ConflictSetting, steps: Vec<Step>) -> Result<(), TestCaseError> {
+async fn check(
+    direction: Direction,
+    setting: ConflictSetting,
+    steps: Vec<Step>,
+) -> Result<(), TestCaseError> {
     let mut w = MemWorld::new();
     w.settings.direction = direction;
     w.settings.conflict = setting;
@@ -77,7 +84,9 @@ async fn check(direction: Direction, setting: ConflictSetting, steps: Vec<Step>)
                 let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.oro.all(*k)).collect();
                 if !all.is_empty() {
                     let r = &all[i % all.len()];
-                    w.oro.user_edit(r.item.kind(), &r.id, |it| edit_note(it, &format!("oro {n}")));
+                    w.oro.user_edit(r.item.kind(), &r.id, |it| {
+                        edit_note(it, &format!("oro {n}"))
+                    });
                 }
             }
             Step::OroDelete(i) => {
@@ -94,7 +103,9 @@ async fn check(direction: Direction, setting: ConflictSetting, steps: Vec<Step>)
                 let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.outlook.all(*k)).collect();
                 if !all.is_empty() {
                     let r = &all[i % all.len()];
-                    w.outlook.user_edit(r.item.kind(), &r.id, |it| edit_note(it, &format!("outlook {n}")));
+                    w.outlook.user_edit(r.item.kind(), &r.id, |it| {
+                        edit_note(it, &format!("outlook {n}"))
+                    });
                 }
             }
             Step::OutlookDelete(i) => {
@@ -115,12 +126,17 @@ async fn check(direction: Direction, setting: ConflictSetting, steps: Vec<Step>)
                 }
                 if direction == Direction::OutlookToOro {
                     // Only stamping the Oro id and the documented deletions.
-                    prop_assert_eq!(w.outlook.writes().created, outlook_before.created, "outlook-to-oro created in Outlook");
+                    prop_assert_eq!(
+                        w.outlook.writes().created,
+                        outlook_before.created,
+                        "outlook-to-oro created in Outlook"
+                    );
                 }
                 // Never two Outlook items for one Oro record.
                 for k in Kind::ALL {
                     let items = w.outlook.all(k);
-                    let mut links: Vec<&str> = items.iter().filter_map(|i| i.link.as_deref()).collect();
+                    let mut links: Vec<&str> =
+                        items.iter().filter_map(|i| i.link.as_deref()).collect();
                     let n = links.len();
                     links.sort();
                     links.dedup();
@@ -134,9 +150,14 @@ async fn check(direction: Direction, setting: ConflictSetting, steps: Vec<Step>)
                         prop_assert_eq!(
                             comparable_sorted(oro.iter().map(|r| &r.item).collect()),
                             comparable_sorted(items.iter().map(|i| &i.item).collect()),
-                            "{}: sides differ after a bidirectional run", k
+                            "{}: sides differ after a bidirectional run",
+                            k
                         );
-                        prop_assert!(items.iter().all(|i| i.link.is_some()), "{}: an item is unlinked", k);
+                        prop_assert!(
+                            items.iter().all(|i| i.link.is_some()),
+                            "{}: an item is unlinked",
+                            k
+                        );
                     }
                 }
                 // A second run with no changes writes nothing.
