@@ -5,7 +5,9 @@
 //! [`state`] in SQLite), joined by [`engine`].
 
 pub mod clock;
+pub mod fakes;
 pub mod keys;
 pub mod model;
+pub mod oro;
 pub mod settings;
 pub mod store;
