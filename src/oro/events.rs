@@ -137,14 +137,16 @@ impl OroClient {
             .cloned()
     }
 
-    /// Every event of the default calendar updated at or after `since`,
-    /// page by page. The legacy list has no sort order we can rely on, so
-    /// records are merged by id (newest version wins) and sorted here.
-    async fn list_events(&self, since: Option<DateTime<Utc>>) -> StoreResult<Vec<OroRecord>> {
+    /// One pass over every event of the default calendar updated at or
+    /// after `since`, page by page, merged by id (newest version wins).
+    async fn list_events_once(
+        &self,
+        since: Option<DateTime<Utc>>,
+        into: &mut BTreeMap<String, OroRecord>,
+    ) -> StoreResult<()> {
         let cal = self.calendar().await?;
-        let limit = self.config.page_size;
-        let mut by_id: BTreeMap<String, OroRecord> = BTreeMap::new();
-        for page in 1.. {
+        let limit = self.config.page_size.max(1);
+        for page in 1..=super::MAX_PAGES {
             let mut q = format!(
                 "{BASE}/calendarevents?calendar={}&page={page}&limit={limit}",
                 esc(&cal)
@@ -166,18 +168,53 @@ impl OroClient {
                 .ok_or_else(|| StoreError::Malformed("calendar events: not a list".into()))?;
             for e in arr {
                 let rec = record(e, self.config.time_zone)?;
-                match by_id.get(&rec.id) {
+                match into.get(&rec.id) {
                     Some(old) if old.updated_at >= rec.updated_at => {}
                     _ => {
-                        by_id.insert(rec.id.clone(), rec);
+                        into.insert(rec.id.clone(), rec);
                     }
                 }
             }
-            if arr.len() < limit as usize || page >= super::MAX_PAGES {
-                break;
+            if arr.len() < limit as usize {
+                return Ok(());
             }
         }
-        Ok(by_id.into_values().collect())
+        Err(StoreError::Unavailable(
+            "calendar events: the listing did not end".into(),
+        ))
+    }
+
+    /// Every event updated at or after `since`. The legacy list pages by
+    /// number only (no id or sort parameter to walk by), so an event
+    /// deleted while the pages are read shifts a later one out of the
+    /// listing unseen; a missed id would look deleted to the engine. So the
+    /// listing is repeated until two passes see the same (id, updatedAt)
+    /// set, and the union of all passes is the answer.
+    async fn list_events(&self, since: Option<DateTime<Utc>>) -> StoreResult<Vec<OroRecord>> {
+        const MAX_PASSES: usize = 4;
+        let mut all: BTreeMap<String, OroRecord> = BTreeMap::new();
+        let mut previous: Option<Vec<(String, DateTime<Utc>)>> = None;
+        for _ in 0..MAX_PASSES {
+            let mut pass = BTreeMap::new();
+            self.list_events_once(since, &mut pass).await?;
+            let keys: Vec<(String, DateTime<Utc>)> = pass
+                .values()
+                .map(|r| (r.id.clone(), r.updated_at))
+                .collect();
+            for (id, rec) in pass {
+                match all.get(&id) {
+                    Some(old) if old.updated_at >= rec.updated_at => {}
+                    _ => {
+                        all.insert(id, rec);
+                    }
+                }
+            }
+            if previous.as_ref() == Some(&keys) {
+                break;
+            }
+            previous = Some(keys);
+        }
+        Ok(all.into_values().collect())
     }
 
     pub(crate) async fn events_changed(
