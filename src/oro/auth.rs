@@ -90,6 +90,49 @@ pub enum OroAuth {
     },
 }
 
+/// Environment variables that stand in for the keyring (INTERFACES.md "Secrets").
+pub const ENV_API_KEY: &str = "OROSYNC_ORO_API_KEY";
+pub const ENV_CLIENT_SECRET: &str = "OROSYNC_ORO_CLIENT_SECRET";
+pub const ENV_REFRESH_TOKEN: &str = "OROSYNC_ORO_REFRESH_TOKEN";
+
+impl OroAuth {
+    /// The credentials for `[oro] auth = mode` from the environment;
+    /// `Ok(None)` when its variable is unset or empty (ask the keyring, or
+    /// sign in); `Err` names the allowed modes.
+    pub fn from_env(mode: &str, client_id: &str) -> Result<Option<OroAuth>, String> {
+        Self::from_lookup(mode, client_id, |k| std::env::var(k).ok())
+    }
+
+    /// As [`OroAuth::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(
+        mode: &str,
+        client_id: &str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<OroAuth>, String> {
+        let var = |k: &str| lookup(k).filter(|v| !v.is_empty()).map(Secret);
+        let client_id = client_id.to_string();
+        match mode {
+            "wsse" => Ok(var(ENV_API_KEY).map(|api_key| OroAuth::Wsse { api_key })),
+            "oauth2" => {
+                Ok(
+                    var(ENV_CLIENT_SECRET).map(|client_secret| OroAuth::ClientCredentials {
+                        client_id,
+                        client_secret,
+                    }),
+                )
+            }
+            "oauth2-browser" => Ok(var(ENV_REFRESH_TOKEN).map(|r| OroAuth::AuthorizationCode {
+                client_id,
+                client_secret: None,
+                tokens: OAuthTokens::from_refresh_token(r),
+            })),
+            other => Err(format!(
+                "[oro] auth: unknown value \"{other}\" (allowed: wsse, oauth2, oauth2-browser)"
+            )),
+        }
+    }
+}
+
 /// WSSE PasswordDigest = base64(sha1(nonce bytes ‖ created ‖ api key)).
 pub fn wsse_digest(nonce: &[u8], created: &str, api_key: &str) -> String {
     let mut h = Sha1::new();
@@ -125,9 +168,17 @@ pub fn wsse_headers(
     ]
 }
 
+/// How far back `Created` is stamped. Oro refuses a `Created` in its
+/// future ("Future token detected"), so a desktop clock a few seconds ahead
+/// of the server would fail every request; the token lifetime (300 s by
+/// default, 3600 s on Oro's API firewalls) easily absorbs this margin.
+const CREATED_SKEW_SECS: i64 = 30;
+
 /// PHP `date('c')` style, which Oro's WSSE authenticator parses.
 fn created_now() -> String {
-    Utc::now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    (Utc::now() - TimeDelta::seconds(CREATED_SKEW_SECS))
+        .format("%Y-%m-%dT%H:%M:%S+00:00")
+        .to_string()
 }
 
 /// Tokens are renewed this long before they expire, so a request never
@@ -512,6 +563,35 @@ mod tests {
             client_secret: s,
         };
         assert!(!format!("{auth:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn credentials_from_the_environment() {
+        let env = |k: &str| match k {
+            ENV_API_KEY => Some("k3y".to_string()),
+            ENV_CLIENT_SECRET => Some(String::new()),
+            ENV_REFRESH_TOKEN => Some("r".to_string()),
+            _ => None,
+        };
+        match OroAuth::from_lookup("wsse", "", env).unwrap() {
+            Some(OroAuth::Wsse { api_key }) => assert_eq!(api_key.expose(), "k3y"),
+            other => panic!("{other:?}"),
+        }
+        assert!(OroAuth::from_lookup("oauth2", "app", env)
+            .unwrap()
+            .is_none());
+        match OroAuth::from_lookup("oauth2-browser", "app", env).unwrap() {
+            Some(OroAuth::AuthorizationCode {
+                client_id, tokens, ..
+            }) => {
+                assert_eq!(client_id, "app");
+                assert_eq!(tokens.refresh_token.unwrap().expose(), "r");
+                assert!(tokens.access_token.is_none());
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = OroAuth::from_lookup("basic", "", env).unwrap_err();
+        assert!(e.contains("oauth2-browser"), "{e}");
     }
 
     #[test]

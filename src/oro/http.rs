@@ -26,7 +26,7 @@ pub(crate) struct Reply {
 }
 
 /// Longest Retry-After we honour; beyond it the run should rather end.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
     resp.headers()

@@ -12,6 +12,7 @@ mod zone;
 
 pub use auth::{
     pkce_challenge, wsse_digest, wsse_headers, BrowserLogin, OAuthTokens, OroAuth, Secret,
+    ENV_API_KEY, ENV_CLIENT_SECRET, ENV_REFRESH_TOKEN,
 };
 
 use crate::model::{Item, Kind, OroRecord};
