@@ -18,6 +18,8 @@ mod auth;
 mod data;
 mod events;
 mod jsonapi;
+mod query;
+mod validate;
 
 pub use data::{FakeData, FakeRecord, FakeWrites, CONTACTS, EVENTS, TASKS};
 
