@@ -1246,6 +1246,8 @@ async fn dropped_connections_are_retried_for_reads_but_not_for_creates() {
             .unwrap(),
         vec![]
     );
+    // Owner and assignedTo listings, the first sent twice.
+    assert_eq!(requests_matching(&fake, "GET /api/contacts?").len(), 3);
 
     // A create whose answer was lost may have been applied: not sent twice.
     fake.inject(Fault::Drop, 1);
