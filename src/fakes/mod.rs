@@ -1,0 +1,3 @@
+//! Fake services on loopback ports, for tests and `orosync demo`.
+
+pub mod oro;

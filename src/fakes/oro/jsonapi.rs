@@ -1,0 +1,403 @@
+//! The fake's JSON:API: contacts and tasks with Oro's filters, sorting,
+//! paging, sparse fieldsets, includes and validation errors.
+
+use super::data::{FakeRecord, CONTACTS, TASKS};
+use super::query::{compare, parse_list_query};
+use super::validate::{apply, at, ApiErr, PRIORITIES, STATUSES};
+use super::{api_error, json_api, Shared};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const MEDIA: &str = "application/vnd.api+json";
+fn errors(status: StatusCode, errs: Vec<ApiErr>) -> Response {
+    let list: Vec<Value> = errs
+        .into_iter()
+        .map(|e| {
+            let mut v = json!({"status": status.as_u16().to_string(), "title": e.title, "detail": e.detail});
+            if let Some(p) = e.pointer {
+                v["source"] = json!({"pointer": p});
+            } else if let Some(p) = e.parameter {
+                v["source"] = json!({"parameter": p});
+            }
+            v
+        })
+        .collect();
+    json_api(status, json!({ "errors": list }))
+}
+
+fn not_found() -> Response {
+    api_error(
+        StatusCode::NOT_FOUND,
+        "not found http exception",
+        "An entity with the requested identifier does not exist.",
+        None,
+    )
+}
+
+fn known_type(ty: &str) -> Option<&'static str> {
+    match ty {
+        CONTACTS => Some(CONTACTS),
+        TASKS => Some(TASKS),
+        _ => None,
+    }
+}
+
+/// Oro serves plain JSON to a client that does not ask for JSON:API; the
+/// fake refuses instead, so a client that forgets the header is caught.
+fn check_accept(h: &HeaderMap) -> Result<(), Response> {
+    let ok = h
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(MEDIA));
+    if ok {
+        Ok(())
+    } else {
+        Err(api_error(
+            StatusCode::NOT_ACCEPTABLE,
+            "not acceptable http exception",
+            "Only application/vnd.api+json is served here.",
+            None,
+        ))
+    }
+}
+
+fn check_content_type(h: &HeaderMap) -> Result<(), Response> {
+    let ok = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.trim() == MEDIA);
+    if ok {
+        Ok(())
+    } else {
+        Err(api_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported media type http exception",
+            "The Content-Type must be application/vnd.api+json.",
+            None,
+        ))
+    }
+}
+
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn user_resource(s: &Shared, id: &str) -> Value {
+    let name = if id == s.opts.user_id.to_string() {
+        s.opts.username.clone()
+    } else {
+        "colleague".to_string()
+    };
+    json!({"type": "users", "id": id, "attributes": {"username": name}})
+}
+
+/// A record as a JSON:API resource object, with Oro's computed
+/// `primaryEmail`/`primaryPhone` for contacts; `fields` is a sparse fieldset.
+fn render(ty: &str, r: &FakeRecord, fields: Option<&[String]>) -> Value {
+    let mut attrs = r.attributes.clone();
+    if ty == CONTACTS {
+        let first = |list: &str, key: &str| {
+            attrs
+                .get(list)
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(|e| e.get(key))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let pe = first("emails", "email");
+        let pp = first("phones", "phone");
+        attrs.insert("primaryEmail".into(), pe);
+        attrs.insert("primaryPhone".into(), pp);
+    }
+    attrs.insert("createdAt".into(), json!(fmt_time(r.created_at)));
+    attrs.insert("updatedAt".into(), json!(fmt_time(r.updated_at)));
+    let mut rels = Map::new();
+    for (name, target) in &r.relationships {
+        let data = match target {
+            Some((t, id)) => json!({"type": t, "id": id}),
+            None => Value::Null,
+        };
+        rels.insert(name.clone(), json!({ "data": data }));
+    }
+    if let Some(f) = fields {
+        attrs.retain(|k, _| f.contains(k));
+        rels.retain(|k, _| f.contains(k));
+    }
+    let mut out = json!({"type": ty, "id": r.id.to_string(), "links": {"self": format!("/api/{ty}/{}", r.id)}});
+    if !attrs.is_empty() {
+        out["attributes"] = Value::Object(attrs);
+    }
+    if !rels.is_empty() {
+        out["relationships"] = Value::Object(rels);
+    }
+    out
+}
+
+fn included(s: &Shared, records: &[&FakeRecord], include: &[String]) -> Vec<Value> {
+    let mut seen = BTreeMap::new();
+    for r in records {
+        for name in include {
+            if let Some(Some((t, id))) = r.relationships.get(name) {
+                let v = match t.as_str() {
+                    "users" => user_resource(s, id),
+                    "taskpriorities" => PRIORITIES
+                        .iter()
+                        .find(|p| p.0 == id)
+                        .map(|p| json!({"type": t, "id": id, "attributes": {"label": p.1, "order": p.2}}))
+                        .unwrap_or(Value::Null),
+                    "taskstatuses" => STATUSES
+                        .iter()
+                        .find(|p| p.0 == id)
+                        .map(|p| json!({"type": t, "id": id, "attributes": {"name": p.1}}))
+                        .unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                if !v.is_null() {
+                    seen.insert((t.clone(), id.clone()), v);
+                }
+            }
+        }
+    }
+    seen.into_values().collect()
+}
+
+pub(crate) async fn list(
+    State(s): State<Arc<Shared>>,
+    Path(ty): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some(ty) = known_type(&ty) else {
+        return not_found();
+    };
+    if let Err(r) = check_accept(&headers) {
+        return r;
+    }
+    let raw = raw.unwrap_or_default();
+    let q = match parse_list_query(ty, &raw) {
+        Ok(q) => q,
+        Err(e) => return errors(StatusCode::BAD_REQUEST, e),
+    };
+    let body = {
+        let d = s.data.lock().expect("data");
+        let mut all: Vec<FakeRecord> = d.all(ty).into_iter().filter(|r| q.matches(r)).collect();
+        all.sort_by(|a, b| compare(a, b, &q.sort));
+        let total = all.len();
+        let (page, more): (Vec<&FakeRecord>, bool) = match q.size {
+            None => (all.iter().collect(), false),
+            Some(n) => {
+                let start = (q.number - 1).saturating_mul(n);
+                (
+                    all.iter().skip(start).take(n).collect(),
+                    start.saturating_add(n) < total,
+                )
+            }
+        };
+        let data: Vec<Value> = page
+            .iter()
+            .map(|r| render(ty, r, q.fields.as_deref()))
+            .collect();
+        let mut body = json!({"data": data, "links": {"self": format!("/api/{ty}?{raw}")}});
+        if more {
+            let next: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(
+                    url::form_urlencoded::parse(raw.as_bytes())
+                        .into_owned()
+                        .filter(|(k, _)| k != "page[number]"),
+                )
+                .append_pair("page[number]", &(q.number + 1).to_string())
+                .finish();
+            body["links"]["next"] = json!(format!("/api/{ty}?{next}"));
+        }
+        if !q.include.is_empty() {
+            body["included"] = json!(included(&s, &page, &q.include));
+        }
+        body
+    };
+    s.after_list();
+    json_api(StatusCode::OK, body)
+}
+
+pub(crate) async fn get_one(
+    State(s): State<Arc<Shared>>,
+    Path((ty, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(ty) = known_type(&ty) else {
+        return not_found();
+    };
+    if let Err(r) = check_accept(&headers) {
+        return r;
+    }
+    let Ok(id) = id.parse::<u64>() else {
+        return not_found();
+    };
+    match s.data.lock().expect("data").get(ty, id) {
+        Some(r) => json_api(StatusCode::OK, json!({"data": render(ty, r, None)})),
+        None => not_found(),
+    }
+}
+
+pub(crate) async fn delete(
+    State(s): State<Arc<Shared>>,
+    Path((ty, id)): Path<(String, String)>,
+) -> Response {
+    let Some(ty) = known_type(&ty) else {
+        return not_found();
+    };
+    let Ok(id) = id.parse::<u64>() else {
+        return not_found();
+    };
+    if s.data.lock().expect("data").api_delete(ty, id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found()
+    }
+}
+
+fn read_doc(headers: &HeaderMap, body: &[u8], ty: &str) -> Result<Value, Response> {
+    check_content_type(headers)?;
+    let doc: Value = serde_json::from_slice(body).map_err(|_| {
+        api_error(
+            StatusCode::BAD_REQUEST,
+            "request body constraint",
+            "The request body is not valid JSON.",
+            None,
+        )
+    })?;
+    let data = doc.get("data").cloned().unwrap_or(Value::Null);
+    if !data.is_object() {
+        return Err(errors(
+            StatusCode::BAD_REQUEST,
+            vec![at(
+                "request data constraint",
+                "The primary data object should exist.",
+                "/data",
+            )],
+        ));
+    }
+    if data.get("type").and_then(Value::as_str) != Some(ty) {
+        return Err(errors(
+            StatusCode::CONFLICT,
+            vec![at(
+                "conflict constraint",
+                "The entity class does not match the requested type.",
+                "/data/type",
+            )],
+        ));
+    }
+    Ok(data)
+}
+
+pub(crate) async fn create(
+    State(s): State<Arc<Shared>>,
+    Path(ty): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ty) = known_type(&ty) else {
+        return not_found();
+    };
+    let data = match read_doc(&headers, &body, ty) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    if data.get("id").is_some() {
+        return errors(
+            StatusCode::BAD_REQUEST,
+            vec![at(
+                "entity identifier constraint",
+                "The identifier should not be set in the request data.",
+                "/data/id",
+            )],
+        );
+    }
+    let mut d = s.data.lock().expect("data");
+    let mut rec = FakeRecord {
+        id: 0,
+        attributes: Map::new(),
+        relationships: BTreeMap::new(),
+        created_at: d.now(),
+        updated_at: d.now(),
+    };
+    let errs = apply(&s, ty, &mut rec, &data, true);
+    if !errs.is_empty() {
+        return errors(StatusCode::BAD_REQUEST, errs);
+    }
+    let id = d.api_insert(ty, rec.attributes, rec.relationships);
+    let r = d.get(ty, id).cloned().expect("just inserted");
+    json_api(StatusCode::CREATED, json!({"data": render(ty, &r, None)}))
+}
+
+pub(crate) async fn update(
+    State(s): State<Arc<Shared>>,
+    Path((ty, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ty) = known_type(&ty) else {
+        return not_found();
+    };
+    let data = match read_doc(&headers, &body, ty) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let Ok(num) = id.parse::<u64>() else {
+        return not_found();
+    };
+    if data.get("id").and_then(Value::as_str) != Some(id.as_str()) {
+        return errors(StatusCode::CONFLICT, vec![at("conflict constraint", "The 'id' property of the primary data object should match the identifier in the URL.", "/data/id")]);
+    }
+    let mut d = s.data.lock().expect("data");
+    let Some(mut rec) = d.get(ty, num).cloned() else {
+        return not_found();
+    };
+    let errs = apply(&s, ty, &mut rec, &data, false);
+    if !errs.is_empty() {
+        return errors(StatusCode::BAD_REQUEST, errs);
+    }
+    d.api_replace(ty, rec);
+    let r = d.get(ty, num).cloned().expect("exists");
+    json_api(StatusCode::OK, json!({"data": render(ty, &r, None)}))
+}
+
+// ------------------------------------------------------------ fixed resources
+
+pub(crate) async fn userprofile(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Err(r) = check_accept(&headers) {
+        return r;
+    }
+    let id = s.opts.user_id.to_string();
+    json_api(
+        StatusCode::OK,
+        json!({"data": {"type": "userprofile", "id": id, "attributes": {"username": s.opts.username, "enabled": true}}}),
+    )
+}
+
+pub(crate) async fn taskpriorities(headers: HeaderMap) -> Response {
+    if let Err(r) = check_accept(&headers) {
+        return r;
+    }
+    let data: Vec<Value> = PRIORITIES
+        .iter()
+        .map(|p| json!({"type": "taskpriorities", "id": p.0, "attributes": {"label": p.1, "order": p.2}}))
+        .collect();
+    json_api(StatusCode::OK, json!({ "data": data }))
+}
+
+pub(crate) async fn taskstatuses(headers: HeaderMap) -> Response {
+    if let Err(r) = check_accept(&headers) {
+        return r;
+    }
+    let data: Vec<Value> = STATUSES
+        .iter()
+        .map(|p| json!({"type": "taskstatuses", "id": p.0, "attributes": {"name": p.1}}))
+        .collect();
+    json_api(StatusCode::OK, json!({ "data": data }))
+}

@@ -1,0 +1,212 @@
+//! The fake's JSON:API list parameters: `filter[...]` with operators,
+//! `page[...]`, `sort`, `fields[...]`, `include`.
+
+use super::data::{FakeRecord, CONTACTS};
+use super::validate::{param, ApiErr};
+use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Op {
+    Eq,
+    Neq,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Op {
+    fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "eq" => Op::Eq,
+            "neq" => Op::Neq,
+            "gt" => Op::Gt,
+            "gte" => Op::Gte,
+            "lt" => Op::Lt,
+            "lte" => Op::Lte,
+            _ => return None,
+        })
+    }
+    fn holds(self, o: Ordering) -> bool {
+        match self {
+            Op::Eq => o == Ordering::Equal,
+            Op::Neq => o != Ordering::Equal,
+            Op::Gt => o == Ordering::Greater,
+            Op::Gte => o != Ordering::Less,
+            Op::Lt => o == Ordering::Less,
+            Op::Lte => o != Ordering::Greater,
+        }
+    }
+}
+
+enum Filter {
+    Id(Op, Vec<(u64, u64)>),
+    Time(&'static str, Op, DateTime<Utc>),
+    Rel(String, Vec<String>),
+}
+
+impl Filter {
+    fn matches(&self, r: &FakeRecord) -> bool {
+        match self {
+            Filter::Id(op, ranges) => {
+                let hit = |(a, b): &(u64, u64)| match op {
+                    Op::Eq => r.id >= *a && r.id <= *b,
+                    _ => op.holds(r.id.cmp(a)),
+                };
+                if *op == Op::Neq {
+                    ranges.iter().all(hit)
+                } else {
+                    ranges.iter().any(hit)
+                }
+            }
+            Filter::Time(field, op, t) => {
+                let v = if *field == "updatedAt" {
+                    r.updated_at
+                } else {
+                    r.created_at
+                };
+                op.holds(v.cmp(t))
+            }
+            Filter::Rel(name, ids) => r.rel(name).is_some_and(|id| ids.iter().any(|x| x == id)),
+        }
+    }
+}
+
+pub(super) struct ListQuery {
+    filters: Vec<Filter>,
+    pub(super) size: Option<usize>,
+    pub(super) number: usize,
+    pub(super) sort: Vec<(String, bool)>,
+    pub(super) fields: Option<Vec<String>>,
+    pub(super) include: Vec<String>,
+}
+
+impl ListQuery {
+    /// Whether a record passes every filter (Oro ANDs them).
+    pub(super) fn matches(&self, r: &FakeRecord) -> bool {
+        self.filters.iter().all(|f| f.matches(r))
+    }
+}
+
+pub(super) fn parse_list_query(ty: &str, raw: &str) -> Result<ListQuery, Vec<ApiErr>> {
+    let mut q = ListQuery {
+        filters: Vec::new(),
+        size: Some(10),
+        number: 1,
+        sort: vec![("id".into(), false)],
+        fields: None,
+        include: Vec::new(),
+    };
+    let mut errs = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(raw.as_bytes()).into_owned() {
+        if let Some(rest) = k.strip_prefix("filter[") {
+            let (name, op) = match rest.split_once("][") {
+                Some((n, o)) => (n.to_string(), o.trim_end_matches(']').to_string()),
+                None => (rest.trim_end_matches(']').to_string(), "eq".to_string()),
+            };
+            let Some(op) = Op::parse(&op) else {
+                errs.push(param(
+                    "filter constraint",
+                    format!("The operator \"{op}\" is not supported."),
+                    &k,
+                ));
+                continue;
+            };
+            match name.as_str() {
+                "id" => {
+                    let mut ranges = Vec::new();
+                    for part in v.split(',') {
+                        let r = match part.split_once("..") {
+                            Some((a, b)) => a.parse().ok().zip(b.parse().ok()),
+                            None => part.parse().ok().map(|x| (x, x)),
+                        };
+                        match r {
+                            Some(r) => ranges.push(r),
+                            None => {
+                                errs.push(param("filter constraint", "Expected integer value.", &k))
+                            }
+                        }
+                    }
+                    q.filters.push(Filter::Id(op, ranges));
+                }
+                "updatedAt" | "createdAt" => match DateTime::parse_from_rfc3339(&v) {
+                    Ok(t) => q.filters.push(Filter::Time(
+                        if name == "updatedAt" {
+                            "updatedAt"
+                        } else {
+                            "createdAt"
+                        },
+                        op,
+                        t.with_timezone(&Utc),
+                    )),
+                    Err(_) => errs.push(param("filter constraint", "Expected datetime value.", &k)),
+                },
+                "owner" | "assignedTo" if op == Op::Eq && (name == "owner" || ty == CONTACTS) => {
+                    q.filters.push(Filter::Rel(
+                        name.clone(),
+                        v.split(',').map(str::to_string).collect(),
+                    ))
+                }
+                _ => errs.push(param(
+                    "filter constraint",
+                    "The filter is not supported.",
+                    &k,
+                )),
+            }
+        } else if k == "page[size]" {
+            match v.parse::<i64>() {
+                Ok(-1) => q.size = None,
+                Ok(n) if n > 0 => q.size = Some(n as usize),
+                _ => errs.push(param(
+                    "page size constraint",
+                    "Expected a positive integer or -1.",
+                    &k,
+                )),
+            }
+        } else if k == "page[number]" {
+            match v.parse::<usize>() {
+                Ok(n) if n > 0 => q.number = n,
+                _ => errs.push(param(
+                    "page number constraint",
+                    "Expected a positive integer.",
+                    &k,
+                )),
+            }
+        } else if k == "sort" {
+            q.sort = v
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(|f| match f.strip_prefix('-') {
+                    Some(n) => (n.to_string(), true),
+                    None => (f.to_string(), false),
+                })
+                .collect();
+        } else if k == format!("fields[{ty}]") {
+            q.fields = Some(v.split(',').map(str::to_string).collect());
+        } else if k == "include" {
+            q.include = v.split(',').map(str::to_string).collect();
+        }
+    }
+    if errs.is_empty() {
+        Ok(q)
+    } else {
+        Err(errs)
+    }
+}
+
+pub(super) fn compare(a: &FakeRecord, b: &FakeRecord, sort: &[(String, bool)]) -> Ordering {
+    for (field, desc) in sort {
+        let o = match field.as_str() {
+            "id" => a.id.cmp(&b.id),
+            "updatedAt" => a.updated_at.cmp(&b.updated_at),
+            "createdAt" => a.created_at.cmp(&b.created_at),
+            f => a.attr_str(f).unwrap_or("").cmp(b.attr_str(f).unwrap_or("")),
+        };
+        let o = if *desc { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.id.cmp(&b.id)
+}

@@ -1,0 +1,127 @@
+//! One request to Oro with authentication, retries and backoff.
+
+use super::error::describe_transport;
+use super::OroClient;
+use crate::store::{backoff, StoreError, StoreResult};
+use reqwest::{Method, StatusCode};
+use std::time::Duration;
+
+pub(crate) const JSON_API: &str = "application/vnd.api+json";
+pub(crate) const JSON: &str = "application/json";
+
+/// Whether a request may be sent twice. A create that failed after it was
+/// sent may have been applied, and sending it again would make a second
+/// record, so a create is retried only when the server said it did nothing
+/// (429, 502, 503, 504) or the connection was never made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retry {
+    Idempotent,
+    Create,
+}
+
+/// A complete answer (status and body read in full).
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+/// Longest Retry-After we honour; beyond it the run should rather end.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER))
+}
+
+impl OroClient {
+    /// Send a request; `path` starts with `/` and is already escaped.
+    /// Answers other than transport failures, 401, 429 and 5xx are returned
+    /// as they are for the caller to interpret.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+        accept: &'static str,
+        retry: Retry,
+    ) -> StoreResult<Reply> {
+        let url = format!("{}{}", self.config.base_url, path);
+        let mut last = String::new();
+        let mut reauthorised = false;
+        let mut attempt = 0u32;
+        let mut wait: Option<Duration> = None;
+        while attempt < self.config.max_attempts {
+            if let Some(d) = wait.take() {
+                tokio::time::sleep(d).await;
+            }
+            attempt += 1;
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .header(reqwest::header::ACCEPT, accept);
+            for (k, v) in self.auth.headers(&self.http).await? {
+                req = req.header(k, v);
+            }
+            if let Some((ct, bytes)) = &body {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, *ct)
+                    .body(bytes.clone());
+            }
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    last = describe_transport(&e);
+                    tracing::debug!(%method, path, attempt, "oro request failed: {last}");
+                    if retry == Retry::Create && !e.is_connect() {
+                        break;
+                    }
+                    wait = Some(backoff(attempt - 1, None));
+                    continue;
+                }
+            };
+            let status = resp.status();
+            let after = retry_after(&resp);
+            let bytes = match resp.bytes().await {
+                Ok(b) => b,
+                Err(e) => {
+                    last = describe_transport(&e);
+                    if retry == Retry::Create {
+                        break;
+                    }
+                    wait = Some(backoff(attempt - 1, None));
+                    continue;
+                }
+            };
+            if status == StatusCode::UNAUTHORIZED && !reauthorised && self.auth.unauthorized().await
+            {
+                // One new token, then the answer stands. Not counted as an
+                // attempt: it is not the server failing.
+                reauthorised = true;
+                attempt -= 1;
+                continue;
+            }
+            let transient = status.as_u16() == 429
+                || (status.is_server_error()
+                    && (retry == Retry::Idempotent || matches!(status.as_u16(), 502..=504)));
+            if transient {
+                last = format!("{status} on {method} {path}");
+                tracing::debug!(%method, path, attempt, "oro answered {status}, retrying");
+                wait = Some(backoff(attempt - 1, after));
+                continue;
+            }
+            return Ok(Reply {
+                status,
+                body: bytes.to_vec(),
+            });
+        }
+        Err(StoreError::Unavailable(format!(
+            "{method} {path}: {last} (after {attempt} attempt(s))"
+        )))
+    }
+}

@@ -1,0 +1,253 @@
+//! Contacts and tasks through the JSON:API: change listing by `updatedAt`
+//! watermark, id listing, get, create, update.
+
+use super::error::from_status;
+use super::http::{Retry, JSON_API};
+use super::jsonapi::{self, format_time, type_of, Resource};
+use super::{esc, ContactsScope, OroClient, MAX_PAGES};
+use crate::model::{Item, Kind, OroRecord};
+use crate::store::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use std::collections::HashMap;
+
+impl OroClient {
+    /// The relationship filters that select the user's records. Oro ANDs
+    /// filters, so "owner OR assignedTo" is one listing per filter, merged.
+    async fn scopes(&self, kind: Kind) -> StoreResult<Vec<Option<(&'static str, String)>>> {
+        Ok(match (kind, self.config.contacts_scope) {
+            (Kind::Contacts, ContactsScope::All) => vec![None],
+            (Kind::Contacts, ContactsScope::Mine) => {
+                let me = self.user_id().await?;
+                vec![Some(("owner", me.clone())), Some(("assignedTo", me))]
+            }
+            _ => vec![Some(("owner", self.user_id().await?))],
+        })
+    }
+
+    async fn get_list(&self, kind: Kind, query: &str) -> StoreResult<Vec<Resource>> {
+        let ty = type_of(kind);
+        let r = self
+            .send(
+                Method::GET,
+                &format!("/api/{ty}?{query}"),
+                None,
+                JSON_API,
+                Retry::Idempotent,
+            )
+            .await?;
+        if !r.status.is_success() {
+            return Err(from_status(r.status, &r.body, ty));
+        }
+        jsonapi::parse_many(&r.body)
+    }
+
+    /// Records updated at or after `since`, in (updatedAt, id) order.
+    ///
+    /// Deep page numbers over a set that changes while it is read skip or
+    /// repeat rows (an edited record moves to the end and shifts the rest),
+    /// so each next request starts again from the newest `updatedAt` seen,
+    /// page 1; only when a whole page shares one second (more records than
+    /// a page in the same second) does it step to the next page of that
+    /// second. Records seen twice are merged by id, newest version kept.
+    async fn changed_in(
+        &self,
+        kind: Kind,
+        since: Option<DateTime<Utc>>,
+        scope: &Option<(&'static str, String)>,
+        into: &mut HashMap<String, OroRecord>,
+    ) -> StoreResult<()> {
+        let ty = type_of(kind);
+        let size = self.config.page_size.max(1);
+        let mut cursor = since;
+        let mut page = 1u32;
+        for _ in 0..MAX_PAGES {
+            let mut q = String::new();
+            if let Some(c) = cursor {
+                q.push_str(&format!("filter[updatedAt][gte]={}&", esc(&format_time(c))));
+            }
+            if let Some((rel, id)) = scope {
+                q.push_str(&format!("filter[{rel}]={}&", esc(id)));
+            }
+            q.push_str(&format!(
+                "sort=updatedAt,id&page[size]={size}&page[number]={page}"
+            ));
+            let list = self.get_list(kind, &q).await?;
+            let n = list.len();
+            let mut newest = None;
+            for res in &list {
+                let rec = jsonapi::record(kind, res, self.config.time_zone)?;
+                newest = newest.max(Some(rec.updated_at));
+                merge(into, rec);
+            }
+            if n < size as usize {
+                return Ok(());
+            }
+            if newest <= cursor {
+                page += 1;
+            } else {
+                cursor = newest;
+                page = 1;
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "{ty}: the listing did not settle after {MAX_PAGES} pages"
+        )))
+    }
+
+    pub(crate) async fn resources_changed(
+        &self,
+        kind: Kind,
+        since: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<OroRecord>> {
+        let mut all = HashMap::new();
+        for scope in self.scopes(kind).await? {
+            self.changed_in(kind, since, &scope, &mut all).await?;
+        }
+        let mut out: Vec<OroRecord> = all.into_values().collect();
+        super::sort_records(&mut out);
+        Ok(out)
+    }
+
+    /// Ids only (sparse fieldset), walking by `filter[id][gt]` so records
+    /// deleted meanwhile cannot shift later ones out of the listing.
+    pub(crate) async fn resource_ids(&self, kind: Kind) -> StoreResult<Vec<String>> {
+        let ty = type_of(kind);
+        let size = self.config.id_page_size.max(1);
+        let mut ids: Vec<String> = Vec::new();
+        for scope in self.scopes(kind).await? {
+            let mut after: Option<String> = None;
+            for _ in 0..MAX_PAGES {
+                let mut q = format!("fields[{ty}]=id&sort=id&page[size]={size}");
+                if let Some(a) = &after {
+                    q.push_str(&format!("&filter[id][gt]={}", esc(a)));
+                }
+                if let Some((rel, id)) = &scope {
+                    q.push_str(&format!("&filter[{rel}]={}", esc(id)));
+                }
+                let list = self.get_list(kind, &q).await?;
+                let n = list.len();
+                let max = list
+                    .iter()
+                    .map(|r| r.id.clone())
+                    .max_by(|a, b| crate::model::cmp_oro_ids(a, b));
+                ids.extend(list.into_iter().map(|r| r.id));
+                if n < size as usize || max.is_none() {
+                    break;
+                }
+                after = max;
+            }
+        }
+        ids.sort_by(|a, b| crate::model::cmp_oro_ids(a, b));
+        ids.dedup();
+        Ok(ids)
+    }
+
+    async fn resource_raw(&self, kind: Kind, id: &str) -> StoreResult<Option<Resource>> {
+        let ty = type_of(kind);
+        let r = self
+            .send(
+                Method::GET,
+                &format!("/api/{ty}/{}", esc(id)),
+                None,
+                JSON_API,
+                Retry::Idempotent,
+            )
+            .await?;
+        if r.status.as_u16() == 404 {
+            return Ok(None);
+        }
+        if !r.status.is_success() {
+            return Err(from_status(r.status, &r.body, &format!("{ty} {id}")));
+        }
+        jsonapi::parse_one(&r.body).map(Some)
+    }
+
+    pub(crate) async fn resource_get(
+        &self,
+        kind: Kind,
+        id: &str,
+    ) -> StoreResult<Option<OroRecord>> {
+        match self.resource_raw(kind, id).await? {
+            None => Ok(None),
+            Some(res) => jsonapi::record(kind, &res, self.config.time_zone).map(Some),
+        }
+    }
+
+    pub(crate) async fn resource_create(&self, item: &Item) -> StoreResult<OroRecord> {
+        let kind = item.kind();
+        let me = self.user_id().await?;
+        let doc = match item {
+            Item::Contacts(c) => jsonapi::contact_document(c, None, Some(&me)),
+            Item::Tasks(t) => {
+                let due = jsonapi::due_to_oro(t.due_date, None, self.config.time_zone);
+                jsonapi::task_document(t, None, Some(&me), due)
+            }
+            Item::Events(_) => return Err(StoreError::Rejected("events are not JSON:API".into())),
+        };
+        self.write(Method::POST, kind, None, &doc).await
+    }
+
+    pub(crate) async fn resource_update(&self, id: &str, item: &Item) -> StoreResult<OroRecord> {
+        let kind = item.kind();
+        let doc = match item {
+            Item::Contacts(c) => jsonapi::contact_document(c, Some(id), None),
+            Item::Tasks(t) => {
+                // The previous dueDate decides the time of day of a new date.
+                let prev = self
+                    .resource_raw(kind, id)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("tasks {id}")))?;
+                let due =
+                    jsonapi::due_to_oro(t.due_date, prev.time("dueDate")?, self.config.time_zone);
+                jsonapi::task_document(t, Some(id), None, due)
+            }
+            Item::Events(_) => return Err(StoreError::Rejected("events are not JSON:API".into())),
+        };
+        self.write(Method::PATCH, kind, Some(id), &doc).await
+    }
+
+    async fn write(
+        &self,
+        method: Method,
+        kind: Kind,
+        id: Option<&str>,
+        doc: &serde_json::Value,
+    ) -> StoreResult<OroRecord> {
+        let ty = type_of(kind);
+        let (path, retry, what) = match id {
+            Some(id) => (
+                format!("/api/{ty}/{}", esc(id)),
+                Retry::Idempotent,
+                format!("{ty} {id}"),
+            ),
+            None => (format!("/api/{ty}"), Retry::Create, format!("new {ty}")),
+        };
+        let body = serde_json::to_vec(doc).map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let r = self
+            .send(method, &path, Some((JSON_API, body)), JSON_API, retry)
+            .await?;
+        if !r.status.is_success() {
+            return Err(from_status(r.status, &r.body, &what));
+        }
+        if r.status.as_u16() == 204 || r.body.is_empty() {
+            // An update may answer 204 No Content: read it back.
+            if let Some(id) = id {
+                return self
+                    .resource_get(kind, id)
+                    .await?
+                    .ok_or(StoreError::NotFound(what));
+            }
+        }
+        jsonapi::record(kind, &jsonapi::parse_one(&r.body)?, self.config.time_zone)
+    }
+}
+
+fn merge(into: &mut HashMap<String, OroRecord>, rec: OroRecord) {
+    match into.get(&rec.id) {
+        Some(old) if old.updated_at >= rec.updated_at => {}
+        _ => {
+            into.insert(rec.id.clone(), rec);
+        }
+    }
+}
