@@ -5,7 +5,9 @@
 //! [`state`] in SQLite), joined by [`engine`].
 
 pub mod clock;
+pub mod graph;
 pub mod keys;
 pub mod model;
+pub mod secrets;
 pub mod settings;
 pub mod store;
