@@ -5,6 +5,7 @@
 //! [`state`] in SQLite), joined by [`engine`].
 
 pub mod clock;
+pub mod fakes;
 pub mod graph;
 pub mod keys;
 pub mod model;

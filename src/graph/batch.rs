@@ -252,7 +252,7 @@ pub(super) async fn write(
                     || (kind == Kind::Contacts && item.is_none())
                     || empty;
                 (
-                    (!empty).then(|| Member {
+                    (!empty).then_some(Member {
                         method: "PATCH",
                         url,
                         body: Some(body),

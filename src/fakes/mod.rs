@@ -1,0 +1,3 @@
+//! Fake servers that behave like the real services, for tests and `orosync demo`.
+
+pub mod graph;
