@@ -55,7 +55,12 @@ pub fn parse_zone(name: &str) -> Option<Tz> {
 
 /// Graph's `dateTime` text: no offset, up to seven fractional digits.
 pub fn graph_datetime(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.7f").to_string()
+    // chrono has no seven-digit fraction specifier: 100 ns ticks by hand.
+    format!(
+        "{}.{:07}",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.and_utc().timestamp_subsec_nanos() / 100
+    )
 }
 
 fn parse_naive(s: &str) -> Option<NaiveDateTime> {
