@@ -898,3 +898,37 @@ async fn batch_dependencies_fail_with_424() {
     assert_eq!(status("2"), 424);
     assert_eq!(e.fake.writes().created, 0);
 }
+
+#[tokio::test]
+async fn a_next_link_that_repeats_is_malformed_not_a_loop() {
+    let e = env().await;
+    e.fake.inject(Fault::LoopingNextLink, 3);
+    let r = e.client.changes(Kind::Contacts, None, &window()).await;
+    assert!(matches!(r, Err(StoreError::Malformed(m)) if m.contains("repeats")));
+}
+
+#[tokio::test]
+async fn device_page_approves_a_code_for_the_demo() {
+    let fake = FakeGraph::start(opts()).await.unwrap();
+    let cfg = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
+    let http = http_client(Duration::from_secs(5));
+    let dc = DeviceCode::start(&http, &cfg).await.unwrap();
+    let page = http
+        .get(&dc.verification_uri)
+        .query(&[("user_code", dc.user_code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::new());
+    let client = GraphClient::with_secrets(
+        GraphConfig::new(&fake.url(), TZ, "https://crm"),
+        cfg.clone(),
+        secrets.clone(),
+    )
+    .unwrap();
+    let tokens = dc.poll(&http, &cfg).await.unwrap();
+    client.tokens().save(&tokens).await.unwrap();
+    assert!(secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().is_some());
+    client.changes(Kind::Events, None, &window()).await.unwrap();
+}

@@ -136,6 +136,22 @@ impl GraphClient {
         })
     }
 
+    /// A client whose tokens come from `secrets` (the refresh token under
+    /// [`crate::secrets::OUTLOOK_REFRESH_TOKEN`]), refreshed as needed.
+    pub fn with_secrets(
+        cfg: GraphConfig,
+        auth: auth::AuthConfig,
+        secrets: Arc<dyn crate::secrets::SecretStore>,
+    ) -> StoreResult<GraphClient> {
+        let tokens = TokenManager::new(http_client(cfg.timeout), auth, secrets);
+        GraphClient::new(cfg, Arc::new(tokens))
+    }
+
+    /// The token manager (to save a fresh sign-in, or sign out).
+    pub fn tokens(&self) -> &Arc<TokenManager> {
+        &self.inner.tokens
+    }
+
     pub fn config(&self) -> &GraphConfig {
         &self.inner.cfg
     }

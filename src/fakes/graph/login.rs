@@ -249,6 +249,18 @@ impl Login {
                     _ => oauth_error("unsupported_grant_type", "unsupported grant type"),
                 }
             }
+            // The verification page of device codes: `?user_code=X` approves
+            // it, standing in for the user's sign-in (for `orosync demo`).
+            "device" => match p("user_code") {
+                Some(c) if self.set_device(c, true) => {
+                    Reply::json(200, json!({"approved": true, "user_code": c}))
+                }
+                Some(_) => Reply::json(404, json!({"error": "unknown user_code"})),
+                None => Reply::json(
+                    200,
+                    json!({"message": "open this page with ?user_code=CODE to approve a device sign-in"}),
+                ),
+            },
             _ => Reply::json(404, json!({"error": "not_found"})),
         }
     }

@@ -75,6 +75,9 @@ pub enum Fault {
     Drop,
     /// Delta requests answer 410 `syncStateNotFound` (others are unaffected).
     ExpiredDelta,
+    /// An empty page whose `@odata.nextLink` is the request's own URL (a
+    /// paging loop a client must notice).
+    LoopingNextLink,
 }
 
 struct Shared {
@@ -223,6 +226,13 @@ async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: B
                 .header("Content-Type", "application/json")
                 .body(Body::from("{\"value\": [ this is not json"))
                 .expect("response");
+        }
+        Some(Fault::LoopingNextLink) => {
+            let own = format!("{}{}", app.base, uri);
+            return to_response(Reply::json(
+                200,
+                json!({"value": [], "@odata.nextLink": own}),
+            ));
         }
         Some(Fault::ExpiredDelta) => {
             return to_response(Reply::error(
