@@ -8,9 +8,9 @@
 //! answer was lost (dropped connection) is not resent, its writes fail as
 //! `Unavailable` and the engine retries them on the next run.
 
-use super::error::{is_transient, to_store_error};
+use super::error::{is_refusal, is_transient, to_store_error};
 use super::mapping::{task_link, TASK_APP};
-use super::{enc, item_of_kind, GraphClient, PREFER_READ};
+use super::{enc, item_of_kind, item_url_in, GraphClient, PREFER_READ};
 use crate::model::{Item, Kind, OutlookItem};
 use crate::store::{OutlookWrite, StoreError, StoreResult, WriteResult};
 use reqwest::Method;
@@ -142,7 +142,14 @@ impl GraphClient {
                         ))));
                         continue;
                     }
-                    if is_transient(status) && attempt + 1 < self.config().max_attempts {
+                    // Reads may be retried on any transient answer; writes
+                    // only when refused (429/503), so none is applied twice.
+                    let retry = if members[i].method == "GET" {
+                        is_transient(status)
+                    } else {
+                        is_refusal(status)
+                    };
+                    if retry && attempt + 1 < self.config().max_attempts {
                         again.push(i);
                         wait = wait.max(member_retry_after(a));
                         continue;
@@ -337,16 +344,13 @@ pub(super) async fn write(
         .filter(|&i| results[i].is_none() && plans[i].hydrate && plans[i].id.is_some())
         .collect();
     if !need.is_empty() {
-        let mut members = Vec::new();
-        for &i in &need {
-            match c
-                .item_url(kind, plans[i].id.as_deref().unwrap_or_default())
-                .await
-            {
-                Ok(u) => members.push(Member::get(u, prefer)),
-                Err(e) => return vec![Err(e); n],
-            }
-        }
+        let members = need
+            .iter()
+            .map(|&i| {
+                let id = plans[i].id.as_deref().unwrap_or_default();
+                Member::get(item_url_in(&collection, kind, id), prefer)
+            })
+            .collect();
         let answers = c.batch(members).await;
         for (k, &i) in need.iter().enumerate() {
             match &answers[k] {

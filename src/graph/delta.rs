@@ -8,7 +8,7 @@
 
 use super::batch::Member;
 use super::error::{is_expired_delta, to_store_error};
-use super::{GraphClient, PREFER_READ};
+use super::{item_url_in, GraphClient, PREFER_READ};
 use crate::model::{Kind, OutlookItem};
 use crate::store::{OutlookChanges, StoreError, StoreResult, Window};
 use reqwest::Method;
@@ -131,12 +131,15 @@ pub(super) async fn changes(
         .filter(|&i| hydrate(&present[i]))
         .collect();
     let mut members = Vec::with_capacity(need.len());
-    for &i in &need {
-        let id = present[i]
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        members.push(Member::get(c.item_url(kind, id).await?, prefer));
+    if !need.is_empty() {
+        let collection = c.collection(kind).await?;
+        for &i in &need {
+            let id = present[i]
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            members.push(Member::get(item_url_in(&collection, kind, id), prefer));
+        }
     }
     let answers = c.batch(members).await;
     let mut gone: HashSet<usize> = HashSet::new();

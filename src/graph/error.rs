@@ -36,6 +36,12 @@ pub fn is_transient(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
+/// Throttling and "service unavailable": the request was refused, not
+/// applied, so even a write may be sent again.
+pub fn is_refusal(status: u16) -> bool {
+    matches!(status, 429 | 503)
+}
+
 /// Map a final (non-retried) failure to the engine's error classes.
 /// `what` names the request (method and path) for the message; it never
 /// holds a token.

@@ -241,7 +241,14 @@ impl GraphClient {
                 token = self.inner.tokens.after_unauthorized(&token).await?;
                 continue;
             }
-            if error::is_transient(status) && attempt + 1 < self.inner.cfg.max_attempts {
+            let retry = if idempotent {
+                error::is_transient(status)
+            } else {
+                // A gateway timeout may come after the write was applied;
+                // 429 and 503 are refusals, safe to send again.
+                error::is_refusal(status)
+            };
+            if retry && attempt + 1 < self.inner.cfg.max_attempts {
                 attempt += 1;
                 let wait = self.wait(attempt, retry_after(&headers));
                 tracing::debug!("{what}: {status}, waiting {wait:?}");
@@ -324,13 +331,17 @@ impl GraphClient {
 
     /// The URL that reads one item with its link (and gender) expanded.
     async fn item_url(&self, kind: Kind, id: &str) -> StoreResult<String> {
-        Ok(format!(
-            "{}/{}?$expand={}",
-            self.collection(kind).await?,
-            enc(id),
-            enc(&mapping::expand_props(kind))
-        ))
+        Ok(item_url_in(&self.collection(kind).await?, kind, id))
     }
+}
+
+/// [`GraphClient::item_url`] once the collection path is known.
+pub(crate) fn item_url_in(collection: &str, kind: Kind, id: &str) -> String {
+    format!(
+        "{collection}/{}?$expand={}",
+        enc(id),
+        enc(&mapping::expand_props(kind))
+    )
 }
 
 /// Percent-encode a path segment or query value.
