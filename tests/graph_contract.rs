@@ -932,3 +932,62 @@ async fn device_page_approves_a_code_for_the_demo() {
     assert!(secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().is_some());
     client.changes(Kind::Events, None, &window()).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_write_member_that_timed_out_at_the_gateway_is_not_resent() {
+    let e = env().await;
+    e.fake.inject_member(Fault::GatewayTimeout, 1);
+    let res = e
+        .client
+        .write(
+            Kind::Contacts,
+            vec![
+                create(Item::Contacts(contact("T1")), "1"),
+                create(Item::Contacts(contact("T2")), "2"),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(&res[0], Err(StoreError::Unavailable(_))),
+        "{:?}",
+        res[0]
+    );
+    assert!(res[1].as_ref().unwrap().is_some());
+    assert_eq!(e.fake.member_requests(), 2, "no member was sent twice");
+}
+
+#[tokio::test]
+async fn a_refresh_token_from_the_environment_rotates_in_memory_only() {
+    use orosync::secrets::EnvFirst;
+    use std::collections::HashMap;
+    let fake = FakeGraph::start(opts()).await.unwrap();
+    let keyring = MemorySecrets::new();
+    let vars = HashMap::from([(
+        OUTLOOK_REFRESH_TOKEN.to_string(),
+        fake.issue_refresh_token(),
+    )]);
+    let secrets: Arc<dyn SecretStore> = Arc::new(EnvFirst::with_vars(keyring.clone(), vars));
+    let auth = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
+    let client = GraphClient::with_secrets(
+        GraphConfig::new(&fake.url(), TZ, "https://crm"),
+        auth,
+        secrets,
+    )
+    .unwrap();
+    client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    // A second refresh must use the rotated token (the first is spent).
+    fake.expire_access_tokens();
+    client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(fake.refreshes(), 2);
+    assert_eq!(
+        keyring.get(OUTLOOK_REFRESH_TOKEN).unwrap(),
+        None,
+        "nothing written to the keyring"
+    );
+}

@@ -67,6 +67,9 @@ pub enum Fault {
     Throttle { retry_after: u64 },
     /// 503 without Retry-After.
     Unavailable,
+    /// 504: the gateway gave up (whether the request was applied is unknown
+    /// to a client; the fake does not apply it).
+    GatewayTimeout,
     /// Answer normally after a delay.
     Latency(Duration),
     /// 200 with a body that is not JSON (the request is not applied).
@@ -480,8 +483,8 @@ impl FakeGraph {
         }
     }
 
-    /// The next `times` `$batch` members answer `fault` (Throttle or
-    /// Unavailable) and are not applied.
+    /// The next `times` `$batch` members answer `fault` (Throttle,
+    /// Unavailable or GatewayTimeout) and are not applied.
     pub fn inject_member(&self, fault: Fault, times: usize) {
         let mut s = self.lock();
         for _ in 0..times {
