@@ -193,6 +193,9 @@ pub(super) async fn write(
     writes: Vec<OutlookWrite>,
 ) -> Vec<WriteResult> {
     let n = writes.len();
+    if n == 0 {
+        return vec![];
+    }
     let mut results: Vec<Option<WriteResult>> = vec![None; n];
     let collection = match c.collection(kind).await {
         Ok(p) => p,

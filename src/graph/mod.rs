@@ -225,7 +225,10 @@ impl GraphClient {
                 Ok(x) => x,
                 Err(e) => {
                     attempt += 1;
-                    if idempotent && attempt < self.inner.cfg.max_attempts {
+                    // A failed connect never reached the server: safe to
+                    // resend even a write.
+                    let safe = idempotent || e.is_connect();
+                    if safe && attempt < self.inner.cfg.max_attempts {
                         tracing::debug!("{what}: {} (retrying)", e.without_url());
                         tokio::time::sleep(self.wait(attempt, None)).await;
                         continue;
