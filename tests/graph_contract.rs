@@ -991,3 +991,55 @@ async fn a_refresh_token_from_the_environment_rotates_in_memory_only() {
         "nothing written to the keyring"
     );
 }
+
+/// A `tracing` writer into a shared buffer, to look for secrets in logs.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_token_reaches_logs_errors_or_debug_output() {
+    let log = Captured::default();
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let e = env().await;
+    let rt = e.secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().unwrap();
+    let id = e
+        .fake
+        .user_create_item(&Item::Contacts(contact("Log")), None);
+    e.fake.inject(Fault::Unavailable, 1);
+    e.fake.inject_member(Fault::Throttle { retry_after: 0 }, 1);
+    e.client.get(Kind::Contacts, &id).await.unwrap();
+    let at = e.tokens.access_token().await.unwrap();
+    e.fake.expire_access_tokens();
+    let res = e
+        .client
+        .write(
+            Kind::Contacts,
+            vec![create(Item::Contacts(contact("L2")), "8")],
+        )
+        .await;
+    assert!(res[0].is_ok());
+    let at2 = e.tokens.access_token().await.unwrap();
+    let debug = format!("{:?} {:?} {:?}", e.client, e.tokens, res);
+    let logs = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("503"), "the retry was logged: {logs}");
+    for secret in [rt.expose(), at.expose(), at2.expose()] {
+        assert!(!logs.contains(secret), "a token in the logs");
+        assert!(!debug.contains(secret), "a token in Debug output");
+    }
+}

@@ -425,6 +425,15 @@ pub struct TokenManager {
     current: tokio::sync::Mutex<Option<Current>>,
 }
 
+/// Shows the sign-in settings, never a token.
+impl std::fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenManager")
+            .field("config", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
 impl TokenManager {
     pub fn new(
         http: reqwest::Client,

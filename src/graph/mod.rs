@@ -114,6 +114,17 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
+/// Shows where the client points, never its tokens.
+impl std::fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("graph_url", &self.inner.cfg.graph_url)
+            .field("time_zone", &self.inner.cfg.time_zone)
+            .field("tokens", &self.inner.tokens)
+            .finish()
+    }
+}
+
 impl GraphClient {
     /// `Rejected` when the time zone has no Windows name, which all-day
     /// events need.
