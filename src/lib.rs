@@ -2,19 +2,22 @@
 //! sync with Outlook (Microsoft Graph).
 //!
 //! Decisions are pure ([`plan`]); IO sits at the edges ([`store`] traits,
-//! [`state`] in SQLite, [`backup`] files), joined by [`engine`].
+//! the [`oro`] and [`graph`] clients, [`state`] in SQLite, [`backup`]
+//! files), joined by [`engine`].
 
 pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod fakes;
+pub mod graph;
 pub mod keys;
 pub mod lock;
 pub mod model;
+pub mod oro;
 pub mod plan;
 pub mod profile;
-pub mod oro;
+pub mod secrets;
 pub mod settings;
 pub mod state;
 pub mod store;

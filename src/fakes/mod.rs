@@ -1,3 +1,5 @@
-//! Fake services on loopback ports, for tests and `orosync demo`.
+//! Fake services on loopback ports that follow the real services'
+//! documentation, for tests and `orosync demo`.
 
+pub mod graph;
 pub mod oro;

@@ -1,0 +1,655 @@
+//! A fake Microsoft Graph (and identity platform) on 127.0.0.1, for the
+//! contract tests and `orosync demo`.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use orosync::fakes::graph::{FakeGraph, FakeOptions};
+//! let fake = FakeGraph::start(FakeOptions::default()).await?;
+//! let graph_url = fake.url();        // http://127.0.0.1:PORT/v1.0
+//! let login_url = fake.login_url();  // http://127.0.0.1:PORT/login
+//! let refresh = fake.issue_refresh_token(); // as if the user had signed in
+//! # Ok(()) }
+//! ```
+//!
+//! Tests reach the data directly (`user_*`, `all`, `find`), count what the
+//! client did (`requests`, `writes`, `peak_in_flight`), and inject faults
+//! into the next requests ([`Fault`]).
+
+mod login;
+mod state;
+
+pub use state::{FakeWrites, DEFAULT_LIST};
+
+use crate::graph::mapping::{Mapper, GENDER_PROP};
+use crate::model::{Gender, Item, Kind, OutlookItem};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use chrono_tz::Tz;
+use serde_json::{json, Value};
+use state::{Mailbox, Reply, Req};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How the fake behaves.
+#[derive(Clone, Debug)]
+pub struct FakeOptions {
+    /// Only this client id may sign in (`None`: any non-empty one).
+    pub client_id: Option<String>,
+    /// Lifetime of access tokens.
+    pub access_token_ttl: Duration,
+    /// Items per page of lists and deltas (Graph's default is 10).
+    pub page_size: usize,
+    /// `interval` of device codes, in seconds.
+    pub device_interval_secs: u64,
+    /// Zone used by [`FakeGraph::user_create_item`] and [`FakeGraph::items`].
+    pub time_zone: Tz,
+}
+
+impl Default for FakeOptions {
+    fn default() -> Self {
+        FakeOptions {
+            client_id: None,
+            access_token_ttl: Duration::from_secs(3600),
+            page_size: 10,
+            device_interval_secs: 1,
+            time_zone: Tz::UTC,
+        }
+    }
+}
+
+/// Something to go wrong with the next request(s).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// 429 with `Retry-After: secs`.
+    Throttle { retry_after: u64 },
+    /// 503 without Retry-After.
+    Unavailable,
+    /// 504: the gateway gave up (whether the request was applied is unknown
+    /// to a client; the fake does not apply it).
+    GatewayTimeout,
+    /// Answer normally after a delay.
+    Latency(Duration),
+    /// 200 with a body that is not JSON (the request is not applied).
+    Malformed,
+    /// Close the connection without an answer (the request is not applied).
+    Drop,
+    /// Delta requests answer 410 `syncStateNotFound` (others are unaffected).
+    ExpiredDelta,
+    /// An empty page whose `@odata.nextLink` is the request's own URL (a
+    /// paging loop a client must notice).
+    LoopingNextLink,
+}
+
+struct Shared {
+    mailbox: Mailbox,
+    login: Login,
+    faults: VecDeque<Fault>,
+    member_faults: VecDeque<Fault>,
+    requests: usize,
+    member_requests: usize,
+    opts: FakeOptions,
+}
+
+use login::Login;
+
+/// A running fake; stops when dropped.
+pub struct FakeGraph {
+    base: String,
+    shared: Arc<Mutex<Shared>>,
+    in_flight: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for FakeGraph {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+#[derive(Clone)]
+struct App {
+    base: String,
+    shared: Arc<Mutex<Shared>>,
+    in_flight: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+}
+
+fn to_response(r: Reply) -> Response {
+    let mut b = Response::builder()
+        .status(StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    for (k, v) in &r.headers {
+        b = b.header(k, v);
+    }
+    if r.body.is_null() {
+        b.body(Body::empty()).expect("response")
+    } else {
+        b.header("Content-Type", "application/json")
+            .body(Body::from(r.body.to_string()))
+            .expect("response")
+    }
+}
+
+fn fault_reply(f: &Fault) -> Option<Reply> {
+    match f {
+        Fault::Throttle { retry_after } => Some(Reply {
+            status: 429,
+            headers: vec![("Retry-After".into(), retry_after.to_string())],
+            body: json!({"error": {"code": "ApplicationThrottled", "message": "Application is over its MailboxConcurrency limit."}}),
+        }),
+        Fault::Unavailable => Some(Reply::error(
+            503,
+            "ServiceUnavailable",
+            "Service unavailable",
+        )),
+        _ => None,
+    }
+}
+
+fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    uri.query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn serve(
+    axum::extract::State(app): axum::extract::State<App>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    app.peak.fetch_max(now, Ordering::SeqCst);
+    let r = handle(&app, method, uri, headers, body).await;
+    app.in_flight.fetch_sub(1, Ordering::SeqCst);
+    r
+}
+
+async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let path = uri.path().to_string();
+    if let Some(rest) = path.strip_prefix("/login/") {
+        // {tenant}/oauth2/v2.0/{endpoint}
+        let endpoint = rest.rsplit('/').next().unwrap_or("");
+        let mut params = query_pairs(&uri);
+        if method == Method::POST {
+            params.extend(url::form_urlencoded::parse(&body).into_owned());
+        }
+        let login_base = format!("{}/login", app.base);
+        let r = app
+            .shared
+            .lock()
+            .expect("fake lock")
+            .login
+            .handle(endpoint, &login_base, &params);
+        return to_response(r);
+    }
+    let Some(gpath) = path.strip_prefix("/v1.0") else {
+        return to_response(Reply::error(404, "NotFound", "unknown path"));
+    };
+    let gpath = gpath.to_string();
+
+    // Faults for this request, then the bearer check.
+    let fault = {
+        let mut s = app.shared.lock().expect("fake lock");
+        s.requests += 1;
+        let is_delta = gpath.ends_with("/delta");
+        match s.faults.front() {
+            Some(Fault::ExpiredDelta) if !is_delta => None,
+            Some(_) => s.faults.pop_front(),
+            None => None,
+        }
+    };
+    match &fault {
+        Some(Fault::Latency(d)) => tokio::time::sleep(*d).await,
+        Some(Fault::Drop) => {
+            let stream = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other(
+                    "connection dropped by the fake",
+                ))
+            });
+            return Response::builder()
+                .status(200)
+                .header("Content-Type", "application/json")
+                .body(Body::from_stream(stream))
+                .expect("response");
+        }
+        Some(Fault::Malformed) => {
+            return Response::builder()
+                .status(200)
+                .header("Content-Type", "application/json")
+                .body(Body::from("{\"value\": [ this is not json"))
+                .expect("response");
+        }
+        Some(Fault::LoopingNextLink) => {
+            let own = format!("{}{}", app.base, uri);
+            return to_response(Reply::json(
+                200,
+                json!({"value": [], "@odata.nextLink": own}),
+            ));
+        }
+        Some(Fault::ExpiredDelta) => {
+            return to_response(Reply::error(
+                410,
+                "syncStateNotFound",
+                "The sync state generation is not found.",
+            ))
+        }
+        Some(f) => {
+            if let Some(r) = fault_reply(f) {
+                return to_response(r);
+            }
+        }
+        None => {}
+    }
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let mut s = app.shared.lock().expect("fake lock");
+    if !s.login.valid_access(token) {
+        return to_response(Reply::error(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token has expired or is not yet valid.",
+        ));
+    }
+    let prefer: Vec<String> = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    let json_body: Option<Value> = if body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                return to_response(Reply::error(
+                    400,
+                    "BadRequest",
+                    "Unable to read JSON request payload.",
+                ))
+            }
+        }
+    };
+    if gpath == "/$batch" && method == Method::POST {
+        return to_response(batch(&mut s, json_body));
+    }
+    let req = Req {
+        method: method.as_str(),
+        path: &gpath,
+        query: query_pairs(&uri),
+        prefer,
+        body: json_body,
+    };
+    to_response(s.mailbox.handle(&req))
+}
+
+/// `$batch`: members in order (dependsOn is honoured by that order; a
+/// member whose dependency failed answers 424), member faults applied.
+fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
+    let Some(reqs) = body
+        .as_ref()
+        .and_then(|b| b.get("requests"))
+        .and_then(Value::as_array)
+        .cloned()
+    else {
+        return Reply::error(400, "BadRequest", "Invalid batch payload.");
+    };
+    if reqs.len() > 20 {
+        return Reply::error(
+            400,
+            "BadRequest",
+            "The number of batch requests exceeds 20.",
+        );
+    }
+    let mut failed: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for r in reqs {
+        s.member_requests += 1;
+        let id = r
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let depends: Vec<String> = r
+            .get("dependsOn")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|d| d.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let reply = if depends.iter().any(|d| failed.contains(d)) {
+            Reply::error(424, "FailedDependency", "A dependent request failed.")
+        } else if let Some(f) = s.member_faults.pop_front() {
+            fault_reply(&f).unwrap_or_else(|| Reply::error(500, "InternalServerError", "fault"))
+        } else {
+            let url = r.get("url").and_then(Value::as_str).unwrap_or("");
+            let full = if url.starts_with('/') {
+                url.to_string()
+            } else {
+                format!("/{url}")
+            };
+            let (path, query) = full.split_once('?').unwrap_or((&full, ""));
+            let prefer: Vec<String> = r
+                .get("headers")
+                .and_then(Value::as_object)
+                .map(|h| {
+                    h.iter()
+                        .filter(|(k, _)| k.eq_ignore_ascii_case("prefer"))
+                        .filter_map(|(_, v)| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let req = Req {
+                method: r.get("method").and_then(Value::as_str).unwrap_or("GET"),
+                path,
+                query: url::form_urlencoded::parse(query.as_bytes())
+                    .into_owned()
+                    .collect(),
+                prefer,
+                body: r.get("body").cloned(),
+            };
+            let method = req.method.to_ascii_uppercase();
+            let req = Req {
+                method: &method,
+                ..req
+            };
+            s.mailbox.handle(&req)
+        };
+        if !reply.ok() {
+            failed.push(id.clone());
+        }
+        let headers: serde_json::Map<String, Value> = reply
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        let mut m = json!({"id": id, "status": reply.status, "headers": headers});
+        if !reply.body.is_null() {
+            m["body"] = reply.body;
+        }
+        out.push(m);
+    }
+    // Graph answers members in any order; so do we, to keep clients honest.
+    out.reverse();
+    Reply::json(200, json!({ "responses": out }))
+}
+
+impl FakeGraph {
+    /// Start on 127.0.0.1 with a free port.
+    pub async fn start(opts: FakeOptions) -> std::io::Result<FakeGraph> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Mutex::new(Shared {
+            mailbox: Mailbox::new(format!("{base}/v1.0"), opts.page_size),
+            login: Login::new(
+                opts.client_id.clone(),
+                opts.access_token_ttl,
+                opts.device_interval_secs,
+            ),
+            faults: VecDeque::new(),
+            member_faults: VecDeque::new(),
+            requests: 0,
+            member_requests: 0,
+            opts,
+        }));
+        let app = App {
+            base: base.clone(),
+            shared: shared.clone(),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            peak: Arc::new(AtomicUsize::new(0)),
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let router = axum::Router::new().fallback(serve).with_state(app.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(FakeGraph {
+            base,
+            shared,
+            in_flight: app.in_flight,
+            peak: app.peak,
+            stop: Some(tx),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().expect("fake lock")
+    }
+
+    /// The Graph base, ending in `/v1.0`.
+    pub fn url(&self) -> String {
+        format!("{}/v1.0", self.base)
+    }
+
+    /// The identity platform base: endpoints are `{login_url}/{tenant}/oauth2/v2.0/...`.
+    pub fn login_url(&self) -> String {
+        format!("{}/login", self.base)
+    }
+
+    // ------------------------------------------------------------ sign-in
+
+    /// A valid refresh token, as if the user had signed in before.
+    pub fn issue_refresh_token(&self) -> String {
+        self.lock().login.issue_refresh()
+    }
+
+    /// Expire every access token handed out (the next request answers 401).
+    pub fn expire_access_tokens(&self) {
+        self.lock().login.expire_access();
+    }
+
+    /// The user approves (or declines) a device-code sign-in.
+    pub fn approve_device(&self, user_code: &str) -> bool {
+        self.lock().login.set_device(user_code, true)
+    }
+    pub fn decline_device(&self, user_code: &str) -> bool {
+        self.lock().login.set_device(user_code, false)
+    }
+
+    /// Requests to the token endpoint, and successful refreshes.
+    pub fn token_requests(&self) -> usize {
+        self.lock().login.token_requests
+    }
+    pub fn refreshes(&self) -> usize {
+        self.lock().login.refreshes
+    }
+
+    // ------------------------------------------------------------ faults
+
+    /// The next `times` Graph requests (a `$batch` counts once) meet `fault`.
+    pub fn inject(&self, fault: Fault, times: usize) {
+        let mut s = self.lock();
+        for _ in 0..times {
+            s.faults.push_back(fault.clone());
+        }
+    }
+
+    /// The next `times` `$batch` members answer `fault` (Throttle,
+    /// Unavailable or GatewayTimeout) and are not applied.
+    pub fn inject_member(&self, fault: Fault, times: usize) {
+        let mut s = self.lock();
+        for _ in 0..times {
+            s.member_faults.push_back(fault.clone());
+        }
+    }
+
+    /// Forget every delta token (the next delta with one answers 410).
+    pub fn expire_delta_tokens(&self) {
+        self.lock().mailbox.expire_deltas();
+    }
+
+    /// Refuse (400) writes whose body contains `needle`.
+    pub fn reject_containing(&self, needle: &str) {
+        self.lock().mailbox.rejects.push(needle.to_string());
+    }
+
+    /// Answer event bodies as HTML even when text is asked for.
+    pub fn html_bodies(&self, on: bool) {
+        self.lock().mailbox.html_bodies = on;
+    }
+
+    // ------------------------------------------------------------ counters
+
+    /// Graph HTTP requests seen (a `$batch` is one).
+    pub fn requests(&self) -> usize {
+        self.lock().requests
+    }
+    /// `$batch` members seen.
+    pub fn member_requests(&self) -> usize {
+        self.lock().member_requests
+    }
+    /// Writes applied through Graph.
+    pub fn writes(&self) -> FakeWrites {
+        self.lock().mailbox.writes
+    }
+    /// The most requests (Graph and login) that were in flight at once.
+    pub fn peak_in_flight(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    // ------------------------------------------------------------ data
+
+    /// A user creates an item from raw Graph JSON (as a create body:
+    /// `singleValueExtendedProperties` and `linkedResources` allowed).
+    pub fn user_create(&self, kind: Kind, body: Value) -> String {
+        let Value::Object(m) = body else {
+            panic!("user_create needs a JSON object")
+        };
+        self.lock().mailbox.insert(kind, m)
+    }
+
+    /// A user creates an item from model values, optionally already linked.
+    pub fn user_create_item(&self, item: &Item, link: Option<&str>) -> String {
+        let body = self.mapper().write_body(Some(item), link, true);
+        self.user_create(item.kind(), body)
+    }
+
+    /// A user edits the raw JSON of an item (extended properties are in
+    /// `singleValueExtendedProperties`, task links in `linkedResources`).
+    pub fn user_edit(&self, id: &str, f: impl FnOnce(&mut Value)) {
+        let mut s = self.lock();
+        let it = s.mailbox.items.get(id).cloned().expect("item exists");
+        let mut v = Value::Object(it.json.clone());
+        v["singleValueExtendedProperties"] = Value::Array(
+            it.ext
+                .iter()
+                .map(|(i, x)| json!({"id": i, "value": x}))
+                .collect(),
+        );
+        f(&mut v);
+        let Value::Object(mut m) = v else {
+            panic!("edit must keep an object")
+        };
+        let linked = it.linked.clone();
+        if let Some(Value::Array(l)) = m.remove("linkedResources") {
+            s.mailbox.items.get_mut(id).expect("exists").linked = l;
+        } else {
+            s.mailbox.items.get_mut(id).expect("exists").linked = linked;
+        }
+        s.mailbox.items.get_mut(id).expect("exists").ext.clear();
+        s.mailbox.patch(id, m);
+    }
+
+    /// A user edits an item's model values.
+    pub fn user_edit_item(&self, id: &str, item: &Item) {
+        let body = self.mapper().write_body(Some(item), None, false);
+        let Value::Object(m) = body else {
+            unreachable!("write_body gives an object")
+        };
+        self.lock().mailbox.patch(id, m);
+    }
+
+    pub fn user_delete(&self, id: &str) {
+        self.lock().mailbox.remove(id);
+    }
+
+    /// Raw JSON of every item of a kind, with extended properties and
+    /// linkedResources included.
+    pub fn all(&self, kind: Kind) -> Vec<Value> {
+        let s = self.lock();
+        s.mailbox
+            .items
+            .values()
+            .filter(|it| it.kind == kind)
+            .map(raw)
+            .collect()
+    }
+
+    pub fn find(&self, id: &str) -> Option<Value> {
+        self.lock().mailbox.items.get(id).map(raw)
+    }
+
+    /// Every item of a kind as the model reads it (in the options' zone).
+    pub fn items(&self, kind: Kind) -> Vec<OutlookItem> {
+        let m = self.mapper();
+        self.all(kind)
+            .iter()
+            .map(|v| m.read(kind, v).expect("fake items read"))
+            .collect()
+    }
+
+    /// The `OroCRM_id` and gender as stored, for assertions.
+    pub fn link_of(&self, id: &str) -> Option<String> {
+        let v = self.find(id)?;
+        let it = self.mapper().read(kind_of(&v), &v).ok()?;
+        it.link
+    }
+    pub fn gender_of(&self, id: &str) -> Option<Gender> {
+        let v = self.find(id)?;
+        crate::graph::mapping::ext_prop(&v, GENDER_PROP)
+            .and_then(|g| g.parse().ok())
+            .and_then(Gender::from_mapi)
+    }
+
+    fn mapper(&self) -> Mapper {
+        Mapper::new(self.lock().opts.time_zone, "http://oro.invalid")
+            .expect("zone with a Windows name")
+    }
+}
+
+fn kind_of(v: &Value) -> Kind {
+    match v.get("_kind").and_then(Value::as_str) {
+        Some("events") => Kind::Events,
+        Some("tasks") => Kind::Tasks,
+        _ => Kind::Contacts,
+    }
+}
+
+/// Stored item as one JSON value (`_kind` says which kind it is).
+fn raw(it: &state::Stored) -> Value {
+    let mut m = it.json.clone();
+    m.insert(
+        "singleValueExtendedProperties".into(),
+        Value::Array(
+            it.ext
+                .iter()
+                .map(|(i, x)| json!({"id": i, "value": x}))
+                .collect(),
+        ),
+    );
+    m.insert("linkedResources".into(), Value::Array(it.linked.clone()));
+    m.insert("_kind".into(), json!(it.kind.as_str()));
+    Value::Object(m)
+}

@@ -1,0 +1,547 @@
+//! Microsoft identity platform v2 for a desktop public client: sign-in by
+//! authorization code + PKCE on a loopback redirect, or by device code;
+//! access tokens refreshed before they expire and after a 401, with
+//! refresh-token rotation.
+//!
+//! Written by hand rather than with the `oauth2` crate: the three grants we
+//! need are a handful of form posts, and doing them ourselves keeps one HTTP
+//! client (the Graph client's reqwest), keeps every token inside [`Secret`]
+//! (so none reaches a log or an error), and lets us map errors straight onto
+//! the engine's classes.
+
+use crate::secrets::{Secret, SecretError, SecretStore, OUTLOOK_REFRESH_TOKEN};
+use crate::store::StoreError;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// What we ask for: the three kinds, and `offline_access` for a refresh token.
+pub const DEFAULT_SCOPES: &str = "offline_access https://graph.microsoft.com/Contacts.ReadWrite https://graph.microsoft.com/Calendars.ReadWrite https://graph.microsoft.com/Tasks.ReadWrite";
+
+/// The `[outlook]` settings sign-in needs.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// e.g. `https://login.microsoftonline.com` (no trailing slash needed).
+    pub login_url: String,
+    pub tenant: String,
+    pub client_id: String,
+    pub scopes: String,
+}
+
+impl AuthConfig {
+    pub fn new(login_url: &str, tenant: &str, client_id: &str) -> AuthConfig {
+        AuthConfig {
+            login_url: login_url.trim_end_matches('/').to_string(),
+            tenant: tenant.to_string(),
+            client_id: client_id.to_string(),
+            scopes: DEFAULT_SCOPES.to_string(),
+        }
+    }
+
+    /// `{login_url}/{tenant}/oauth2/v2.0/{which}`.
+    pub fn endpoint(&self, which: &str) -> String {
+        format!("{}/{}/oauth2/v2.0/{}", self.login_url, self.tenant, which)
+    }
+}
+
+/// Tokens as the token endpoint handed them out.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why sign-in or a refresh failed. No variant carries a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// The identity platform refused (`invalid_grant`, revoked, …): sign in again.
+    #[error("sign-in refused: {0}")]
+    Refused(String),
+    /// Device code: the user has not finished yet (keep polling).
+    #[error("authorization pending")]
+    Pending,
+    /// Device code: the user said no.
+    #[error("the user declined the sign-in")]
+    Declined,
+    /// Device code (or loopback wait): too late, start again.
+    #[error("the sign-in code expired")]
+    Expired,
+    /// There is no refresh token: nobody signed in yet.
+    #[error("not signed in to Outlook")]
+    NotSignedIn,
+    #[error("identity platform unavailable: {0}")]
+    Unavailable(String),
+    #[error("unexpected answer from the identity platform: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+}
+
+impl From<AuthError> for StoreError {
+    fn from(e: AuthError) -> StoreError {
+        match e {
+            AuthError::Unavailable(m) => StoreError::Unavailable(m),
+            AuthError::Malformed(m) => StoreError::Malformed(m),
+            other => StoreError::Auth(other.to_string()),
+        }
+    }
+}
+
+/// A PKCE verifier (kept secret) and its S256 challenge.
+pub fn pkce_pair() -> (Secret, String) {
+    let verifier = random_token(32);
+    let challenge = pkce_challenge(&verifier);
+    (Secret::new(verifier), challenge)
+}
+
+/// `BASE64URL(SHA256(verifier))`, RFC 7636's S256.
+pub fn pkce_challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// POST a form to the token endpoint and read tokens or an OAuth error.
+async fn token_request(
+    http: &reqwest::Client,
+    cfg: &AuthConfig,
+    form: &[(&str, &str)],
+) -> Result<Tokens, AuthError> {
+    let resp = http
+        .post(cfg.endpoint("token"))
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| AuthError::Unavailable(e.without_url().to_string()))?;
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.map_err(|e| {
+        AuthError::Malformed(format!("token endpoint {status}: {}", e.without_url()))
+    })?;
+    if status >= 500 {
+        return Err(AuthError::Unavailable(format!(
+            "token endpoint answered {status}"
+        )));
+    }
+    if let Some(code) = body.get("error").and_then(Value::as_str) {
+        let desc = body
+            .get("error_description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        return Err(match code {
+            "authorization_pending" | "slow_down" => AuthError::Pending,
+            "authorization_declined" | "access_denied" => AuthError::Declined,
+            "expired_token" => AuthError::Expired,
+            _ => AuthError::Refused(format!("{code}: {desc}")),
+        });
+    }
+    let access = body
+        .get("access_token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AuthError::Malformed(format!("token endpoint {status}: no access_token")))?;
+    let expires_in = body
+        .get("expires_in")
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+        .unwrap_or(3600);
+    Ok(Tokens {
+        access_token: Secret::new(access),
+        refresh_token: body
+            .get("refresh_token")
+            .and_then(Value::as_str)
+            .map(Secret::new),
+        expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
+    })
+}
+
+/// Exchange a refresh token for new tokens (the answer carries a new,
+/// rotated refresh token, which the caller must keep).
+pub async fn refresh(
+    http: &reqwest::Client,
+    cfg: &AuthConfig,
+    refresh_token: &Secret,
+) -> Result<Tokens, AuthError> {
+    token_request(
+        http,
+        cfg,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &cfg.client_id),
+            ("refresh_token", refresh_token.expose()),
+            ("scope", &cfg.scopes),
+        ],
+    )
+    .await
+}
+
+/// Authorization code + PKCE with the system browser and a one-shot HTTP
+/// listener on `http://127.0.0.1:PORT` (RFC 8252: the port is not part of
+/// the registered redirect's match).
+pub struct BrowserSignIn {
+    cfg: AuthConfig,
+    listener: tokio::net::TcpListener,
+    redirect_uri: String,
+    state: String,
+    verifier: Secret,
+    authorize_url: String,
+}
+
+impl BrowserSignIn {
+    /// Listen on 127.0.0.1:`port` (0 = any free port) and build the URL the
+    /// user's browser must open.
+    pub async fn start(cfg: &AuthConfig, port: u16) -> Result<BrowserSignIn, AuthError> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| AuthError::Unavailable(format!("loopback listener: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| AuthError::Unavailable(format!("loopback listener: {e}")))?
+            .port();
+        let redirect_uri = format!("http://127.0.0.1:{port}");
+        let state = random_token(16);
+        let (verifier, challenge) = pkce_pair();
+        let mut url = url::Url::parse(&cfg.endpoint("authorize"))
+            .map_err(|e| AuthError::Malformed(format!("login url: {e}")))?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &cfg.client_id)
+            .append_pair("response_type", "code")
+            .append_pair("redirect_uri", &redirect_uri)
+            .append_pair("response_mode", "query")
+            .append_pair("scope", &cfg.scopes)
+            .append_pair("state", &state)
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256");
+        Ok(BrowserSignIn {
+            cfg: cfg.clone(),
+            listener,
+            redirect_uri,
+            state,
+            verifier,
+            authorize_url: url.to_string(),
+        })
+    }
+
+    /// The page to open in the browser (carries no secret: only the PKCE
+    /// challenge and a state value).
+    pub fn authorize_url(&self) -> &str {
+        &self.authorize_url
+    }
+
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Wait for the browser to come back to the loopback address, check
+    /// `state`, and exchange the code (with the PKCE verifier) for tokens.
+    pub async fn finish(self, http: &reqwest::Client, wait: Duration) -> Result<Tokens, AuthError> {
+        let params = tokio::time::timeout(wait, self.wait_redirect())
+            .await
+            .map_err(|_| AuthError::Expired)??;
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        if let Some(err) = get("error") {
+            return Err(match err.as_str() {
+                "access_denied" => AuthError::Declined,
+                _ => AuthError::Refused(err),
+            });
+        }
+        if get("state").as_deref() != Some(self.state.as_str()) {
+            return Err(AuthError::Refused("state mismatch on the redirect".into()));
+        }
+        let code = Secret::new(
+            get("code").ok_or_else(|| AuthError::Malformed("redirect without a code".into()))?,
+        );
+        token_request(
+            http,
+            &self.cfg,
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", &self.cfg.client_id),
+                ("code", code.expose()),
+                ("redirect_uri", &self.redirect_uri),
+                ("code_verifier", self.verifier.expose()),
+                ("scope", &self.cfg.scopes),
+            ],
+        )
+        .await
+    }
+
+    /// Serve the loopback address until a request carries `code` or
+    /// `error` (browsers also ask for /favicon.ico and the like).
+    async fn wait_redirect(&self) -> Result<Vec<(String, String)>, AuthError> {
+        loop {
+            let (mut sock, _) = self
+                .listener
+                .accept()
+                .await
+                .map_err(|e| AuthError::Unavailable(format!("loopback accept: {e}")))?;
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 2048];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+                match sock.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&buf);
+            let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let params: Vec<(String, String)> = url::Url::parse(&format!("http://x{target}"))
+                .map(|u| u.query_pairs().into_owned().collect())
+                .unwrap_or_default();
+            let done = params.iter().any(|(k, _)| k == "code" || k == "error");
+            let (status, text) = if done {
+                (
+                    "200 OK",
+                    "OroSync: sign-in finished. You can close this tab.",
+                )
+            } else {
+                ("404 Not Found", "Not found")
+            };
+            let reply = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            );
+            let _ = sock.write_all(reply.as_bytes()).await;
+            let _ = sock.shutdown().await;
+            if done {
+                return Ok(params);
+            }
+        }
+    }
+}
+
+/// A device-code sign-in in progress: show `message` (or `user_code` and
+/// `verification_uri`) to the user, then [`DeviceCode::poll`].
+#[derive(Debug)]
+pub struct DeviceCode {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub message: String,
+    pub interval: Duration,
+    pub expires_at: DateTime<Utc>,
+    device_code: Secret,
+}
+
+impl DeviceCode {
+    pub async fn start(http: &reqwest::Client, cfg: &AuthConfig) -> Result<DeviceCode, AuthError> {
+        let resp = http
+            .post(cfg.endpoint("devicecode"))
+            .form(&[
+                ("client_id", cfg.client_id.as_str()),
+                ("scope", &cfg.scopes),
+            ])
+            .send()
+            .await
+            .map_err(|e| AuthError::Unavailable(e.without_url().to_string()))?;
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.map_err(|e| {
+            AuthError::Malformed(format!("devicecode {status}: {}", e.without_url()))
+        })?;
+        if let Some(code) = body.get("error").and_then(Value::as_str) {
+            return Err(AuthError::Refused(code.to_string()));
+        }
+        let s = |k: &str| {
+            body.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| AuthError::Malformed(format!("devicecode answer without {k}")))
+        };
+        let n = |k: &str, d: i64| {
+            body.get(k)
+                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+                .unwrap_or(d)
+        };
+        Ok(DeviceCode {
+            user_code: s("user_code")?,
+            verification_uri: s("verification_uri")?,
+            message: s("message").unwrap_or_default(),
+            interval: Duration::from_secs(n("interval", 5).max(0) as u64),
+            expires_at: Utc::now() + chrono::Duration::seconds(n("expires_in", 900)),
+            device_code: Secret::new(s("device_code")?),
+        })
+    }
+
+    /// Poll the token endpoint every `interval` until the user approved,
+    /// declined, or the code expired.
+    pub async fn poll(
+        &self,
+        http: &reqwest::Client,
+        cfg: &AuthConfig,
+    ) -> Result<Tokens, AuthError> {
+        let mut interval = self.interval;
+        loop {
+            match token_request(
+                http,
+                cfg,
+                &[
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                    ("client_id", &cfg.client_id),
+                    ("device_code", self.device_code.expose()),
+                ],
+            )
+            .await
+            {
+                Err(AuthError::Pending) => {
+                    if Utc::now() >= self.expires_at {
+                        return Err(AuthError::Expired);
+                    }
+                    tokio::time::sleep(interval).await;
+                    // RFC 8628 `slow_down` asks for 5 s more; we cannot tell
+                    // it from `authorization_pending` after mapping, and a
+                    // gentle growth is harmless for a human-paced wait.
+                    interval = (interval + interval / 4).min(Duration::from_secs(30));
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+struct Current {
+    access: Secret,
+    expires_at: DateTime<Utc>,
+}
+
+/// Hands out access tokens to the Graph client: refreshes when none is
+/// held, when the one held expires within `margin`, and after a 401. The
+/// refresh token lives in the [`SecretStore`] and is replaced on rotation.
+pub struct TokenManager {
+    http: reqwest::Client,
+    cfg: AuthConfig,
+    secrets: Arc<dyn SecretStore>,
+    margin: chrono::Duration,
+    current: tokio::sync::Mutex<Option<Current>>,
+}
+
+/// Shows the sign-in settings, never a token.
+impl std::fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenManager")
+            .field("config", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenManager {
+    pub fn new(
+        http: reqwest::Client,
+        cfg: AuthConfig,
+        secrets: Arc<dyn SecretStore>,
+    ) -> TokenManager {
+        TokenManager {
+            http,
+            cfg,
+            secrets,
+            margin: chrono::Duration::seconds(120),
+            current: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Refresh this long before the access token expires (default 2 min).
+    pub fn with_margin(mut self, margin: Duration) -> TokenManager {
+        self.margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::zero());
+        self
+    }
+
+    pub fn config(&self) -> &AuthConfig {
+        &self.cfg
+    }
+
+    /// Keep what a sign-in returned: the refresh token in the secret store,
+    /// the access token in memory.
+    pub async fn save(&self, tokens: &Tokens) -> Result<(), AuthError> {
+        if let Some(r) = &tokens.refresh_token {
+            self.secrets.set(OUTLOOK_REFRESH_TOKEN, r)?;
+        }
+        *self.current.lock().await = Some(Current {
+            access: tokens.access_token.clone(),
+            expires_at: tokens.expires_at,
+        });
+        Ok(())
+    }
+
+    /// Forget the tokens (sign out).
+    pub async fn sign_out(&self) -> Result<(), AuthError> {
+        *self.current.lock().await = None;
+        self.secrets.delete(OUTLOOK_REFRESH_TOKEN)?;
+        Ok(())
+    }
+
+    /// A valid access token, refreshed first when needed.
+    pub async fn access_token(&self) -> Result<Secret, AuthError> {
+        let mut cur = self.current.lock().await;
+        if let Some(c) = cur.as_ref() {
+            if c.expires_at - self.margin > Utc::now() {
+                return Ok(c.access.clone());
+            }
+        }
+        self.refresh_locked(&mut cur).await
+    }
+
+    /// The server refused `rejected` (401): refresh, unless another request
+    /// already did, and hand out the new token.
+    pub async fn after_unauthorized(&self, rejected: &Secret) -> Result<Secret, AuthError> {
+        let mut cur = self.current.lock().await;
+        if let Some(c) = cur.as_ref() {
+            if &c.access != rejected {
+                return Ok(c.access.clone());
+            }
+        }
+        self.refresh_locked(&mut cur).await
+    }
+
+    async fn refresh_locked(&self, cur: &mut Option<Current>) -> Result<Secret, AuthError> {
+        let rt = self
+            .secrets
+            .get(OUTLOOK_REFRESH_TOKEN)?
+            .ok_or(AuthError::NotSignedIn)?;
+        let t = refresh(&self.http, &self.cfg, &rt).await?;
+        if let Some(new_rt) = &t.refresh_token {
+            // Rotation: the old refresh token may stop working once used.
+            self.secrets.set(OUTLOOK_REFRESH_TOKEN, new_rt)?;
+        }
+        *cur = Some(Current {
+            access: t.access_token.clone(),
+            expires_at: t.expires_at,
+        });
+        Ok(t.access_token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_challenge_matches_rfc7636_example() {
+        // RFC 7636 appendix B.
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let (v, c) = pkce_pair();
+        assert_eq!(pkce_challenge(v.expose()), c);
+        assert!(v.expose().len() >= 43);
+    }
+
+    #[test]
+    fn endpoints_follow_the_v2_layout() {
+        let c = AuthConfig::new("http://127.0.0.1:9/login/", "common", "app");
+        assert_eq!(
+            c.endpoint("token"),
+            "http://127.0.0.1:9/login/common/oauth2/v2.0/token"
+        );
+    }
+}

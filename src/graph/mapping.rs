@@ -1,0 +1,583 @@
+//! Graph JSON ⇄ model, per SYNC.md "Scope and fields" and "Dates and time
+//! zones". Pure functions: the fake server uses the same reading code to
+//! understand what clients send it.
+
+use crate::model::{
+    Contact, Event, Gender, Item, Kind, OutlookItem, Priority, Task, TaskStatus, When,
+};
+use crate::store::StoreError;
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use serde_json::{json, Map, Value};
+
+/// The link on contacts and events (this GUID always; the name is case-sensitive).
+pub const LINK_PROP: &str = "String {001c5db1-a402-44c2-91c3-2185e6e31d60} Name OroCRM_id";
+/// MAPI PidTagGender, a PT_SHORT sent and returned as a string.
+pub const GENDER_PROP: &str = "Short 0x3A4D";
+/// `applicationName` of the linkedResource that links a To Do task.
+pub const TASK_APP: &str = "OroCRM";
+
+/// `$expand` that brings the link (and, on contacts, the gender) along.
+pub fn expand_props(kind: Kind) -> String {
+    match kind {
+        Kind::Contacts => format!(
+            "singleValueExtendedProperties($filter=id eq '{LINK_PROP}' or id eq '{GENDER_PROP}')"
+        ),
+        Kind::Events => format!("singleValueExtendedProperties($filter=id eq '{LINK_PROP}')"),
+        Kind::Tasks => "linkedResources".to_string(),
+    }
+}
+
+/// The Windows name of an IANA zone, from CLDR's windowsZones data as the
+/// `windows-timezones` crate carries it. Graph's dateTimeTimeZone takes
+/// Windows names (and only a subset of IANA ones).
+pub fn windows_zone(tz: Tz) -> Option<&'static str> {
+    if tz == Tz::UTC || tz == Tz::Etc__UTC {
+        return Some("UTC");
+    }
+    windows_timezones::WindowsTimezone::try_from(tz)
+        .ok()
+        .map(|w| w.name())
+}
+
+/// A zone name as Graph writes it (Windows or IANA, or "UTC").
+pub fn parse_zone(name: &str) -> Option<Tz> {
+    if name.eq_ignore_ascii_case("utc") || name.is_empty() {
+        return Some(Tz::UTC);
+    }
+    if let Ok(tz) = name.parse::<Tz>() {
+        return Some(tz);
+    }
+    name.parse::<windows_timezones::WindowsTimezone>()
+        .ok()
+        .map(Tz::from)
+}
+
+/// Graph's `dateTime` text: no offset, up to seven fractional digits.
+pub fn graph_datetime(t: NaiveDateTime) -> String {
+    // chrono has no seven-digit fraction specifier: 100 ns ticks by hand.
+    format!(
+        "{}.{:07}",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.and_utc().timestamp_subsec_nanos() / 100
+    )
+}
+
+fn parse_naive(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim_end_matches('Z');
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .ok()
+}
+
+/// Read a `dateTimeTimeZone` as an instant.
+pub fn parse_dtz(v: &Value) -> Option<DateTime<Utc>> {
+    let naive = parse_naive(v.get("dateTime")?.as_str()?)?;
+    let tz = parse_zone(v.get("timeZone").and_then(Value::as_str).unwrap_or("UTC"))?;
+    local_to_utc(tz, naive)
+}
+
+/// A wall-clock time in `tz` as an instant; a time skipped by a DST jump is
+/// taken an hour later, an ambiguous one as its first occurrence.
+pub fn local_to_utc(tz: Tz, t: NaiveDateTime) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&t)
+        .earliest()
+        .or_else(|| tz.from_local_datetime(&(t + Duration::hours(1))).earliest())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Midnight of `d` in `tz`, as an instant.
+pub fn midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
+    local_to_utc(tz, d.and_hms_opt(0, 0, 0).expect("midnight")).expect("a midnight exists")
+}
+
+/// The date an instant stands for in `tz`, rounded to the nearest midnight.
+/// Our own writes are exact midnights in the user's zone, so this is their
+/// date; items written by clients in another zone (UTC midnight birthdays,
+/// all-day events made abroad) land within ±12 h of the user's midnight and
+/// still read as the intended date instead of the day before.
+pub fn date_in_zone(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
+    let local = t.with_timezone(&tz).naive_local();
+    let date = local.date();
+    if local.time().hour() >= 12 {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    }
+}
+
+fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| parse_naive(s).map(|n| n.and_utc()))
+}
+
+/// Plain text of an HTML body: tags dropped, line-breaking tags as new
+/// lines, the common entities decoded. Graph turns our text bodies into
+/// HTML when asked for HTML, so this only needs to undo that much.
+pub fn html_to_text(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    // Only what is inside <body>, when there is one.
+    let start = lower
+        .find("<body")
+        .and_then(|i| lower[i..].find('>').map(|j| i + j + 1))
+        .unwrap_or(0);
+    let end = lower.rfind("</body>").unwrap_or(html.len()).max(start);
+    let src = &html[start..end];
+    let mut out = String::new();
+    let mut chars = src.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '<' {
+            let close = src[i..].find('>').map(|j| i + j).unwrap_or(src.len() - 1);
+            let tag = src[i + 1..close].trim().to_ascii_lowercase();
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            if matches!(name.as_str(), "br" | "p" | "div" | "li" | "tr")
+                && (name == "br" || tag.starts_with('/'))
+            {
+                out.push('\n');
+            }
+            while let Some((j, _)) = chars.peek() {
+                if *j > close {
+                    break;
+                }
+                chars.next();
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let lines: Vec<&str> = decoded.lines().map(str::trim_end).collect();
+    lines.join("\n").trim().to_string()
+}
+
+/// A body's plain text, or `None` when empty.
+fn body_text(v: Option<&Value>) -> Option<String> {
+    let b = v?;
+    let content = b.get("content").and_then(Value::as_str).unwrap_or("");
+    let html = b
+        .get("contentType")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("html"));
+    let text = if html {
+        html_to_text(content)
+    } else {
+        content.replace("\r\n", "\n").trim_end().to_string()
+    };
+    (!text.trim().is_empty()).then_some(text)
+}
+
+fn text(v: &Value, k: &str) -> Option<String> {
+    v.get(k)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string)
+}
+
+/// One extended property's value from an `$expand`ed item, matched on the
+/// id case-insensitively (Graph returns `Short 0x3a4d` for `Short 0x3A4D`).
+pub fn ext_prop<'a>(v: &'a Value, id: &str) -> Option<&'a str> {
+    v.get("singleValueExtendedProperties")?
+        .as_array()?
+        .iter()
+        .find(|p| {
+            p.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|i| i.eq_ignore_ascii_case(id))
+        })?
+        .get("value")?
+        .as_str()
+}
+
+/// The Oro id on a task's linkedResources, when one of them is ours.
+pub fn task_link(v: &Value) -> Option<String> {
+    v.get("linkedResources")?
+        .as_array()?
+        .iter()
+        .find(|r| r.get("applicationName").and_then(Value::as_str) == Some(TASK_APP))?
+        .get("externalId")?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// How items are written to and read from Graph for one user.
+#[derive(Clone, Debug)]
+pub struct Mapper {
+    pub tz: Tz,
+    pub windows_zone: String,
+    pub oro_url: String,
+}
+
+impl Mapper {
+    /// `None` when the zone has no Windows name (all-day events could not
+    /// be written in it).
+    pub fn new(tz: Tz, oro_url: &str) -> Option<Mapper> {
+        Some(Mapper {
+            tz,
+            windows_zone: windows_zone(tz)?.to_string(),
+            oro_url: oro_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    pub fn contact_fields(&self, c: &Contact) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("title".into(), json!(c.name_prefix));
+        m.insert("givenName".into(), json!(c.first_name));
+        m.insert("middleName".into(), json!(c.middle_name));
+        m.insert("surname".into(), json!(c.last_name));
+        m.insert("generation".into(), json!(c.name_suffix));
+        m.insert("jobTitle".into(), json!(c.job_title));
+        m.insert("personalNotes".into(), json!(c.description));
+        m.insert(
+            "birthday".into(),
+            json!(c.birthday.map(|d| midnight(self.tz, d)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string())),
+        );
+        let emails: Vec<Value> = c
+            .for_outlook()
+            .emails
+            .iter()
+            .map(|e| json!({"address": e, "name": e}))
+            .collect();
+        m.insert("emailAddresses".into(), Value::Array(emails));
+        // businessPhones is replaced whole: Oro has a single primary phone
+        // to offer, which becomes the first (and only) business phone.
+        m.insert(
+            "businessPhones".into(),
+            json!(c.primary_phone.iter().collect::<Vec<_>>()),
+        );
+        m
+    }
+
+    pub fn event_fields(&self, e: &Event) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("subject".into(), json!(e.title));
+        m.insert(
+            "body".into(),
+            json!({"contentType": "text", "content": e.description.clone().unwrap_or_default()}),
+        );
+        match &e.when {
+            When::Timed { start, end } => {
+                m.insert("isAllDay".into(), json!(false));
+                m.insert(
+                    "start".into(),
+                    json!({"dateTime": graph_datetime(start.naive_utc()), "timeZone": "UTC"}),
+                );
+                m.insert(
+                    "end".into(),
+                    json!({"dateTime": graph_datetime(end.naive_utc()), "timeZone": "UTC"}),
+                );
+            }
+            When::AllDay { start, end } => {
+                // Midnight to midnight in the user's zone, named the Windows way.
+                let mid = |d: &NaiveDate| graph_datetime(d.and_hms_opt(0, 0, 0).expect("midnight"));
+                m.insert("isAllDay".into(), json!(true));
+                m.insert(
+                    "start".into(),
+                    json!({"dateTime": mid(start), "timeZone": self.windows_zone}),
+                );
+                m.insert(
+                    "end".into(),
+                    json!({"dateTime": mid(end), "timeZone": self.windows_zone}),
+                );
+            }
+        }
+        m
+    }
+
+    pub fn task_fields(&self, t: &Task) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("title".into(), json!(t.subject));
+        m.insert(
+            "body".into(),
+            json!({"contentType": "text", "content": t.description.clone().unwrap_or_default()}),
+        );
+        m.insert("importance".into(), json!(t.priority.as_str()));
+        m.insert("status".into(), json!(t.status.to_todo()));
+        // To Do keeps the date only; midnight UTC names that date.
+        m.insert(
+            "dueDateTime".into(),
+            match t.due_date {
+                Some(d) => json!({
+                    "dateTime": graph_datetime(d.and_hms_opt(0, 0, 0).expect("midnight")),
+                    "timeZone": "UTC"
+                }),
+                None => Value::Null,
+            },
+        );
+        m
+    }
+
+    /// The task's linkedResource pointing back at Oro.
+    pub fn linked_resource(&self, oro_id: &str) -> Value {
+        json!({
+            "applicationName": TASK_APP,
+            "displayName": format!("OroCRM task {oro_id}"),
+            "externalId": oro_id,
+            "webUrl": format!("{}/task/view/{oro_id}", self.oro_url),
+        })
+    }
+
+    /// The body of a POST (create) or PATCH (update) for `item`, with the
+    /// link and gender inline where Graph allows (contacts, events; a task's
+    /// link only on create: afterwards it is a linkedResource of its own).
+    pub fn write_body(&self, item: Option<&Item>, link: Option<&str>, create: bool) -> Value {
+        let mut m = match item {
+            Some(Item::Contacts(c)) => self.contact_fields(c),
+            Some(Item::Events(e)) => self.event_fields(e),
+            Some(Item::Tasks(t)) => self.task_fields(t),
+            None => Map::new(),
+        };
+        let mut props = Vec::new();
+        if let Some(l) = link {
+            props.push(json!({"id": LINK_PROP, "value": l}));
+        }
+        if let Some(Item::Contacts(c)) = item {
+            props.push(json!({"id": GENDER_PROP, "value": Gender::to_mapi(c.gender).to_string()}));
+            if create {
+                let c = c.for_outlook();
+                let name: Vec<&str> = [&c.first_name, &c.middle_name, &c.last_name]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                let display = if name.is_empty() {
+                    c.emails.first().cloned().unwrap_or_default()
+                } else {
+                    name.join(" ")
+                };
+                m.insert("displayName".into(), json!(display));
+            }
+        }
+        match item.map(Item::kind) {
+            Some(Kind::Tasks) => {
+                if let (true, Some(l)) = (create, link) {
+                    m.insert("linkedResources".into(), json!([self.linked_resource(l)]));
+                }
+            }
+            _ => {
+                if !props.is_empty() {
+                    m.insert("singleValueExtendedProperties".into(), Value::Array(props));
+                }
+            }
+        }
+        Value::Object(m)
+    }
+
+    /// An item as Graph returned it (with `$expand`ed link and gender when
+    /// asked for). Sparse occurrences of series read with empty fields: they
+    /// are marked recurring and never written.
+    pub fn read(&self, kind: Kind, v: &Value) -> Result<OutlookItem, StoreError> {
+        let id = v
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| StoreError::Malformed(format!("{kind} without an id")))?
+            .to_string();
+        let stamp = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .and_then(parse_instant)
+                .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+        };
+        let mut recurring = false;
+        let (item, link) = match kind {
+            Kind::Contacts => {
+                let c = Contact {
+                    name_prefix: text(v, "title"),
+                    first_name: text(v, "givenName"),
+                    middle_name: text(v, "middleName"),
+                    last_name: text(v, "surname"),
+                    name_suffix: text(v, "generation"),
+                    gender: ext_prop(v, GENDER_PROP)
+                        .and_then(|g| g.trim().parse::<i16>().ok())
+                        .and_then(Gender::from_mapi),
+                    birthday: v
+                        .get("birthday")
+                        .and_then(Value::as_str)
+                        .and_then(parse_instant)
+                        .map(|t| date_in_zone(self.tz, t)),
+                    job_title: text(v, "jobTitle"),
+                    description: text(v, "personalNotes")
+                        .map(|s| s.replace("\r\n", "\n").trim_end().to_string()),
+                    emails: v
+                        .get("emailAddresses")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|e| text(e, "address"))
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default(),
+                    primary_phone: v
+                        .get("businessPhones")
+                        .and_then(Value::as_array)
+                        .and_then(|a| a.first())
+                        .and_then(Value::as_str)
+                        .filter(|s| !s.trim().is_empty())
+                        .map(str::to_string),
+                };
+                (
+                    Item::Contacts(c),
+                    ext_prop(v, LINK_PROP).map(str::to_string),
+                )
+            }
+            Kind::Events => {
+                let ty = v
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("singleInstance");
+                recurring = ty != "singleInstance";
+                let all_day = v.get("isAllDay").and_then(Value::as_bool).unwrap_or(false);
+                let start = v.get("start").and_then(parse_dtz);
+                let end = v.get("end").and_then(parse_dtz);
+                let when = match (start, end) {
+                    (Some(s), Some(e)) if all_day => When::AllDay {
+                        start: date_in_zone(self.tz, s),
+                        end: date_in_zone(self.tz, e),
+                    },
+                    (Some(s), Some(e)) => When::Timed { start: s, end: e },
+                    _ if recurring => When::Timed {
+                        start: DateTime::<Utc>::UNIX_EPOCH,
+                        end: DateTime::<Utc>::UNIX_EPOCH,
+                    },
+                    _ => {
+                        return Err(StoreError::Malformed(format!(
+                            "event {id} without a readable start and end"
+                        )))
+                    }
+                };
+                let e = Event {
+                    title: v
+                        .get("subject")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    description: body_text(v.get("body")),
+                    when,
+                };
+                (Item::Events(e), ext_prop(v, LINK_PROP).map(str::to_string))
+            }
+            Kind::Tasks => {
+                let t = Task {
+                    subject: v
+                        .get("title")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    description: body_text(v.get("body")),
+                    priority: v
+                        .get("importance")
+                        .and_then(Value::as_str)
+                        .and_then(Priority::parse)
+                        .unwrap_or_default(),
+                    status: v
+                        .get("status")
+                        .and_then(Value::as_str)
+                        .and_then(TaskStatus::from_todo)
+                        .unwrap_or_default(),
+                    // The date as To Do keeps it, whatever zone it is named in.
+                    due_date: v
+                        .get("dueDateTime")
+                        .and_then(|d| d.get("dateTime"))
+                        .and_then(Value::as_str)
+                        .and_then(parse_naive)
+                        .map(|n| n.date()),
+                };
+                (Item::Tasks(t), task_link(v))
+            }
+        };
+        Ok(OutlookItem {
+            id,
+            created_at: stamp("createdDateTime"),
+            modified_at: stamp("lastModifiedDateTime"),
+            link: link.filter(|l| !l.trim().is_empty()),
+            recurring,
+            item,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> Mapper {
+        Mapper::new(chrono_tz::Europe::Berlin, "https://crm.example.com/").unwrap()
+    }
+
+    #[test]
+    fn windows_names_come_from_cldr() {
+        assert_eq!(
+            windows_zone(chrono_tz::Europe::Berlin),
+            Some("W. Europe Standard Time")
+        );
+        assert_eq!(
+            windows_zone(chrono_tz::America::Los_Angeles),
+            Some("Pacific Standard Time")
+        );
+        assert_eq!(windows_zone(Tz::UTC), Some("UTC"));
+        assert_eq!(
+            parse_zone("W. Europe Standard Time"),
+            Some(chrono_tz::Europe::Berlin)
+        );
+    }
+
+    #[test]
+    fn birthday_is_midnight_in_the_users_zone_and_reads_back_as_the_date() {
+        let m = berlin();
+        let d = NaiveDate::from_ymd_opt(1990, 6, 1).unwrap();
+        let c = Contact {
+            birthday: Some(d),
+            ..Default::default()
+        };
+        let body = m.write_body(Some(&Item::Contacts(c)), None, false);
+        assert_eq!(body["birthday"], "1990-05-31T22:00:00Z");
+        let mut v = body.clone();
+        v["id"] = json!("x");
+        let back = m.read(Kind::Contacts, &v).unwrap();
+        let Item::Contacts(c) = back.item else {
+            panic!()
+        };
+        assert_eq!(c.birthday, Some(d));
+        // A UTC-midnight birthday from another client keeps its date too.
+        let ny = Mapper::new(chrono_tz::America::New_York, "").unwrap();
+        let back = ny
+            .read(
+                Kind::Contacts,
+                &json!({"id":"y","birthday":"1990-06-01T00:00:00Z"}),
+            )
+            .unwrap();
+        let Item::Contacts(c) = back.item else {
+            panic!()
+        };
+        assert_eq!(c.birthday, Some(d));
+    }
+
+    #[test]
+    fn html_bodies_read_as_text() {
+        let html = "<html><head><style>p{}</style></head><body><p>Line &amp; one</p><p>two<br>three</p></body></html>";
+        assert_eq!(html_to_text(html), "Line & one\ntwo\nthree");
+    }
+
+    #[test]
+    fn occurrences_are_recurring() {
+        let m = berlin();
+        let it = m
+            .read(Kind::Events, &json!({"id":"o","type":"occurrence"}))
+            .unwrap();
+        assert!(it.recurring);
+    }
+}

@@ -1,0 +1,1045 @@
+//! Contract tests of the Graph client against the fake Graph server: every
+//! store operation, both sign-in flows, token refresh, throttling and
+//! faults, delta expiry, and the field mappings that are easy to get wrong
+//! (link, gender, birthday, all-day events, task due dates).
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use orosync::fakes::graph::{FakeGraph, FakeOptions, Fault, DEFAULT_LIST};
+use orosync::graph::auth::{AuthConfig, AuthError, BrowserSignIn, DeviceCode, TokenManager};
+use orosync::graph::mapping::LINK_PROP;
+use orosync::graph::{http_client, GraphClient, GraphConfig};
+use orosync::model::{Contact, Event, Gender, Item, Kind, Priority, Task, TaskStatus, When};
+use orosync::secrets::{MemorySecrets, Secret, SecretStore, OUTLOOK_REFRESH_TOKEN};
+use orosync::store::{OutlookStore, OutlookWrite, StoreError, Window};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+const TZ: chrono_tz::Tz = chrono_tz::Europe::Berlin;
+
+struct Env {
+    fake: FakeGraph,
+    client: GraphClient,
+    secrets: MemorySecrets,
+    tokens: Arc<TokenManager>,
+}
+
+fn opts() -> FakeOptions {
+    FakeOptions {
+        time_zone: TZ,
+        ..Default::default()
+    }
+}
+
+async fn env_with(opts: FakeOptions, margin: Duration) -> Env {
+    let fake = FakeGraph::start(opts).await.expect("fake starts");
+    let secrets = MemorySecrets::new();
+    secrets
+        .set(
+            OUTLOOK_REFRESH_TOKEN,
+            &Secret::new(fake.issue_refresh_token()),
+        )
+        .unwrap();
+    let auth = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
+    let tokens = Arc::new(
+        TokenManager::new(
+            http_client(Duration::from_secs(10)),
+            auth,
+            Arc::new(secrets.clone()),
+        )
+        .with_margin(margin),
+    );
+    let mut cfg = GraphConfig::new(&fake.url(), TZ, "https://crm.example.com/");
+    cfg.timeout = Duration::from_secs(5);
+    let client = GraphClient::new(cfg, tokens.clone()).expect("client");
+    Env {
+        fake,
+        client,
+        secrets,
+        tokens,
+    }
+}
+
+async fn env() -> Env {
+    env_with(opts(), Duration::from_secs(120)).await
+}
+
+fn window() -> Window {
+    Window::around(Utc::now(), 30, 365)
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn contact(first: &str) -> Contact {
+    Contact {
+        name_prefix: Some("Dr.".into()),
+        first_name: Some(first.into()),
+        middle_name: Some("Q".into()),
+        last_name: Some("Smith".into()),
+        name_suffix: Some("Jr.".into()),
+        gender: Some(Gender::Female),
+        birthday: Some(d(1990, 6, 1)),
+        job_title: Some("Engineer".into()),
+        description: Some("Met at the fair\nSecond line".into()),
+        emails: vec!["a@x.com".into(), "b@x.com".into(), "c@x.com".into()],
+        primary_phone: Some("+49 30 1234".into()),
+    }
+}
+
+fn create(item: Item, link: &str) -> OutlookWrite {
+    OutlookWrite::Create {
+        item,
+        link: link.into(),
+    }
+}
+
+async fn write_one(
+    c: &GraphClient,
+    kind: Kind,
+    w: OutlookWrite,
+) -> Result<Option<orosync::model::OutlookItem>, StoreError> {
+    let mut r = c.write(kind, vec![w]).await;
+    assert_eq!(r.len(), 1);
+    r.remove(0)
+}
+
+#[tokio::test]
+async fn contact_create_get_update_delete_round_trip() {
+    let e = env().await;
+    let mut c = contact("Ann");
+    c.emails.push("d@x.com".into()); // a fourth address: Graph keeps three
+    let made = write_one(
+        &e.client,
+        Kind::Contacts,
+        create(Item::Contacts(c.clone()), "17"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(made.link.as_deref(), Some("17"));
+    let Item::Contacts(got) = &made.item else {
+        panic!()
+    };
+    assert_eq!(got, &c.for_outlook());
+
+    // Stored the Graph way: link and gender as extended properties.
+    let raw = e.fake.find(&made.id).unwrap();
+    assert_eq!(raw["givenName"], "Ann");
+    assert_eq!(raw["title"], "Dr.");
+    assert_eq!(raw["generation"], "Jr.");
+    assert_eq!(raw["personalNotes"], "Met at the fair\nSecond line");
+    assert_eq!(raw["businessPhones"], json!(["+49 30 1234"]));
+    assert_eq!(raw["emailAddresses"].as_array().unwrap().len(), 3);
+    // Midnight in Berlin (summer time) is 22:00 UTC the day before.
+    assert_eq!(raw["birthday"], "1990-05-31T22:00:00Z");
+    assert_eq!(e.fake.link_of(&made.id).as_deref(), Some("17"));
+    assert_eq!(e.fake.gender_of(&made.id), Some(Gender::Female));
+    let props = raw["singleValueExtendedProperties"].as_array().unwrap();
+    assert!(props
+        .iter()
+        .any(|p| p["id"] == LINK_PROP && p["value"] == "17"));
+    assert!(props
+        .iter()
+        .any(|p| p["id"] == "Short 0x3A4D" && p["value"] == "1"));
+
+    // get reads the same values back, link and gender included.
+    let back = e
+        .client
+        .get(Kind::Contacts, &made.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.item, made.item);
+    assert_eq!(back.link.as_deref(), Some("17"));
+
+    // Update without a link: the answer still knows the link (read back).
+    let mut c2 = c.for_outlook();
+    c2.gender = Some(Gender::Male);
+    c2.middle_name = None;
+    c2.birthday = Some(d(1990, 1, 15));
+    let up = write_one(
+        &e.client,
+        Kind::Contacts,
+        OutlookWrite::Update {
+            id: made.id.clone(),
+            item: Some(Item::Contacts(c2.clone())),
+            link: None,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(up.link.as_deref(), Some("17"));
+    assert_eq!(up.item, Item::Contacts(c2.clone()));
+    assert_eq!(e.fake.gender_of(&made.id), Some(Gender::Male));
+
+    // Delete, delete again (already gone is success), get → None,
+    // update of a deleted item → NotFound.
+    let del = OutlookWrite::Delete {
+        id: made.id.clone(),
+    };
+    assert_eq!(
+        write_one(&e.client, Kind::Contacts, del.clone()).await,
+        Ok(None)
+    );
+    assert_eq!(write_one(&e.client, Kind::Contacts, del).await, Ok(None));
+    assert_eq!(e.client.get(Kind::Contacts, &made.id).await, Ok(None));
+    let gone = write_one(
+        &e.client,
+        Kind::Contacts,
+        OutlookWrite::Update {
+            id: made.id.clone(),
+            item: Some(Item::Contacts(c2)),
+            link: None,
+        },
+    )
+    .await;
+    assert!(matches!(gone, Err(StoreError::NotFound(_))), "{gone:?}");
+    assert_eq!(e.fake.writes().created, 1);
+    assert_eq!(e.fake.writes().deleted, 1);
+}
+
+#[tokio::test]
+async fn stamping_a_link_on_a_users_contact_keeps_its_fields() {
+    let e = env().await;
+    let id = e.fake.user_create(
+        Kind::Contacts,
+        json!({"givenName": "Bob", "surname": "Lee",
+               "singleValueExtendedProperties": [{"id": "Short 0x3A4D", "value": "2"}]}),
+    );
+    let up = write_one(
+        &e.client,
+        Kind::Contacts,
+        OutlookWrite::Update {
+            id: id.clone(),
+            item: None,
+            link: Some("99".into()),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(up.link.as_deref(), Some("99"));
+    let Item::Contacts(c) = up.item else { panic!() };
+    assert_eq!(c.first_name.as_deref(), Some("Bob"));
+    assert_eq!(c.gender, Some(Gender::Male));
+    assert_eq!(e.fake.link_of(&id).as_deref(), Some("99"));
+}
+
+#[tokio::test]
+async fn full_listing_pages_and_delta_reports_changes_and_removals() {
+    let e = env().await;
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        ids.push(e.fake.user_create_item(
+            &Item::Contacts(contact(&format!("P{i}"))),
+            (i == 3).then_some("303"),
+        ));
+    }
+    let full = e
+        .client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert!(full.full);
+    assert_eq!(full.items.len(), 25);
+    assert!(full.removed.is_empty());
+    let linked = full.items.iter().find(|i| i.id == ids[3]).unwrap();
+    assert_eq!(linked.link.as_deref(), Some("303"));
+    let Item::Contacts(c) = &linked.item else {
+        panic!()
+    };
+    assert_eq!(c.gender, Some(Gender::Female));
+    assert_eq!(c.birthday, Some(d(1990, 6, 1)));
+    assert!(full.cursor.contains("deltatoken"));
+
+    // Nothing changed: an empty round.
+    let none = e
+        .client
+        .changes(Kind::Contacts, Some(&full.cursor), &window())
+        .await
+        .unwrap();
+    assert!(!none.full && none.items.is_empty() && none.removed.is_empty());
+
+    e.fake.user_edit(&ids[0], |v| v["jobTitle"] = json!("Boss"));
+    e.fake.user_delete(&ids[1]);
+    let new_id = e
+        .fake
+        .user_create_item(&Item::Contacts(contact("New")), None);
+    let delta = e
+        .client
+        .changes(Kind::Contacts, Some(&none.cursor), &window())
+        .await
+        .unwrap();
+    assert!(!delta.full);
+    assert_eq!(delta.removed, vec![ids[1].clone()]);
+    let mut changed: Vec<&str> = delta.items.iter().map(|i| i.id.as_str()).collect();
+    changed.sort();
+    let mut want = vec![ids[0].as_str(), new_id.as_str()];
+    want.sort();
+    assert_eq!(changed, want);
+    let edited = delta.items.iter().find(|i| i.id == ids[0]).unwrap();
+    let Item::Contacts(c) = &edited.item else {
+        panic!()
+    };
+    assert_eq!(c.job_title.as_deref(), Some("Boss"));
+}
+
+#[tokio::test]
+async fn expired_delta_token_is_cursor_expired() {
+    let e = env().await;
+    e.fake.user_create_item(&Item::Contacts(contact("A")), None);
+    let full = e
+        .client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    e.fake.expire_delta_tokens();
+    let r = e
+        .client
+        .changes(Kind::Contacts, Some(&full.cursor), &window())
+        .await;
+    assert_eq!(r.unwrap_err(), StoreError::CursorExpired);
+    // The engine lists again in full, which works.
+    let again = e
+        .client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(again.items.len(), 1);
+    // The injected form (410 syncStateNotFound on the next delta) too.
+    e.fake.inject(Fault::ExpiredDelta, 1);
+    let r = e
+        .client
+        .changes(Kind::Contacts, Some(&again.cursor), &window())
+        .await;
+    assert_eq!(r.unwrap_err(), StoreError::CursorExpired);
+}
+
+#[tokio::test]
+async fn all_day_and_timed_events_round_trip() {
+    let e = env().await;
+    let now = Utc::now();
+    let day = (now + chrono::Duration::days(10)).date_naive();
+    let all_day = Event {
+        title: "Holiday".into(),
+        description: Some("Away".into()),
+        when: When::AllDay {
+            start: day,
+            end: day + chrono::Duration::days(2),
+        },
+    };
+    let start = Utc
+        .timestamp_opt((now + chrono::Duration::days(3)).timestamp(), 0)
+        .unwrap();
+    let timed = Event {
+        title: "Call".into(),
+        description: None,
+        when: When::Timed {
+            start,
+            end: start + chrono::Duration::minutes(45),
+        },
+    };
+    let res = e
+        .client
+        .write(
+            Kind::Events,
+            vec![
+                create(Item::Events(all_day.clone()), "5"),
+                create(Item::Events(timed.clone()), "6"),
+            ],
+        )
+        .await;
+    let a = res[0].clone().unwrap().unwrap();
+    let t = res[1].clone().unwrap().unwrap();
+    assert_eq!(a.item, Item::Events(all_day.clone()));
+    assert_eq!(t.item, Item::Events(timed.clone()));
+    assert_eq!(a.link.as_deref(), Some("5"));
+
+    // All-day: midnight to midnight in the user's zone, by its Windows name.
+    let raw = e.fake.find(&a.id).unwrap();
+    assert_eq!(raw["isAllDay"], true);
+    assert_eq!(raw["start"]["timeZone"], "W. Europe Standard Time");
+    assert_eq!(
+        raw["start"]["dateTime"],
+        format!("{}T00:00:00.0000000", day.format("%Y-%m-%d"))
+    );
+    // Timed: UTC.
+    let raw = e.fake.find(&t.id).unwrap();
+    assert_eq!(raw["start"]["timeZone"], "UTC");
+    assert_eq!(
+        raw["start"]["dateTime"],
+        format!("{}.0000000", start.format("%Y-%m-%dT%H:%M:%S"))
+    );
+
+    // Read back through get and through delta.
+    assert_eq!(
+        e.client
+            .get(Kind::Events, &a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .item,
+        Item::Events(all_day.clone())
+    );
+    let full = e
+        .client
+        .changes(Kind::Events, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(full.items.len(), 2);
+    for it in &full.items {
+        let want = if it.id == a.id { &all_day } else { &timed };
+        assert_eq!(it.item, Item::Events(want.clone()));
+        assert!(it.link.is_some(), "event links are read after delta");
+    }
+
+    // Moving an event out of the window: delta reports it gone.
+    let mut later = timed.clone();
+    let far = now + chrono::Duration::days(800);
+    later.when = When::Timed {
+        start: far,
+        end: far + chrono::Duration::hours(1),
+    };
+    e.fake.user_edit_item(&t.id, &Item::Events(later));
+    let delta = e
+        .client
+        .changes(Kind::Events, Some(&full.cursor), &window())
+        .await
+        .unwrap();
+    assert_eq!(delta.removed, vec![t.id.clone()]);
+}
+
+#[tokio::test]
+async fn events_outside_the_window_and_series_instances() {
+    let e = env().await;
+    let far = Utc::now() + chrono::Duration::days(900);
+    e.fake.user_create_item(
+        &Item::Events(Event {
+            title: "Far".into(),
+            description: None,
+            when: When::Timed {
+                start: far,
+                end: far + chrono::Duration::hours(1),
+            },
+        }),
+        None,
+    );
+    let soon = (Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%dT10:00:00");
+    let occ = e.fake.user_create(
+        Kind::Events,
+        json!({"type": "occurrence", "seriesMasterId": "M1",
+               "start": {"dateTime": format!("{soon}"), "timeZone": "UTC"},
+               "end": {"dateTime": format!("{soon}"), "timeZone": "UTC"}}),
+    );
+    let full = e
+        .client
+        .changes(Kind::Events, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(full.items.len(), 1);
+    assert_eq!(full.items[0].id, occ);
+    assert!(full.items[0].recurring);
+}
+
+#[tokio::test]
+async fn html_event_bodies_are_read_as_text() {
+    let e = env().await;
+    let s = Utc::now() + chrono::Duration::days(2);
+    let id = e.fake.user_create(
+        Kind::Events,
+        json!({"subject": "Lunch",
+               "body": {"contentType": "html", "content": "<html><body><p>Bring &amp; share</p><div>soup</div></body></html>"},
+               "start": {"dateTime": s.format("%Y-%m-%dT12:00:00").to_string(), "timeZone": "UTC"},
+               "end": {"dateTime": s.format("%Y-%m-%dT13:00:00").to_string(), "timeZone": "UTC"}}),
+    );
+    e.fake.html_bodies(true);
+    let it = e.client.get(Kind::Events, &id).await.unwrap().unwrap();
+    let Item::Events(ev) = it.item else { panic!() };
+    assert_eq!(ev.description.as_deref(), Some("Bring & share\nsoup"));
+}
+
+fn task(subject: &str, due: Option<NaiveDate>) -> Task {
+    Task {
+        subject: subject.into(),
+        description: Some("Details".into()),
+        priority: Priority::High,
+        status: TaskStatus::InProgress,
+        due_date: due,
+    }
+}
+
+#[tokio::test]
+async fn tasks_live_in_the_default_list_with_a_linked_resource() {
+    let e = env().await;
+    let t = task("Call back", Some(d(2026, 12, 24)));
+    let made = write_one(&e.client, Kind::Tasks, create(Item::Tasks(t.clone()), "42"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(made.item, Item::Tasks(t.clone()));
+    assert_eq!(made.link.as_deref(), Some("42"));
+    let raw = e.fake.find(&made.id).unwrap();
+    assert_eq!(raw["importance"], "high");
+    assert_eq!(raw["status"], "inProgress");
+    assert_eq!(
+        raw["dueDateTime"]["dateTime"],
+        "2026-12-24T00:00:00.0000000"
+    );
+    let lr = &raw["linkedResources"][0];
+    assert_eq!(lr["applicationName"], "OroCRM");
+    assert_eq!(lr["externalId"], "42");
+    assert_eq!(lr["webUrl"], "https://crm.example.com/task/view/42");
+    assert_eq!(e.client.default_todo_list().await.unwrap(), DEFAULT_LIST);
+
+    // A due date with a time of day (as To Do may hold it) reads as its date.
+    let other = e.fake.user_create(
+        Kind::Tasks,
+        json!({"title": "Mine", "status": "waitingOnOthers",
+               "dueDateTime": {"dateTime": "2027-01-05T00:00:00.0000000", "timeZone": "Pacific Standard Time"}}),
+    );
+    let full = e
+        .client
+        .changes(Kind::Tasks, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(full.items.len(), 2);
+    let mine = full.items.iter().find(|i| i.id == other).unwrap();
+    let Item::Tasks(m) = &mine.item else { panic!() };
+    assert_eq!(m.due_date, Some(d(2027, 1, 5)));
+    assert_eq!(m.status, TaskStatus::InProgress);
+    assert_eq!(mine.link, None);
+    assert_eq!(
+        full.items
+            .iter()
+            .find(|i| i.id == made.id)
+            .unwrap()
+            .link
+            .as_deref(),
+        Some("42")
+    );
+
+    // Stamp a link on the user's task, then change it: one linkedResource.
+    for link in ["77", "78"] {
+        let up = write_one(
+            &e.client,
+            Kind::Tasks,
+            OutlookWrite::Update {
+                id: other.clone(),
+                item: None,
+                link: Some(link.into()),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(up.link.as_deref(), Some(link));
+    }
+    let raw = e.fake.find(&other).unwrap();
+    assert_eq!(raw["linkedResources"].as_array().unwrap().len(), 1);
+    assert_eq!(raw["linkedResources"][0]["externalId"], "78");
+
+    // Update fields and clear the due date; the link stays.
+    let mut t2 = t.clone();
+    t2.due_date = None;
+    t2.status = TaskStatus::Closed;
+    let up = write_one(
+        &e.client,
+        Kind::Tasks,
+        OutlookWrite::Update {
+            id: made.id.clone(),
+            item: Some(Item::Tasks(t2.clone())),
+            link: None,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(up.item, Item::Tasks(t2));
+    assert_eq!(up.link.as_deref(), Some("42"));
+    let delta = e
+        .client
+        .changes(Kind::Tasks, Some(&full.cursor), &window())
+        .await
+        .unwrap();
+    assert_eq!(delta.items.len(), 2);
+    assert!(delta.items.iter().all(|i| i.link.is_some()));
+}
+
+#[tokio::test]
+async fn a_storm_of_429s_is_ridden_out_without_losing_or_doubling_writes() {
+    let e = env().await;
+    // The batch itself is throttled twice, then 25 member answers are 429
+    // or 503 spread over the retries.
+    e.fake.inject(Fault::Throttle { retry_after: 0 }, 2);
+    e.fake.inject_member(Fault::Throttle { retry_after: 0 }, 15);
+    e.fake.inject_member(Fault::Unavailable, 10);
+    let writes: Vec<OutlookWrite> = (0..20)
+        .map(|i| {
+            create(
+                Item::Contacts(contact(&format!("S{i}"))),
+                &format!("{}", 1000 + i),
+            )
+        })
+        .collect();
+    let res = e.client.write(Kind::Contacts, writes).await;
+    assert_eq!(res.len(), 20);
+    for (i, r) in res.iter().enumerate() {
+        let it = r.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(
+            it.link,
+            Some(format!("{}", 1000 + i)),
+            "answers keep their order"
+        );
+    }
+    assert_eq!(e.fake.writes().created, 20);
+    let mut links: Vec<String> = e
+        .fake
+        .items(Kind::Contacts)
+        .into_iter()
+        .filter_map(|i| i.link)
+        .collect();
+    links.sort();
+    links.dedup();
+    assert_eq!(links.len(), 20, "each write applied exactly once");
+    assert!(e.fake.member_requests() >= 45);
+}
+
+#[tokio::test]
+async fn member_errors_stay_with_their_member() {
+    let e = env().await;
+    e.fake.reject_containing("FORBIDDEN-NAME");
+    let gone = e.fake.user_create_item(&Item::Contacts(contact("X")), None);
+    e.fake.user_delete(&gone);
+    let res = e
+        .client
+        .write(
+            Kind::Contacts,
+            vec![
+                create(Item::Contacts(contact("FORBIDDEN-NAME")), "1"),
+                create(Item::Contacts(contact("Fine")), "2"),
+                OutlookWrite::Update {
+                    id: gone.clone(),
+                    item: Some(Item::Contacts(contact("Y"))),
+                    link: None,
+                },
+                OutlookWrite::Delete { id: gone },
+            ],
+        )
+        .await;
+    assert!(
+        matches!(&res[0], Err(StoreError::Rejected(m)) if m.contains("ErrorInvalidProperty")),
+        "{:?}",
+        res[0]
+    );
+    assert!(res[1].as_ref().unwrap().is_some());
+    assert!(matches!(&res[2], Err(StoreError::NotFound(_))));
+    assert_eq!(res[3], Ok(None));
+}
+
+#[tokio::test]
+async fn faults_map_to_the_right_error_classes() {
+    let e = env().await;
+    let id = e.fake.user_create_item(&Item::Contacts(contact("F")), None);
+    // Reads survive 503s and a dropped connection.
+    e.fake.inject(Fault::Unavailable, 2);
+    e.fake.inject(Fault::Drop, 1);
+    assert!(e.client.get(Kind::Contacts, &id).await.unwrap().is_some());
+    // An unreadable answer is Malformed.
+    e.fake.inject(Fault::Malformed, 1);
+    assert!(matches!(
+        e.client.get(Kind::Contacts, &id).await,
+        Err(StoreError::Malformed(_))
+    ));
+    // A write batch whose answer was lost is not resent: Unavailable, not applied.
+    e.fake.inject(Fault::Drop, 1);
+    let res = e
+        .client
+        .write(
+            Kind::Contacts,
+            vec![create(Item::Contacts(contact("G")), "3")],
+        )
+        .await;
+    assert!(
+        matches!(&res[0], Err(StoreError::Unavailable(_))),
+        "{:?}",
+        res[0]
+    );
+    assert_eq!(e.fake.writes().created, 0);
+    // Outage that outlasts the retries: Unavailable.
+    let mut cfg = e.client.config().clone();
+    cfg.max_attempts = 2;
+    let short = GraphClient::new(cfg, e.tokens.clone()).unwrap();
+    e.fake.inject(Fault::Unavailable, 5);
+    assert!(matches!(
+        short.get(Kind::Contacts, &id).await,
+        Err(StoreError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn at_most_four_requests_in_flight() {
+    let e = env().await;
+    let id = e.fake.user_create_item(&Item::Contacts(contact("C")), None);
+    // Sign in first, so only Graph requests race below.
+    e.client.get(Kind::Contacts, &id).await.unwrap();
+    e.fake
+        .inject(Fault::Latency(Duration::from_millis(150)), 12);
+    let gets = (0..12).map(|_| e.client.get(Kind::Contacts, &id));
+    let all = futures_util::future::join_all(gets).await;
+    assert!(all.iter().all(|r| r.as_ref().unwrap().is_some()));
+    let peak = e.fake.peak_in_flight();
+    assert!((2..=4).contains(&peak), "peak in flight {peak}");
+}
+
+#[tokio::test]
+async fn access_token_is_refreshed_before_expiry_and_rotated() {
+    let o = FakeOptions {
+        access_token_ttl: Duration::from_secs(1),
+        ..opts()
+    };
+    let e = env_with(o, Duration::ZERO).await;
+    let first_rt = e.secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().unwrap();
+    e.client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(e.fake.refreshes(), 1);
+    let second_rt = e.secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().unwrap();
+    assert_ne!(first_rt, second_rt, "the rotated refresh token is kept");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    e.client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(e.fake.refreshes(), 2);
+    // The used refresh token no longer works.
+    let auth = AuthConfig::new(&e.fake.login_url(), "common", "orosync-tests");
+    let old =
+        orosync::graph::auth::refresh(&http_client(Duration::from_secs(5)), &auth, &first_rt).await;
+    assert!(matches!(old, Err(AuthError::Refused(m)) if m.starts_with("invalid_grant")));
+}
+
+#[tokio::test]
+async fn a_401_refreshes_once_and_a_dead_refresh_token_is_auth() {
+    let e = env().await;
+    e.client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(e.fake.refreshes(), 1);
+    e.fake.expire_access_tokens();
+    e.client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(e.fake.refreshes(), 2);
+    // Tokens revoked for good: the user must sign in again.
+    e.fake.expire_access_tokens();
+    e.secrets
+        .set(OUTLOOK_REFRESH_TOKEN, &Secret::new("rt-revoked"))
+        .unwrap();
+    let r = e.client.changes(Kind::Contacts, None, &window()).await;
+    match r {
+        Err(StoreError::Auth(m)) => assert!(!m.contains("rt-revoked"), "no secret in errors"),
+        other => panic!("expected Auth, got {other:?}"),
+    }
+    // Nobody signed in at all.
+    e.secrets.delete(OUTLOOK_REFRESH_TOKEN).unwrap();
+    e.fake.expire_access_tokens();
+    assert!(matches!(
+        e.client.get(Kind::Contacts, "x").await,
+        Err(StoreError::Auth(_))
+    ));
+}
+
+#[tokio::test]
+async fn browser_sign_in_with_pkce_on_loopback() {
+    let fake = FakeGraph::start(opts()).await.unwrap();
+    let cfg = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
+    let http = http_client(Duration::from_secs(5));
+    let flow = BrowserSignIn::start(&cfg, 0).await.unwrap();
+    assert!(flow.redirect_uri().starts_with("http://127.0.0.1:"));
+    let url = flow.authorize_url().to_string();
+    assert!(url.contains("code_challenge_method=S256"));
+    // The "browser": the fake signs the user in and redirects to the loopback.
+    let browser = async {
+        let page = reqwest::get(&url).await.unwrap();
+        assert_eq!(page.status(), 200);
+        page.text().await.unwrap()
+    };
+    let (page, tokens) = tokio::join!(browser, flow.finish(&http, Duration::from_secs(10)));
+    assert!(page.contains("sign-in finished"));
+    let tokens = tokens.unwrap();
+    assert!(tokens.refresh_token.is_some());
+    let shown = format!("{tokens:?}");
+    assert!(
+        !shown.contains(tokens.access_token.expose()),
+        "Debug never shows tokens"
+    );
+
+    // The tokens work against Graph.
+    let secrets = MemorySecrets::new();
+    let tm = Arc::new(TokenManager::new(
+        http.clone(),
+        cfg,
+        Arc::new(secrets.clone()),
+    ));
+    tm.save(&tokens).await.unwrap();
+    let client = GraphClient::new(GraphConfig::new(&fake.url(), TZ, "https://crm"), tm).unwrap();
+    client.changes(Kind::Tasks, None, &window()).await.unwrap();
+    assert_eq!(fake.refreshes(), 0, "the signed-in access token was used");
+    assert!(secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().is_some());
+}
+
+#[tokio::test]
+async fn device_code_sign_in_waits_for_approval() {
+    let fake = FakeGraph::start(opts()).await.unwrap();
+    let cfg = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
+    let http = http_client(Duration::from_secs(5));
+    let dc = DeviceCode::start(&http, &cfg).await.unwrap();
+    assert!(dc.message.contains(&dc.user_code));
+    let poll = dc.poll(&http, &cfg);
+    let approve = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(fake.approve_device(&dc.user_code));
+    };
+    let (tokens, ()) = tokio::join!(poll, approve);
+    let tokens = tokens.unwrap();
+    assert!(tokens.refresh_token.is_some());
+    assert!(fake.token_requests() >= 2, "polled while pending");
+
+    let dc = DeviceCode::start(&http, &cfg).await.unwrap();
+    assert!(fake.decline_device(&dc.user_code));
+    assert_eq!(dc.poll(&http, &cfg).await.unwrap_err(), AuthError::Declined);
+}
+
+#[tokio::test]
+async fn fake_filters_on_the_extended_property_and_pages_lists() {
+    let e = env().await;
+    for i in 0..12 {
+        e.fake.user_create_item(
+            &Item::Contacts(contact(&format!("L{i}"))),
+            Some(&format!("{i}")),
+        );
+    }
+    let token = e.tokens.access_token().await.unwrap();
+    let http = http_client(Duration::from_secs(5));
+    let filter = format!(
+        "singleValueExtendedProperties/Any(ep: ep/id eq '{LINK_PROP}' and ep/value eq '7')"
+    );
+    let r: serde_json::Value = http
+        .get(format!("{}/me/contacts", e.fake.url()))
+        .query(&[("$filter", filter.as_str()), ("$select", "givenName")])
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let v = r["value"].as_array().unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0]["givenName"], "L7");
+    assert!(v[0].get("surname").is_none(), "$select applies");
+
+    let page: serde_json::Value = http
+        .get(format!("{}/me/contacts?$top=5", e.fake.url()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["value"].as_array().unwrap().len(), 5);
+    assert!(page["@odata.nextLink"].as_str().unwrap().contains("skip=5"));
+    let unauth = http
+        .get(format!("{}/me/contacts", e.fake.url()))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauth.status(), 401);
+}
+
+#[tokio::test]
+async fn batch_dependencies_fail_with_424() {
+    let e = env().await;
+    let token = e.tokens.access_token().await.unwrap();
+    let body = json!({"requests": [
+        {"id": "1", "method": "GET", "url": "/me/contacts/missing"},
+        {"id": "2", "method": "POST", "url": "/me/contacts", "dependsOn": ["1"],
+         "headers": {"Content-Type": "application/json"}, "body": {"givenName": "Z"}},
+    ]});
+    let r: serde_json::Value = http_client(Duration::from_secs(5))
+        .post(format!("{}/$batch", e.fake.url()))
+        .bearer_auth(token.expose())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let status = |id: &str| {
+        r["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap()["status"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(status("1"), 404);
+    assert_eq!(status("2"), 424);
+    assert_eq!(e.fake.writes().created, 0);
+}
+
+#[tokio::test]
+async fn a_next_link_that_repeats_is_malformed_not_a_loop() {
+    let e = env().await;
+    e.fake.inject(Fault::LoopingNextLink, 3);
+    let r = e.client.changes(Kind::Contacts, None, &window()).await;
+    assert!(matches!(r, Err(StoreError::Malformed(m)) if m.contains("repeats")));
+}
+
+#[tokio::test]
+async fn device_page_approves_a_code_for_the_demo() {
+    let fake = FakeGraph::start(opts()).await.unwrap();
+    let cfg = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
+    let http = http_client(Duration::from_secs(5));
+    let dc = DeviceCode::start(&http, &cfg).await.unwrap();
+    let page = http
+        .get(&dc.verification_uri)
+        .query(&[("user_code", dc.user_code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::new());
+    let client = GraphClient::with_secrets(
+        GraphConfig::new(&fake.url(), TZ, "https://crm"),
+        cfg.clone(),
+        secrets.clone(),
+    )
+    .unwrap();
+    let tokens = dc.poll(&http, &cfg).await.unwrap();
+    client.tokens().save(&tokens).await.unwrap();
+    assert!(secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().is_some());
+    client.changes(Kind::Events, None, &window()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_write_member_that_timed_out_at_the_gateway_is_not_resent() {
+    let e = env().await;
+    e.fake.inject_member(Fault::GatewayTimeout, 1);
+    let res = e
+        .client
+        .write(
+            Kind::Contacts,
+            vec![
+                create(Item::Contacts(contact("T1")), "1"),
+                create(Item::Contacts(contact("T2")), "2"),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(&res[0], Err(StoreError::Unavailable(_))),
+        "{:?}",
+        res[0]
+    );
+    assert!(res[1].as_ref().unwrap().is_some());
+    assert_eq!(e.fake.member_requests(), 2, "no member was sent twice");
+}
+
+#[tokio::test]
+async fn a_refresh_token_from_the_environment_rotates_in_memory_only() {
+    use orosync::secrets::EnvFirst;
+    use std::collections::HashMap;
+    let fake = FakeGraph::start(opts()).await.unwrap();
+    let keyring = MemorySecrets::new();
+    let vars = HashMap::from([(
+        OUTLOOK_REFRESH_TOKEN.to_string(),
+        fake.issue_refresh_token(),
+    )]);
+    let secrets: Arc<dyn SecretStore> = Arc::new(EnvFirst::with_vars(keyring.clone(), vars));
+    let auth = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
+    let client = GraphClient::with_secrets(
+        GraphConfig::new(&fake.url(), TZ, "https://crm"),
+        auth,
+        secrets,
+    )
+    .unwrap();
+    client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    // A second refresh must use the rotated token (the first is spent).
+    fake.expire_access_tokens();
+    client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(fake.refreshes(), 2);
+    assert_eq!(
+        keyring.get(OUTLOOK_REFRESH_TOKEN).unwrap(),
+        None,
+        "nothing written to the keyring"
+    );
+}
+
+/// A `tracing` writer into a shared buffer, to look for secrets in logs.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_token_reaches_logs_errors_or_debug_output() {
+    let log = Captured::default();
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let e = env().await;
+    let rt = e.secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().unwrap();
+    let id = e
+        .fake
+        .user_create_item(&Item::Contacts(contact("Log")), None);
+    e.fake.inject(Fault::Unavailable, 1);
+    e.fake.inject_member(Fault::Throttle { retry_after: 0 }, 1);
+    e.client.get(Kind::Contacts, &id).await.unwrap();
+    let at = e.tokens.access_token().await.unwrap();
+    e.fake.expire_access_tokens();
+    let res = e
+        .client
+        .write(
+            Kind::Contacts,
+            vec![create(Item::Contacts(contact("L2")), "8")],
+        )
+        .await;
+    assert!(res[0].is_ok());
+    let at2 = e.tokens.access_token().await.unwrap();
+    let debug = format!("{:?} {:?} {:?}", e.client, e.tokens, res);
+    let logs = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("503"), "the retry was logged: {logs}");
+    for secret in [rt.expose(), at.expose(), at2.expose()] {
+        assert!(!logs.contains(secret), "a token in the logs");
+        assert!(!debug.contains(secret), "a token in Debug output");
+    }
+}
