@@ -256,6 +256,20 @@ pub fn read_all(backups_dir: &Path) -> io::Result<Vec<BackupEntry>> {
     Ok(out)
 }
 
+/// The engine writes its backups through this writer in the product.
+impl crate::engine::Backups for BackupWriter {
+    fn save(
+        &self,
+        kind: Kind,
+        side: Side,
+        id: &str,
+        action: &str,
+        before: &serde_json::Value,
+    ) -> std::io::Result<()> {
+        self.record(kind, side, id, action, before)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,19 +537,5 @@ mod tests {
         for (i, e) in entries.iter().enumerate() {
             assert_eq!(e.id, i.to_string());
         }
-    }
-}
-
-/// The engine writes its backups through this writer in the product.
-impl crate::engine::Backups for BackupWriter {
-    fn save(
-        &self,
-        kind: Kind,
-        side: Side,
-        id: &str,
-        action: &str,
-        before: &serde_json::Value,
-    ) -> std::io::Result<()> {
-        self.record(kind, side, id, action, before)
     }
 }
