@@ -5,6 +5,7 @@
 //! [`state`] in SQLite, [`backup`] files), joined by [`engine`].
 
 pub mod backup;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod engine;
