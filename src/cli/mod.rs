@@ -231,9 +231,11 @@ fn profile(arg: Option<PathBuf>) -> Result<Profile, Failure> {
 /// the file, on one line.
 fn load_config(profile: &Profile) -> Result<Option<Config>, Failure> {
     let path = profile.config_path();
+    tracing::debug!("reading {}", path.display());
     match Config::load(&path) {
         Ok(c) => Ok(Some(c)),
         Err(ConfigError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            tracing::debug!("no config.toml at {}", path.display());
             Ok(None)
         }
         // The Io error already names the file; the others are about its text.
@@ -253,8 +255,10 @@ fn load_config(profile: &Profile) -> Result<Option<Config>, Failure> {
 fn open_state(profile: &Profile) -> Result<Option<State>, Failure> {
     let path = profile.state_path();
     if !path.exists() {
+        tracing::debug!("no state database at {}", path.display());
         return Ok(None);
     }
+    tracing::debug!("opening {}", path.display());
     State::open(&path)
         .map(Some)
         .map_err(|e| state_failure(&path, e))
@@ -266,8 +270,9 @@ fn state_failure(path: &std::path::Path, e: StateError) -> Failure {
     match e {
         // The message names the file and says to upgrade.
         StateError::TooNew { .. } => Failure::usage(e.to_string()),
+        // The error's own text starts "state database: ...".
         e => Failure::failed(format!(
-            "cannot read the state database {}: {e}; check the file and its permissions",
+            "{e} ({}); check the file and its permissions",
             path.display()
         )),
     }
