@@ -1,14 +1,15 @@
 //! The `orosync` binary: parses the command line and hands it to
 //! [`orosync::cli`], which does the work.
 
-use clap::Parser;
-use orosync::cli::{self, Cli};
+use orosync::cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = Cli::parse();
-    cli::init_logging(args.verbose);
-    match cli::run(args) {
+    let result = cli::parse_args().and_then(|args| {
+        cli::init_logging(args.verbose);
+        cli::run(args)
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             // One line on stderr saying what to do (INTERFACES.md).

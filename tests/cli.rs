@@ -370,10 +370,10 @@ fn resolve_of_an_unknown_id_exits_2() {
 #[test]
 fn resolve_needs_a_side() {
     let env = Env::new();
-    let out = env.run(&["resolve", "7", "--keep", "both"]);
-    assert_eq!(out.status.code(), Some(2));
-    let out = env.run(&["resolve", "7"]);
-    assert_eq!(out.status.code(), Some(2));
+    let line = failure(&env.run(&["resolve", "7", "--keep", "both"]), 2);
+    assert!(line.contains("oro, outlook"), "{line}");
+    let line = failure(&env.run(&["resolve", "7"]), 2);
+    assert!(line.contains("--keep"), "{line}");
 }
 
 // ------------------------------------------------------------ errors
@@ -462,8 +462,22 @@ fn usage_errors_exit_2() {
         &["login", "gmail"],
         &["frobnicate"],
     ] {
-        let out = env.run(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let line = failure(&env.run(args), 2);
+        assert!(line.contains("orosync --help"), "{args:?}: {line}");
+    }
+    let line = failure(&env.run(&["sync", "--kinds", "contacts,notes"]), 2);
+    assert!(line.contains("contacts, tasks, events"), "{line}");
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    for args in [&["--help"][..], &["sync", "--help"], &["--version"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_orosync"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!out.stdout.is_empty());
     }
 }
 

@@ -193,6 +193,43 @@ impl Failure {
     }
 }
 
+/// Parses the command line. Help and version print as clap lays them out;
+/// a usage error becomes a [`Failure`] (exit 2), so it is one line on
+/// stderr like every other failure (INTERFACES.md), which scripts can rely on.
+pub fn parse_args() -> Result<Cli, Failure> {
+    use clap::error::ErrorKind;
+    Cli::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        _ => Failure::usage(usage_line(&e.render().to_string())),
+    })
+}
+
+/// clap's error text on one line: its lines joined, the `error:` prefix and
+/// the closing "For more information" dropped in favour of our own hint.
+fn usage_line(rendered: &str) -> String {
+    let mut parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    if let Some(first) = parts.first_mut() {
+        *first = first.strip_prefix("error:").unwrap_or(first).trim_start();
+    }
+    parts.push("see `orosync --help`");
+    let mut line = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            // "were not provided:" introduces the next part; the rest are
+            // separate sentences.
+            line.push_str(if line.ends_with(':') { " " } else { "; " });
+        }
+        line.push_str(part);
+    }
+    line
+}
+
 /// Runs the parsed command. The only dispatch: the lead replaces the
 /// `not_built` arms here when the clients land.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -298,4 +335,35 @@ pub fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        let rendered = "error: invalid value 'foo' for '--kinds <KINDS>'\n  \
+                        [possible values: contacts, tasks, events]\n\n\
+                        For more information, try '--help'.\n";
+        assert_eq!(
+            usage_line(rendered),
+            "invalid value 'foo' for '--kinds <KINDS>'; \
+             [possible values: contacts, tasks, events]; see `orosync --help`"
+        );
+        assert_eq!(
+            usage_line(
+                "error: the following required arguments were not provided:\n  \
+                 --keep <KEEP>\n\nUsage: orosync resolve --keep <KEEP> <ID>\n"
+            ),
+            "the following required arguments were not provided: --keep <KEEP>; \
+             Usage: orosync resolve --keep <KEEP> <ID>; see `orosync --help`"
+        );
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }
