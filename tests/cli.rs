@@ -273,7 +273,7 @@ fn status_counts_the_conflicts_waiting_for_a_choice() {
     assert_eq!(v["pending_conflicts"], 1);
     let out = env.ok(&["status"]);
     assert!(
-        out.contains("Pending conflicts: 1 waiting for your choice; see `orosync conflicts` (1 more chosen, applied at the next sync)"),
+        out.contains("Pending conflicts: 1 waiting for your choice; see `orosync conflicts` (1 already chosen, applied at the next sync)"),
         "{out}"
     );
 }

@@ -100,7 +100,7 @@ pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
     }
     if chosen > 0 {
         conflicts.push_str(&format!(
-            " ({chosen} more chosen, applied at the next sync)"
+            " ({chosen} already chosen, applied at the next sync)"
         ));
     }
     line("Pending conflicts:", &conflicts);
