@@ -230,8 +230,8 @@ fn usage_line(rendered: &str) -> String {
     line
 }
 
-/// Runs the parsed command. The only dispatch: the lead replaces the
-/// `not_built` arms here when the clients land.
+/// Runs the parsed command. This is the only dispatch, so wiring `sync`,
+/// `login` and `demo` to the clients changes just their arms here.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Status(a) => status::run(&profile(cli.profile)?, a.json),

@@ -125,13 +125,21 @@ fn describe_run(r: &RunRecord) -> String {
         return format!("{started}, did not finish (still running, or interrupted)");
     };
     let took = (finished - r.started_at).num_seconds().max(0);
-    let result = match exit {
-        0 => "ok".to_string(),
-        1 => "finished, but some items failed (the next run retries them)".to_string(),
-        2 => "stopped: a setting or confirmation was missing".to_string(),
-        3 => "stopped: sign-in refused (run `orosync login`)".to_string(),
-        4 => "stopped: a server could not be reached".to_string(),
-        n => format!("ended with exit status {n}"),
+    let fatal = r
+        .summary
+        .as_ref()
+        .and_then(|s| s.get("fatal"))
+        .and_then(|f| f.get("message"))
+        .and_then(Value::as_str);
+    let result = match (exit, fatal) {
+        // The run's own words about what stopped it say the most.
+        (1 | 3 | 4, Some(msg)) => format!("stopped: {msg}"),
+        (0, _) => "ok".to_string(),
+        (1, None) => "finished, but some items failed (the next run retries them)".to_string(),
+        (2, _) => "stopped: a setting or confirmation was missing".to_string(),
+        (3, None) => "stopped: sign-in refused (run `orosync login`)".to_string(),
+        (4, None) => "stopped: a server could not be reached".to_string(),
+        (n, _) => format!("ended with exit status {n}"),
     };
     let dry = r
         .summary
@@ -151,6 +159,10 @@ fn describe_run(r: &RunRecord) -> String {
 /// version, and status should still show what it can.
 fn describe_counts(summary: &Value) -> Option<String> {
     let kinds = summary.get("kinds")?.as_object()?;
+    // A run stopped before any kind started has nothing to count.
+    if kinds.is_empty() {
+        return None;
+    }
     let sum = |path: &[&str]| -> u64 {
         kinds
             .values()
@@ -166,22 +178,14 @@ fn describe_counts(summary: &Value) -> Option<String> {
             sum(&[name, "deleted"]),
         )
     };
-    let mut text = format!(
+    Some(format!(
         "{}; {}; {}, {} failed, {} skipped",
         side("oro", "Oro:"),
         side("outlook", "Outlook:"),
         output::count(sum(&["conflicts"]), "conflict"),
         sum(&["failed"]),
         sum(&["skipped"]),
-    );
-    if let Some(msg) = summary
-        .get("fatal")
-        .and_then(|f| f.get("message"))
-        .and_then(Value::as_str)
-    {
-        text.push_str(&format!("; {msg}"));
-    }
-    Some(text)
+    ))
 }
 
 #[cfg(test)]
@@ -210,5 +214,29 @@ mod tests {
     fn a_summary_without_kinds_shows_no_counts() {
         assert_eq!(describe_counts(&json!({})), None);
         assert_eq!(describe_counts(&json!({"kinds": 3})), None);
+        assert_eq!(describe_counts(&json!({"kinds": {}})), None);
+    }
+
+    fn run(exit: i32, summary: Value) -> RunRecord {
+        let t = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        RunRecord {
+            id: 1,
+            started_at: t,
+            finished_at: Some(t + chrono::Duration::seconds(1)),
+            exit: Some(exit),
+            summary: Some(summary),
+        }
+    }
+
+    #[test]
+    fn a_stopped_run_says_what_stopped_it() {
+        let fatal = json!({"kinds": {}, "fatal": {"class": "unavailable",
+            "message": "crm.example.com could not be reached"}});
+        assert!(describe_run(&run(4, fatal))
+            .ends_with(", stopped: crm.example.com could not be reached (took 1 second)"));
+        assert!(describe_run(&run(4, json!({})))
+            .ends_with(", stopped: a server could not be reached (took 1 second)"));
+        assert!(describe_run(&run(0, json!({"dry_run": true})))
+            .ends_with(", ok, dry run (took 1 second)"));
     }
 }
