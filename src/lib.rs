@@ -6,6 +6,7 @@
 //! files), joined by [`engine`].
 
 pub mod backup;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod engine;

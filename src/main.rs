@@ -1,1 +1,20 @@
-fn main() {}
+//! The `orosync` binary: parses the command line and hands it to
+//! [`orosync::cli`], which does the work.
+
+use orosync::cli;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let result = cli::parse_args().and_then(|args| {
+        cli::init_logging(args.verbose);
+        cli::run(args)
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            // One line on stderr saying what to do (INTERFACES.md).
+            eprintln!("orosync: {failure}");
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! `orosync conflicts [--json]`: the pairs changed on both sides that wait
+//! for the user's choice (conflict_resolution = "ask").
+
+use super::{open_state, output, Failure};
+use crate::model::Side;
+use crate::profile::Profile;
+use crate::state::PendingRow;
+use serde::Serialize;
+use serde_json::Value;
+
+/// INTERFACES.md "conflicts --json".
+#[derive(Debug, Serialize)]
+struct ConflictsJson {
+    conflicts: Vec<ConflictJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct ConflictJson {
+    /// A string, as documented, so ids may change form without breaking
+    /// scripts; `resolve` takes it back as it is.
+    id: String,
+    kind: &'static str,
+    oro_id: String,
+    outlook_id: String,
+    detected_at: String,
+    oro: Value,
+    outlook: Value,
+    /// Added to the documented fields: the side already chosen with
+    /// `resolve` (applied at the next sync), null while undecided.
+    resolution: Option<Side>,
+}
+
+pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
+    // No state database: the profile has never synced, so nothing is pending.
+    let rows = match open_state(profile)? {
+        None => vec![],
+        Some(state) => state
+            .pending(None)
+            .map_err(|e| super::state_failure(&profile.state_path(), e))?,
+    };
+    if json {
+        return output::json(&ConflictsJson {
+            conflicts: rows
+                .into_iter()
+                .map(|r| ConflictJson {
+                    id: r.id.to_string(),
+                    kind: r.kind.as_str(),
+                    oro_id: r.oro_id,
+                    outlook_id: r.outlook_id,
+                    detected_at: output::timestamp(&r.detected_at),
+                    oro: r.oro,
+                    outlook: r.outlook,
+                    resolution: r.resolution,
+                })
+                .collect(),
+        });
+    }
+    output::text(&describe(&rows))
+}
+
+/// Each conflict as a heading line and a table of the differing fields,
+/// Oro's value next to Outlook's.
+fn describe(rows: &[PendingRow]) -> String {
+    if rows.is_empty() {
+        return "No pending conflicts.\n".into();
+    }
+    let mut out = String::new();
+    for r in rows {
+        let state = match r.resolution {
+            None => "waiting for your choice".to_string(),
+            Some(side) => format!("keeping {}, applied at the next sync", side_name(side)),
+        };
+        out.push_str(&format!(
+            "Conflict {} ({}): Oro {} / Outlook {}, detected {}; {state}\n",
+            r.id,
+            r.kind,
+            r.oro_id,
+            r.outlook_id,
+            output::when(&r.detected_at)
+        ));
+        let mut table = vec![vec!["field".to_string(), "Oro".into(), "Outlook".into()]];
+        for field in field_names(r) {
+            table.push(vec![
+                field.clone(),
+                output::cell(r.oro.get(&field).unwrap_or(&Value::Null)),
+                output::cell(r.outlook.get(&field).unwrap_or(&Value::Null)),
+            ]);
+        }
+        out.push_str(&output::table(&table, "  "));
+        out.push('\n');
+    }
+    out.push_str("Choose a side with `orosync resolve ID --keep oro|outlook`; it is applied at the next sync.\n");
+    out
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Oro => "Oro's version",
+        Side::Outlook => "Outlook's version",
+    }
+}
+
+/// The fields present on either side, in the kind's documented order; any
+/// name the model does not know (from another version) comes after, sorted.
+fn field_names(r: &PendingRow) -> Vec<String> {
+    let mut present: Vec<String> = [&r.oro, &r.outlook]
+        .into_iter()
+        .filter_map(Value::as_object)
+        .flat_map(|o| o.keys().cloned())
+        .collect();
+    present.sort();
+    present.dedup();
+    let mut names: Vec<String> = r
+        .kind
+        .fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .filter(|n| present.contains(n))
+        .collect();
+    for n in present {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Kind;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn row(oro: Value, outlook: Value) -> PendingRow {
+        PendingRow {
+            id: 7,
+            kind: Kind::Contacts,
+            oro_id: "61".into(),
+            outlook_id: "AAMk".into(),
+            detected_at: chrono::Utc.timestamp_opt(1_790_000_000, 0).unwrap(),
+            oro,
+            outlook,
+            resolution: None,
+        }
+    }
+
+    #[test]
+    fn fields_follow_the_kind_order_then_unknown_ones() {
+        let r = row(
+            json!({"zzz": 1, "jobTitle": "CFO", "firstName": "Ann"}),
+            json!({"jobTitle": "Chief", "lastName": "Lee"}),
+        );
+        assert_eq!(
+            field_names(&r),
+            ["firstName", "lastName", "jobTitle", "zzz"]
+        );
+    }
+
+    #[test]
+    fn the_table_shows_both_versions() {
+        let text = describe(&[row(
+            json!({"jobTitle": "CFO"}),
+            json!({"jobTitle": "Chief Financial Officer"}),
+        )]);
+        assert!(text.starts_with("Conflict 7 (contacts): Oro 61 / Outlook AAMk"));
+        assert!(text.contains("  jobTitle  CFO  Chief Financial Officer\n"));
+        assert!(text.contains("orosync resolve ID --keep oro|outlook"));
+    }
+}

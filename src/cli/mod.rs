@@ -1,0 +1,369 @@
+//! The `orosync` command line (INTERFACES.md "The command line"): the clap
+//! types, logging set-up, and the one place commands are dispatched.
+//!
+//! Commands return `Result<(), Failure>`; `main` turns a [`Failure`] into its
+//! one line on stderr and its exit status, so every command reports errors
+//! the same way.
+
+mod conflicts;
+mod output;
+mod resolve;
+mod status;
+
+use crate::config::{Config, ConfigError};
+use crate::model::{Kind, Side};
+use crate::profile::Profile;
+use crate::settings::Direction;
+use crate::state::{State, StateError};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Exit status for usage and configuration errors, a missing confirmation,
+/// an unknown conflict id and a too-new state database (INTERFACES.md).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status for anything else that stops a command (an unreadable state
+/// database, stdout gone bad): INTERFACES.md has no code of its own for it,
+/// and 1 is what a sync reports for a state-database failure
+/// ([`crate::summary::Summary::exit_code`]).
+pub const EXIT_FAILED: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orosync",
+    version,
+    about = "Keeps OroCRM contacts, tasks and calendar events in sync with Outlook"
+)]
+pub struct Cli {
+    /// More detail on stderr: -v for progress, -vv for debugging.
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// The profile folder (config.toml, state, logs, backups).
+    /// [default: the OS per-user data folder, e.g. ~/.local/share/orosync/default]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub profile: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one sync now.
+    Sync(SyncArgs),
+    /// Last run, pending conflicts and next run.
+    Status(JsonArg),
+    /// Conflicts waiting for your choice (conflict_resolution = "ask").
+    Conflicts(JsonArg),
+    /// Choose which side of a pending conflict to keep; applied at the next sync.
+    Resolve(ResolveArgs),
+    /// Sign in to Oro or Outlook and keep the secret in the OS keyring.
+    Login(LoginArgs),
+    /// Try OroSync against local fake servers filled with sample data.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Override the configured direction for this run.
+    #[arg(long, value_enum)]
+    pub direction: Option<DirectionArg>,
+    /// Override the configured kinds for this run (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
+    pub kinds: Option<Vec<KindArg>>,
+    /// Start over: the run is a first sync for every kind it covers.
+    #[arg(long)]
+    pub resync: bool,
+    /// Confirm the deletions of a first sync or resync without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Compute and print the plan; write nothing anywhere.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the run summary as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The conflict's id, as `orosync conflicts` shows it.
+    pub id: String,
+    /// The side whose version is kept.
+    #[arg(long, value_enum)]
+    pub keep: SideArg,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Which system to sign in to.
+    #[arg(value_enum)]
+    pub target: SideArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Stop after the second sync instead of keeping the servers up.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+// Mirrors of the library's enums: clap's ValueEnum derive gives the
+// documented spellings, help text and "did you mean" for free, and the
+// library stays free of clap.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    OroToOutlook,
+    OutlookToOro,
+    Bidirectional,
+}
+
+impl From<DirectionArg> for Direction {
+    fn from(d: DirectionArg) -> Direction {
+        match d {
+            DirectionArg::OroToOutlook => Direction::OroToOutlook,
+            DirectionArg::OutlookToOro => Direction::OutlookToOro,
+            DirectionArg::Bidirectional => Direction::Bidirectional,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Contacts,
+    Tasks,
+    Events,
+}
+
+impl From<KindArg> for Kind {
+    fn from(k: KindArg) -> Kind {
+        match k {
+            KindArg::Contacts => Kind::Contacts,
+            KindArg::Tasks => Kind::Tasks,
+            KindArg::Events => Kind::Events,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SideArg {
+    Oro,
+    Outlook,
+}
+
+impl From<SideArg> for Side {
+    fn from(s: SideArg) -> Side {
+        match s {
+            SideArg::Oro => Side::Oro,
+            SideArg::Outlook => Side::Outlook,
+        }
+    }
+}
+
+/// Why a command stopped: the exit status and the one line for stderr,
+/// which says what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_FAILED,
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses the command line. Help and version print as clap lays them out;
+/// a usage error becomes a [`Failure`] (exit 2), so it is one line on
+/// stderr like every other failure (INTERFACES.md), which scripts can rely on.
+pub fn parse_args() -> Result<Cli, Failure> {
+    use clap::error::ErrorKind;
+    Cli::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        _ => Failure::usage(usage_line(&e.render().to_string())),
+    })
+}
+
+/// clap's error text on one line: its lines joined, the `error:` prefix and
+/// the closing "For more information" dropped in favour of our own hint.
+fn usage_line(rendered: &str) -> String {
+    let mut parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    if let Some(first) = parts.first_mut() {
+        *first = first.strip_prefix("error:").unwrap_or(first).trim_start();
+    }
+    parts.push("see `orosync --help`");
+    let mut line = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            // "were not provided:" introduces the next part; the rest are
+            // separate sentences.
+            line.push_str(if line.ends_with(':') { " " } else { "; " });
+        }
+        line.push_str(part);
+    }
+    line
+}
+
+/// Runs the parsed command. This is the only dispatch, so wiring `sync`,
+/// `login` and `demo` to the clients changes just their arms here.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Status(a) => status::run(&profile(cli.profile)?, a.json),
+        Command::Conflicts(a) => conflicts::run(&profile(cli.profile)?, a.json),
+        Command::Resolve(a) => resolve::run(&profile(cli.profile)?, &a.id, a.keep.into()),
+        Command::Sync(_) => Err(not_built("sync")),
+        Command::Login(_) => Err(not_built("login")),
+        Command::Demo(_) => Err(not_built("demo")),
+    }
+}
+
+fn not_built(command: &str) -> Failure {
+    Failure::usage(format!(
+        "`{command}` needs the Oro and Graph clients, which this build does not include yet"
+    ))
+}
+
+/// The profile named by `--profile`, else the default one. The folder is
+/// not created here: `status`, `conflicts` and `resolve` only read (or
+/// update) what is there, and a mistyped `--profile` should not leave a new
+/// folder behind. The path is made absolute so `status` reports where the
+/// profile really is.
+fn profile(arg: Option<PathBuf>) -> Result<Profile, Failure> {
+    let dir = match arg {
+        Some(d) => d,
+        None => Profile::default_dir().map_err(|e| Failure::usage(e.to_string()))?,
+    };
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    Ok(Profile { dir })
+}
+
+/// Reads the profile's `config.toml`; `None` when there is none yet.
+/// Any other problem is exit 2 with the error (which names the key) and
+/// the file, on one line.
+fn load_config(profile: &Profile) -> Result<Option<Config>, Failure> {
+    let path = profile.config_path();
+    tracing::debug!("reading {}", path.display());
+    match Config::load(&path) {
+        Ok(c) => Ok(Some(c)),
+        Err(ConfigError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            tracing::debug!("no config.toml at {}", path.display());
+            Ok(None)
+        }
+        // The Io error already names the file; the others are about its text.
+        Err(e @ ConfigError::Io { .. }) => Err(Failure::usage(format!(
+            "{e}; check the file and its permissions"
+        ))),
+        Err(e) => Err(Failure::usage(format!(
+            "{e} (in {}); fix it and run again",
+            path.display()
+        ))),
+    }
+}
+
+/// Opens the profile's state database if it exists; `None` when the profile
+/// has never synced. Not creating it keeps the read-only commands free of
+/// side effects (the first sync creates it).
+fn open_state(profile: &Profile) -> Result<Option<State>, Failure> {
+    let path = profile.state_path();
+    if !path.exists() {
+        tracing::debug!("no state database at {}", path.display());
+        return Ok(None);
+    }
+    tracing::debug!("opening {}", path.display());
+    State::open(&path)
+        .map(Some)
+        .map_err(|e| state_failure(&path, e))
+}
+
+/// A state-database error as a [`Failure`]: a database from a newer version
+/// is exit 2 (INTERFACES.md); anything else is exit 1.
+fn state_failure(path: &std::path::Path, e: StateError) -> Failure {
+    match e {
+        // The message names the file and says to upgrade.
+        StateError::TooNew { .. } => Failure::usage(e.to_string()),
+        // The error's own text starts "state database: ...".
+        e => Failure::failed(format!(
+            "{e} ({}); check the file and its permissions",
+            path.display()
+        )),
+    }
+}
+
+/// Logging to stderr: warnings by default, `-v` info, `-vv` debug.
+///
+/// The levels apply to OroSync's own messages; dependencies (HTTP, TLS,
+/// SQLite) stay at warnings at every level, since their debug output is
+/// noise for users and could carry request details we promise never to
+/// show. `RUST_LOG` is ignored for the same reason: `-v` is the interface.
+pub fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    let ours = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::new(format!("warn,orosync={ours}"));
+    // A second initialisation (tests calling this twice) is harmless.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_are_one_line() {
+        let rendered = "error: invalid value 'foo' for '--kinds <KINDS>'\n  \
+                        [possible values: contacts, tasks, events]\n\n\
+                        For more information, try '--help'.\n";
+        assert_eq!(
+            usage_line(rendered),
+            "invalid value 'foo' for '--kinds <KINDS>'; \
+             [possible values: contacts, tasks, events]; see `orosync --help`"
+        );
+        assert_eq!(
+            usage_line(
+                "error: the following required arguments were not provided:\n  \
+                 --keep <KEEP>\n\nUsage: orosync resolve --keep <KEEP> <ID>\n"
+            ),
+            "the following required arguments were not provided: --keep <KEEP>; \
+             Usage: orosync resolve --keep <KEEP> <ID>; see `orosync --help`"
+        );
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
