@@ -5,6 +5,7 @@
 //! the [`oro`] and [`graph`] clients, [`state`] in SQLite, [`backup`]
 //! files), joined by [`engine`].
 
+pub mod app;
 pub mod backup;
 pub mod cli;
 pub mod clock;

@@ -9,6 +9,7 @@ mod conflicts;
 mod output;
 mod resolve;
 mod status;
+mod sync;
 
 use crate::config::{Config, ConfigError};
 use crate::model::{Kind, Side};
@@ -237,7 +238,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Status(a) => status::run(&profile(cli.profile)?, a.json),
         Command::Conflicts(a) => conflicts::run(&profile(cli.profile)?, a.json),
         Command::Resolve(a) => resolve::run(&profile(cli.profile)?, &a.id, a.keep.into()),
-        Command::Sync(_) => Err(not_built("sync")),
+        Command::Sync(a) => {
+            let p = profile(cli.profile)?;
+            sync::run(&p, a)
+        }
         Command::Login(_) => Err(not_built("login")),
         Command::Demo(_) => Err(not_built("demo")),
     }

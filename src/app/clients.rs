@@ -1,0 +1,79 @@
+//! The real Oro and Graph clients, built from a profile's configuration and
+//! its secrets (environment first, then the OS keyring).
+
+use super::AppError;
+use crate::config::{self, Config};
+use crate::graph::{auth::AuthConfig, GraphClient, GraphConfig};
+use crate::oro::{OAuthTokens, OroAuth, OroClient, OroConfig};
+use crate::secrets::{self, SecretStore};
+use crate::store::StoreError;
+use std::sync::Arc;
+
+fn secret(
+    secrets: &dyn SecretStore,
+    name: &str,
+    what: &str,
+) -> Result<crate::oro::Secret, AppError> {
+    match secrets.get(name) {
+        Ok(Some(s)) => Ok(crate::oro::Secret::new(s.expose())),
+        Ok(None) => Err(AppError::SignIn(format!(
+            "no {what} for Oro is stored: run `orosync login oro`"
+        ))),
+        Err(e) => Err(AppError::SignIn(format!(
+            "{e}; run `orosync login oro`, or set the environment variable for headless use"
+        ))),
+    }
+}
+
+/// The Oro client for `cfg`.
+pub fn oro_client(cfg: &Config, secrets: &dyn SecretStore) -> Result<OroClient, AppError> {
+    let auth = match cfg.oro.auth {
+        config::OroAuth::Wsse => OroAuth::Wsse {
+            api_key: secret(secrets, secrets::ORO_API_KEY, "API key")?,
+        },
+        config::OroAuth::Oauth2 => OroAuth::ClientCredentials {
+            client_id: cfg.oro.client_id.clone(),
+            client_secret: secret(secrets, secrets::ORO_CLIENT_SECRET, "client secret")?,
+        },
+        config::OroAuth::Oauth2Browser => OroAuth::AuthorizationCode {
+            client_id: cfg.oro.client_id.clone(),
+            client_secret: None,
+            tokens: OAuthTokens::from_refresh_token(secret(
+                secrets,
+                secrets::ORO_REFRESH_TOKEN,
+                "sign-in",
+            )?),
+        },
+    };
+    let mut oc = OroConfig::new(&cfg.oro.url, &cfg.oro.username, auth);
+    oc.time_zone = cfg.time_zone();
+    oc.contacts_scope = match cfg.sync.contacts_scope {
+        config::ContactsScope::Mine => crate::oro::ContactsScope::Mine,
+        config::ContactsScope::All => crate::oro::ContactsScope::All,
+    };
+    OroClient::new(oc).map_err(store_error)
+}
+
+/// The Graph client for `cfg`; its refresh token lives in `secrets`.
+pub fn graph_client(cfg: &Config, secrets: Arc<dyn SecretStore>) -> Result<GraphClient, AppError> {
+    if matches!(secrets.get(secrets::OUTLOOK_REFRESH_TOKEN), Ok(None)) {
+        return Err(AppError::SignIn(
+            "not signed in to Outlook: run `orosync login outlook`".into(),
+        ));
+    }
+    let gc = GraphConfig::new(&cfg.outlook.graph_url, cfg.time_zone(), &cfg.oro.url);
+    let auth = AuthConfig::new(
+        &cfg.outlook.login_url,
+        &cfg.outlook.tenant,
+        &cfg.outlook.client_id,
+    );
+    GraphClient::with_secrets(gc, auth, secrets).map_err(store_error)
+}
+
+pub(super) fn store_error(e: StoreError) -> AppError {
+    match e {
+        StoreError::Auth(m) => AppError::SignIn(format!("{m}; sign in again with `orosync login`")),
+        StoreError::Unavailable(m) => AppError::Unreachable(m),
+        other => AppError::Io(other.to_string()),
+    }
+}

@@ -1,0 +1,195 @@
+//! The product's one API, used by the `orosync` CLI and the tray app alike:
+//! open a profile, run a sync with its lock, backups and history, list and
+//! resolve conflicts. The engine below it knows nothing of profiles.
+
+mod clients;
+mod error;
+
+pub use clients::{graph_client, oro_client};
+pub use error::AppError;
+
+use crate::backup::{self, BackupWriter};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::engine::{Engine, RunOptions};
+use crate::lock::ProfileLock;
+use crate::model::Kind;
+use crate::profile::Profile;
+use crate::secrets::{EnvFirst, KeyringStore, SecretStore};
+use crate::settings::{Direction, SyncSettings};
+use crate::state::State;
+use crate::store::{OroStore, OutlookStore};
+use crate::summary::Summary;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One `sync` request: overrides of the config for this run, and flags.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncRequest {
+    pub direction: Option<Direction>,
+    pub kinds: Option<Vec<Kind>>,
+    pub resync: bool,
+    pub dry_run: bool,
+    /// The user agreed to a first sync's or resync's deletions.
+    pub confirmed: bool,
+}
+
+/// An opened profile with its configuration.
+pub struct App {
+    pub profile: Profile,
+    pub config: Config,
+    pub secrets: Arc<dyn SecretStore>,
+}
+
+impl App {
+    /// Open the profile at `dir` with the secrets of the environment and
+    /// the OS keyring.
+    pub fn open(dir: &Path) -> Result<App, AppError> {
+        let secrets: Arc<dyn SecretStore> =
+            Arc::new(EnvFirst::new(KeyringStore::new(dir.display().to_string())));
+        Self::open_with(dir, secrets)
+    }
+
+    pub fn open_with(dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<App, AppError> {
+        let profile = Profile::open(dir).map_err(|e| {
+            AppError::Io(format!(
+                "cannot open the profile folder {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let path = profile.config_path();
+        if !path.exists() {
+            return Err(AppError::NoConfig {
+                path: path.display().to_string(),
+            });
+        }
+        let config = Config::load(&path)?;
+        Ok(App {
+            profile,
+            config,
+            secrets,
+        })
+    }
+
+    /// The engine's settings for this request.
+    pub fn settings(&self, req: &SyncRequest) -> SyncSettings {
+        let mut s = self.config.sync_settings();
+        if let Some(d) = req.direction {
+            s.direction = d;
+        }
+        if let Some(k) = &req.kinds {
+            s.kinds = k.clone();
+        }
+        s
+    }
+
+    pub fn open_state(&self) -> Result<State, AppError> {
+        Ok(State::open(&self.profile.state_path())?)
+    }
+
+    /// Run a sync against the real servers of the configuration.
+    pub async fn sync(
+        &self,
+        req: &SyncRequest,
+        on_wait: impl FnOnce() + Send + 'static,
+    ) -> Result<Summary, AppError> {
+        let oro = oro_client(&self.config, self.secrets.as_ref())?;
+        let graph = graph_client(&self.config, self.secrets.clone())?;
+        let summary = self
+            .sync_with(&oro, &graph, &SystemClock, req, on_wait)
+            .await?;
+        // An Oro refresh token rotates: keep the new one (in memory only
+        // when it came from the environment).
+        if let Some(t) = oro.refresh_token().await {
+            let _ = self.secrets.set(
+                crate::secrets::ORO_REFRESH_TOKEN,
+                &crate::secrets::Secret::new(t.expose()),
+            );
+        }
+        Ok(summary)
+    }
+
+    /// Run a sync through any stores: one run per profile at a time (the
+    /// tray and the CLI share the lock), first-sync deletions only when
+    /// confirmed, backups in the profile, the run in the history.
+    pub async fn sync_with<O: OroStore, X: OutlookStore>(
+        &self,
+        oro: &O,
+        outlook: &X,
+        clock: &dyn Clock,
+        req: &SyncRequest,
+        on_wait: impl FnOnce() + Send + 'static,
+    ) -> Result<Summary, AppError> {
+        let dir = self.profile.dir.clone();
+        let _lock = tokio::task::spawn_blocking(move || ProfileLock::acquire(&dir, on_wait))
+            .await
+            .map_err(|e| AppError::Io(e.to_string()))?
+            .map_err(|e| AppError::Io(format!("cannot lock the profile: {e}")))?;
+        let mut state = self.open_state()?;
+        let settings = self.settings(req);
+        let now = clock.now();
+        let writer = BackupWriter::new(self.profile.backups_dir(), now);
+        let engine = Engine {
+            oro,
+            outlook,
+            clock,
+            backups: &writer,
+            settings: &settings,
+        };
+        if !req.dry_run && !req.confirmed {
+            let deletes = self.first_sync_deletes(&engine, &state, req).await?;
+            if deletes > 0 {
+                return Err(AppError::NeedsConfirmation { deletes });
+            }
+        }
+        let summary = engine
+            .run(
+                &mut state,
+                RunOptions {
+                    resync: req.resync,
+                    dry_run: req.dry_run,
+                },
+            )
+            .await;
+        if !req.dry_run {
+            if let Err(e) = backup::prune(&self.profile.backups_dir(), now, backup::KEEP_DAYS) {
+                tracing::warn!("old backups could not be pruned: {e}");
+            }
+        }
+        Ok(summary)
+    }
+
+    /// How many Outlook items a first sync or resync of `req` would delete.
+    pub async fn first_sync_deletes<O: OroStore, X: OutlookStore>(
+        &self,
+        engine: &Engine<'_, O, X>,
+        state: &State,
+        req: &SyncRequest,
+    ) -> Result<usize, AppError> {
+        let mut n = 0;
+        for kind in &engine.settings.kinds {
+            let first = req.resync || !state.kind_state(*kind)?.first_sync_done;
+            if !first {
+                continue;
+            }
+            let plan = engine
+                .preview(state, *kind, req.resync)
+                .await
+                .map_err(fatal_error)?;
+            n += plan
+                .ops
+                .iter()
+                .filter(|op| op.reason == crate::plan::PURGE_REASON)
+                .count();
+        }
+        Ok(n)
+    }
+}
+
+fn fatal_error(f: crate::summary::Fatal) -> AppError {
+    match f {
+        crate::summary::Fatal::Auth(_) => AppError::SignIn(f.to_string()),
+        crate::summary::Fatal::Unavailable(m) => AppError::Unreachable(m),
+        crate::summary::Fatal::State(m) => AppError::Io(m),
+    }
+}

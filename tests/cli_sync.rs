@@ -1,0 +1,208 @@
+//! `orosync sync` as a process against the fake Oro and fake Graph on
+//! loopback: the JSON summary, the exit codes from their real causes, and
+//! `--dry-run`.
+
+use orosync::fakes::graph::{FakeGraph, FakeOptions};
+use orosync::fakes::oro::{FakeOro, FakeOroOptions};
+use orosync::model::Kind;
+use orosync::testkit::sample;
+use std::path::Path;
+use std::process::Command;
+
+struct Servers {
+    oro: FakeOro,
+    graph: FakeGraph,
+}
+
+async fn servers() -> Servers {
+    Servers {
+        oro: FakeOro::start(FakeOroOptions::default())
+            .await
+            .expect("fake Oro"),
+        graph: FakeGraph::start(FakeOptions::default())
+            .await
+            .expect("fake Graph"),
+    }
+}
+
+fn write_config(dir: &Path, s: &Servers, extra: &str) {
+    let cfg = format!(
+        r#"[oro]
+url = "{oro}"
+username = "{user}"
+auth = "wsse"
+
+[outlook]
+client_id = "orosync-test"
+graph_url = "{graph}"
+login_url = "{login}"
+
+[sync]
+time_zone = "UTC"
+{extra}
+"#,
+        oro = s.oro.url(),
+        user = s.oro.options().username,
+        graph = s.graph.url(),
+        login = s.graph.login_url(),
+    );
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("config.toml"), cfg).unwrap();
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn orosync(dir: &Path, s: &Servers, api_key: &str, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_orosync"));
+    cmd.arg("--profile").arg(dir).args(args);
+    cmd.env("OROSYNC_ORO_API_KEY", api_key);
+    cmd.env(
+        "OROSYNC_OUTLOOK_REFRESH_TOKEN",
+        s.graph.issue_refresh_token(),
+    );
+    // No keyring in these tests: secrets come from the environment only.
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_json_counts_equal_the_writes_the_servers_saw() {
+    let s = servers().await;
+    for k in Kind::ALL {
+        s.oro.user_create(&sample(k, "FromOro"));
+        s.graph.user_create_item(&sample(k, "FromOutlook"), None);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "");
+    let key = s.oro.options().api_key.clone();
+    let r = orosync(dir.path(), &s, &key, &["sync", "--json"]).await;
+    assert_eq!(r.code, 0, "stderr: {}\nstdout: {}", r.stderr, r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON object");
+    assert_eq!(v["ok"], true);
+    let sum = |side: &str, what: &str| -> u64 {
+        v["kinds"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|k| k[side][what].as_u64().unwrap())
+            .sum()
+    };
+    let ow = s.oro.writes();
+    let gw = s.graph.writes();
+    assert_eq!(sum("oro", "created") as usize, ow.created);
+    assert_eq!(sum("oro", "updated") as usize, ow.updated);
+    assert_eq!(sum("outlook", "created") as usize, gw.created);
+    assert_eq!(sum("outlook", "updated") as usize, gw.updated);
+    assert_eq!(sum("outlook", "deleted") as usize, gw.deleted);
+    assert_eq!(ow.created, 3, "each Outlook item created in Oro");
+    assert_eq!(gw.created, 3, "each Oro record created in Outlook");
+    // The run is in the history.
+    let st = orosync(dir.path(), &s, &key, &["status", "--json"]).await;
+    let st: serde_json::Value = serde_json::from_str(&st.stdout).unwrap();
+    assert_eq!(st["last_run"]["exit"], 0);
+    // A second run writes nothing.
+    let r2 = orosync(dir.path(), &s, &key, &["sync", "--json"]).await;
+    assert_eq!(r2.code, 0, "{}", r2.stderr);
+    assert_eq!(s.oro.writes(), ow);
+    assert_eq!(s.graph.writes(), gw);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_writes_nothing_on_either_side() {
+    let s = servers().await;
+    s.oro.user_create(&sample(Kind::Contacts, "Ann"));
+    s.graph.user_create_item(&sample(Kind::Tasks, "Memo"), None);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "");
+    let key = s.oro.options().api_key.clone();
+    let r = orosync(dir.path(), &s, &key, &["sync", "--dry-run", "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["dry_run"], true);
+    assert!(v["plan"].as_array().unwrap().len() >= 2, "{v}");
+    assert_eq!(s.oro.writes().total(), 0);
+    assert_eq!(s.graph.writes().total(), 0);
+    assert!(
+        !dir.path().join("state.sqlite3").exists() || {
+            let st = orosync::state::State::open(&dir.path().join("state.sqlite3")).unwrap();
+            st.runs(10).unwrap().is_empty()
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_2_for_a_bad_config_key() {
+    let s = servers().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "direction = \"sideways\"");
+    let r = orosync(dir.path(), &s, "x", &["sync"]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("sync.direction"), "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "one line: {}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_3_when_oro_refuses_the_credentials() {
+    let s = servers().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "");
+    let r = orosync(dir.path(), &s, "not-the-key", &["sync", "--yes"]).await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("login"), "says what to do: {}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_4_when_a_server_cannot_be_reached() {
+    let s = servers().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "");
+    // Point Oro at a closed loopback port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let text = std::fs::read_to_string(dir.path().join("config.toml"))
+        .unwrap()
+        .replace(&s.oro.url(), &format!("http://127.0.0.1:{port}"));
+    std::fs::write(dir.path().join("config.toml"), text).unwrap();
+    let key = s.oro.options().api_key.clone();
+    let r = orosync(dir.path(), &s, &key, &["sync", "--yes"]).await;
+    assert_eq!(r.code, 4, "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_1_when_the_server_rejects_one_item() {
+    let s = servers().await;
+    s.graph
+        .user_create_item(&sample(Kind::Contacts, "Good"), None);
+    // A task with a blank subject: Oro answers 400 with a pointer.
+    s.graph.user_create_item(
+        &orosync::testkit::task(" ", orosync::model::Priority::Low),
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "");
+    let key = s.oro.options().api_key.clone();
+    let r = orosync(dir.path(), &s, &key, &["sync", "--json"]).await;
+    assert_eq!(r.code, 1, "{}\n{}", r.stderr, r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{v}");
+    assert_eq!(errors[0]["kind"], "tasks");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("subject"),
+        "{v}"
+    );
+    assert_eq!(s.oro.writes().created, 1, "the good contact went through");
+}
