@@ -95,8 +95,8 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
 
     /// Plan one kind without writing anything (for previews).
     pub async fn preview(&self, state: &State, kind: Kind, resync: bool) -> Result<Plan, Fatal> {
-        let reading = self.read(state, kind, resync).await?;
-        self.plan(reading.input).await
+        let mut reading = self.read(state, kind, resync).await?;
+        self.plan(&mut reading.input).await
     }
 
     async fn read(&self, state: &State, kind: Kind, resync: bool) -> Result<Reading, Fatal> {
@@ -195,10 +195,10 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
     }
 
     /// Plan, fetching what the planner asks for, until it can decide.
-    async fn plan(&self, mut input: KindInput) -> Result<Plan, Fatal> {
+    async fn plan(&self, input: &mut KindInput) -> Result<Plan, Fatal> {
         let kind = input.kind;
         for _ in 0..4 {
-            let plan = plan_kind(&input);
+            let plan = plan_kind(input);
             if plan.needs.is_empty() {
                 return Ok(plan);
             }
@@ -227,10 +227,10 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         if opts.resync && !opts.dry_run {
             state.begin_resync(kind).map_err(state_fatal)?;
         }
-        let reading = self.read(state, kind, opts.resync).await?;
+        let mut reading = self.read(state, kind, opts.resync).await?;
         let first = reading.input.first_sync;
         let purge = reading.input.purge;
-        let plan = self.plan(reading.input.clone()).await?;
+        let plan = self.plan(&mut reading.input).await?;
         let ks = summary.kind_mut(kind);
         ks.first_sync = first;
         ks.conflicts = plan.conflicts.len();

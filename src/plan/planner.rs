@@ -688,7 +688,9 @@ fn pair(cx: &mut Ctx, link: &Link) {
                 ConflictSetting::OutlookWins => Side::Outlook,
                 // By each side's modification time; a tie goes to Oro.
                 ConflictSetting::NewestWins => {
-                    if i.modified_at > r.updated_at {
+                    // Oro keeps whole seconds; compare both at that precision
+                    // so a same-second edit is the documented tie.
+                    if i.modified_at.timestamp() > r.updated_at.timestamp() {
                         Side::Outlook
                     } else {
                         Side::Oro
@@ -796,5 +798,64 @@ fn to_oro(
             reason,
             clears,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Link, Winner};
+    use crate::testkit::{contact, edit_note, t0};
+
+    /// A linked pair changed on both sides, Outlook modified `outlook_ms`
+    /// milliseconds after Oro's (whole-second) update.
+    fn both_changed(outlook_ms: i64) -> KindInput {
+        let mut inp = KindInput::new(Kind::Contacts, crate::store::Window::around(t0(), 30, 365));
+        inp.conflict = ConflictSetting::NewestWins;
+        inp.keys = crate::settings::Keys::default().of(Kind::Contacts).to_vec();
+        let base = contact("Ann", "Lee");
+        inp.links.push(Link {
+            oro_id: "1".into(),
+            outlook_id: "X".into(),
+            oro_hash: base.hash(),
+            outlook_hash: base.hash(),
+            oro_version: None,
+            outlook_version: None,
+        });
+        inp.oro_ids.insert("1".into());
+        let mut oro_item = base.clone();
+        edit_note(&mut oro_item, "oro");
+        let mut outlook_item = base;
+        edit_note(&mut outlook_item, "outlook");
+        inp.oro_records.push(OroRecord {
+            id: "1".into(),
+            created_at: t0(),
+            updated_at: t0(),
+            recurring: false,
+            item: oro_item,
+        });
+        inp.outlook_items.push(OutlookItem {
+            id: "X".into(),
+            created_at: t0(),
+            modified_at: t0() + chrono::Duration::milliseconds(outlook_ms),
+            link: Some("1".into()),
+            recurring: false,
+            item: outlook_item,
+        });
+        inp
+    }
+
+    #[test]
+    fn bi6_newest_wins_a_tie_within_the_second_goes_to_oro() {
+        let plan = plan_kind(&both_changed(400));
+        assert_eq!(plan.conflicts[0].winner, Winner::Oro);
+        assert!(matches!(plan.ops[0].action, Action::UpdateOutlook { .. }));
+    }
+
+    #[test]
+    fn bi6_newest_wins_a_later_second_goes_to_outlook() {
+        let plan = plan_kind(&both_changed(1000));
+        assert_eq!(plan.conflicts[0].winner, Winner::Outlook);
+        assert!(matches!(plan.ops[0].action, Action::UpdateOro { .. }));
     }
 }
