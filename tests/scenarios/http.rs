@@ -4,6 +4,7 @@
 //! SQLite file; one manual clock for the fakes' timestamps and the engine.
 
 use super::world::World;
+use chrono_tz::Tz;
 use orosync::clock::{Clock, ManualClock};
 use orosync::engine::{BackupEntry, Engine, MemoryBackups, RunOptions};
 use orosync::fakes::graph::{FakeGraph, FakeOptions};
@@ -63,10 +64,29 @@ pub struct ServedOro {
     pub client: OroClient,
 }
 
+/// The user's zone and the page sizes of a world's servers and clients.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup {
+    pub tz: Tz,
+    /// Records per page (Oro client) and items per page (fake Graph);
+    /// `None`: the defaults.
+    pub page_size: Option<usize>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            tz: Tz::UTC,
+            page_size: None,
+        }
+    }
+}
+
 impl ServedOro {
-    pub async fn start(clock: &ManualClock) -> ServedOro {
+    pub async fn start(clock: &ManualClock, setup: Setup) -> ServedOro {
         let fake = FakeOro::start(FakeOroOptions {
             clock: Arc::new(clock.clone()),
+            time_zone: setup.tz,
             ..Default::default()
         })
         .await
@@ -80,6 +100,11 @@ impl ServedOro {
             },
         );
         cfg.timeout = Duration::from_secs(10);
+        cfg.time_zone = setup.tz;
+        if let Some(n) = setup.page_size {
+            cfg.page_size = n as u32;
+            cfg.id_page_size = n as u32;
+        }
         let client = OroClient::new(cfg).expect("Oro client");
         ServedOro { fake, client }
     }
@@ -103,10 +128,13 @@ pub struct ServedGraph {
 }
 
 impl ServedGraph {
-    pub async fn start(clock: &ManualClock, oro_url: &str) -> ServedGraph {
+    pub async fn start(clock: &ManualClock, oro_url: &str, setup: Setup) -> ServedGraph {
+        let defaults = FakeOptions::default();
         let fake = FakeGraph::start(FakeOptions {
             clock: Arc::new(clock.clone()),
-            ..Default::default()
+            time_zone: setup.tz,
+            page_size: setup.page_size.unwrap_or(defaults.page_size),
+            ..defaults
         })
         .await
         .expect("fake Graph starts");
@@ -118,7 +146,7 @@ impl ServedGraph {
             )
             .expect("secret stored");
         let auth = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
-        let mut cfg = GraphConfig::new(&fake.url(), chrono_tz::Tz::UTC, oro_url);
+        let mut cfg = GraphConfig::new(&fake.url(), setup.tz, oro_url);
         cfg.timeout = Duration::from_secs(10);
         let client = GraphClient::with_secrets(cfg, auth, Arc::new(secrets)).expect("Graph client");
         ServedGraph { fake, client }
@@ -172,8 +200,12 @@ fn world<O, X>(clock: ManualClock, oro: O, outlook: X, oro_url: &str) -> ServedW
 
 impl OroHttpWorld {
     pub async fn start() -> OroHttpWorld {
+        Self::start_with(Setup::default()).await
+    }
+
+    pub async fn start_with(setup: Setup) -> OroHttpWorld {
         let clock = ManualClock::new(t0());
-        let oro = ServedOro::start(&clock).await;
+        let oro = ServedOro::start(&clock, setup).await;
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
         let outlook = MemoryOutlook::new(shared, CrashSwitch::default());
         let url = oro.fake.url();
@@ -183,20 +215,28 @@ impl OroHttpWorld {
 
 impl GraphHttpWorld {
     pub async fn start() -> GraphHttpWorld {
+        Self::start_with(Setup::default()).await
+    }
+
+    pub async fn start_with(setup: Setup) -> GraphHttpWorld {
         let clock = ManualClock::new(t0());
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
         let oro = MemoryOro::new(shared, CrashSwitch::default());
-        let outlook = ServedGraph::start(&clock, MEM_ORO_URL).await;
+        let outlook = ServedGraph::start(&clock, MEM_ORO_URL, setup).await;
         world(clock, oro, outlook, MEM_ORO_URL)
     }
 }
 
 impl HttpWorld {
     pub async fn start() -> HttpWorld {
+        Self::start_with(Setup::default()).await
+    }
+
+    pub async fn start_with(setup: Setup) -> HttpWorld {
         let clock = ManualClock::new(t0());
-        let oro = ServedOro::start(&clock).await;
+        let oro = ServedOro::start(&clock, setup).await;
         let url = oro.fake.url();
-        let outlook = ServedGraph::start(&clock, &url).await;
+        let outlook = ServedGraph::start(&clock, &url, setup).await;
         world(clock, oro, outlook, &url)
     }
 }
