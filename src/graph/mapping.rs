@@ -178,8 +178,15 @@ pub fn midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
 /// Our own writes are exact midnights in the user's zone, so this is their
 /// date; items written by clients in another zone (UTC midnight birthdays,
 /// all-day events made abroad) land within ±12 h of the user's midnight and
-/// still read as the intended date instead of the day before.
+/// still read as the intended date instead of the day before. An exact UTC
+/// midnight is the date it names: in zones 12 hours or more ahead of UTC
+/// (Auckland in summer, Kiritimati) rounding would make it the next day,
+/// and our own writes are UTC midnights only on days the zone's offset is
+/// zero, where both readings agree.
 pub fn date_in_zone(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
+    if t.time() == chrono::NaiveTime::MIN {
+        return t.date_naive();
+    }
     let local = t.with_timezone(&tz).naive_local();
     let date = local.date();
     if local.time().hour() >= 12 {
@@ -694,6 +701,30 @@ mod tests {
             panic!()
         };
         assert_eq!(c.birthday, Some(d));
+        // So does it far east of UTC, and our own write there.
+        for tz in [chrono_tz::Pacific::Auckland, chrono_tz::Pacific::Kiritimati] {
+            let far = Mapper::new(tz, "").unwrap();
+            let back = far
+                .read(
+                    Kind::Contacts,
+                    &json!({"id":"z","birthday":"1990-12-01T00:00:00Z"}),
+                )
+                .unwrap();
+            let Item::Contacts(c) = back.item else {
+                panic!()
+            };
+            assert_eq!(c.birthday, NaiveDate::from_ymd_opt(1990, 12, 1), "{tz}");
+            let mine = Contact {
+                birthday: Some(d),
+                ..Default::default()
+            };
+            let mut v = far.write_body(Some(&Item::Contacts(mine)), None, true);
+            v["id"] = json!("w");
+            let Item::Contacts(c) = far.read(Kind::Contacts, &v).unwrap().item else {
+                panic!()
+            };
+            assert_eq!(c.birthday, Some(d), "{tz}");
+        }
     }
 
     #[test]
