@@ -1,7 +1,10 @@
 //! What tests need to act as a user on either side, whatever the store
-//! behind it: the in-memory stores here, the fake servers over HTTP later.
-//! The seed-table scenarios are written once against these traits.
+//! behind it: the in-memory stores, or the fake servers (acted on directly,
+//! as a user of Oro's or Outlook's UI would, while the sync reaches them
+//! over HTTP). The seed-table scenarios are written once against these traits.
 
+use crate::fakes::graph::FakeGraph;
+use crate::fakes::oro::FakeOro;
 use crate::model::{
     Contact, Event, Gender, Item, Kind, OroRecord, OutlookItem, Priority, Task, TaskStatus, When,
 };
@@ -68,6 +71,67 @@ impl OutlookUser for MemoryOutlook {
     }
     fn sync_writes(&self) -> WriteCounts {
         self.writes()
+    }
+}
+
+/// Oro as the fake server holds it; records read with the client's parser.
+impl OroUser for FakeOro {
+    fn create(&self, item: Item) -> String {
+        self.user_create(&item)
+    }
+    fn edit(&self, kind: Kind, id: &str, f: &mut dyn FnMut(&mut Item)) {
+        assert!(self.user_edit_item(kind, id, f), "{kind} {id} exists");
+    }
+    fn delete(&self, kind: Kind, id: &str) {
+        assert!(self.user_delete(kind, id), "{kind} {id} exists");
+    }
+    fn all(&self, kind: Kind) -> Vec<OroRecord> {
+        self.records(kind)
+    }
+    fn sync_writes(&self) -> WriteCounts {
+        let w = self.writes();
+        WriteCounts {
+            created: w.created,
+            updated: w.updated,
+            deleted: w.deleted,
+        }
+    }
+}
+
+/// Outlook as the fake Graph holds it; items read with the client's mapping.
+impl OutlookUser for FakeGraph {
+    fn create(&self, item: Item) -> String {
+        self.user_create_item(&item, None)
+    }
+    fn create_linked(&self, item: Item, oro_id: &str) -> String {
+        self.user_create_item(&item, Some(oro_id))
+    }
+    fn create_recurring(&self, item: Item) -> String {
+        self.user_create_series(&item)
+    }
+    fn edit(&self, kind: Kind, id: &str, f: &mut dyn FnMut(&mut Item)) {
+        let mut item = self
+            .items(kind)
+            .into_iter()
+            .find(|i| i.id == id)
+            .unwrap_or_else(|| panic!("{kind} {id} exists"))
+            .item;
+        f(&mut item);
+        self.user_edit_item(id, &item);
+    }
+    fn delete(&self, _kind: Kind, id: &str) {
+        self.user_delete(id);
+    }
+    fn all(&self, kind: Kind) -> Vec<OutlookItem> {
+        self.items(kind)
+    }
+    fn sync_writes(&self) -> WriteCounts {
+        let w = self.writes();
+        WriteCounts {
+            created: w.created,
+            updated: w.updated,
+            deleted: w.deleted,
+        }
     }
 }
 

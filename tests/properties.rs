@@ -1,6 +1,7 @@
 //! Property-based state machine in the spirit of vdirsyncer's: random
 //! creates, edits and deletes on both sides between runs, every direction
-//! and conflict setting, checked against the sync's invariants.
+//! and conflict setting, checked against the sync's invariants; over the
+//! in-memory stores, and over both real clients against the fake servers.
 
 mod scenarios;
 
@@ -8,6 +9,7 @@ use orosync::model::{Item, Kind};
 use orosync::settings::{ConflictSetting, Direction};
 use orosync::testkit::{edit_note, sample};
 use proptest::prelude::*;
+use scenarios::http::HttpWorld;
 use scenarios::memory::MemWorld;
 use scenarios::world::World;
 
@@ -67,74 +69,78 @@ fn comparable_sorted(items: Vec<&Item>) -> Vec<String> {
 }
 
 async fn check(
+    mut w: impl World,
     direction: Direction,
     setting: ConflictSetting,
     steps: Vec<Step>,
 ) -> Result<(), TestCaseError> {
-    let mut w = MemWorld::new();
-    w.settings.direction = direction;
-    w.settings.conflict = setting;
+    w.settings_mut().direction = direction;
+    w.settings_mut().conflict = setting;
     for step in steps.into_iter().chain([Step::Sync]) {
         w.advance_secs(7);
         match step {
             Step::OroCreate(k, n) => {
-                w.oro.user_create(sample(k, NAMES[n as usize]));
+                w.oro().create(sample(k, NAMES[n as usize]));
             }
             Step::OroEdit(i, n) => {
-                let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.oro.all(*k)).collect();
+                let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.oro().all(*k)).collect();
                 if !all.is_empty() {
                     let r = &all[i % all.len()];
-                    w.oro.user_edit(r.item.kind(), &r.id, |it| {
+                    w.oro().edit(r.item.kind(), &r.id, &mut |it| {
                         edit_note(it, &format!("oro {n}"))
                     });
                 }
             }
             Step::OroDelete(i) => {
-                let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.oro.all(*k)).collect();
+                let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.oro().all(*k)).collect();
                 if !all.is_empty() {
                     let r = &all[i % all.len()];
-                    w.oro.user_delete(r.item.kind(), &r.id);
+                    w.oro().delete(r.item.kind(), &r.id);
                 }
             }
             Step::OutlookCreate(k, n) => {
-                w.outlook.user_create(sample(k, NAMES[n as usize]));
+                w.outlook().create(sample(k, NAMES[n as usize]));
             }
             Step::OutlookEdit(i, n) => {
-                let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.outlook.all(*k)).collect();
+                let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.outlook().all(*k)).collect();
                 if !all.is_empty() {
                     let r = &all[i % all.len()];
-                    w.outlook.user_edit(r.item.kind(), &r.id, |it| {
+                    w.outlook().edit(r.item.kind(), &r.id, &mut |it| {
                         edit_note(it, &format!("outlook {n}"))
                     });
                 }
             }
             Step::OutlookDelete(i) => {
-                let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.outlook.all(*k)).collect();
+                let all: Vec<_> = Kind::ALL.iter().flat_map(|k| w.outlook().all(*k)).collect();
                 if !all.is_empty() {
                     let r = &all[i % all.len()];
-                    w.outlook.user_delete(r.item.kind(), &r.id);
+                    w.outlook().delete(r.item.kind(), &r.id);
                 }
             }
             Step::Sync => {
-                let oro_before = w.oro.writes();
-                let outlook_before = w.outlook.writes();
+                let oro_before = w.oro().sync_writes();
+                let outlook_before = w.outlook().sync_writes();
                 let s = w.sync().await;
                 prop_assert!(s.ok, "run failed: {s:#?}");
                 // A one-way run never writes to the side it must not write to.
                 if direction == Direction::OroToOutlook {
-                    prop_assert_eq!(w.oro.writes(), oro_before, "oro-to-outlook wrote to Oro");
+                    prop_assert_eq!(
+                        w.oro().sync_writes(),
+                        oro_before,
+                        "oro-to-outlook wrote to Oro"
+                    );
                 }
                 if direction == Direction::OutlookToOro {
                     // Only stamping the Oro id and the documented deletions.
                     prop_assert_eq!(
-                        w.outlook.writes().created,
+                        w.outlook().sync_writes().created,
                         outlook_before.created,
                         "outlook-to-oro created in Outlook"
                     );
                 }
                 // Never two Outlook items for one Oro record.
                 for k in Kind::ALL {
-                    let items = w.outlook.all(k);
+                    let items = w.outlook().all(k);
                     let mut links: Vec<&str> =
                         items.iter().filter_map(|i| i.link.as_deref()).collect();
                     let n = links.len();
@@ -146,7 +152,7 @@ async fn check(
                     let pending = st.pending(Some(k)).unwrap().len();
                     // After a bidirectional run with nothing pending, both sides hold the same records.
                     if direction == Direction::Bidirectional && pending == 0 {
-                        let oro = w.oro.all(k);
+                        let oro = w.oro().all(k);
                         prop_assert_eq!(
                             comparable_sorted(oro.iter().map(|r| &r.item).collect()),
                             comparable_sorted(items.iter().map(|i| &i.item).collect()),
@@ -170,9 +176,16 @@ async fn check(
     Ok(())
 }
 
+fn cases(default: u32) -> u32 {
+    std::env::var("OROSYNC_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("OROSYNC_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96),
+        cases: cases(96),
         .. ProptestConfig::default()
     })]
 
@@ -183,6 +196,30 @@ proptest! {
         steps in proptest::collection::vec(step(), 1..24),
     ) {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        rt.block_on(check(direction, setting, steps))?;
+        rt.block_on(check(MemWorld::new(), direction, setting, steps))?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(16),
+        .. ProptestConfig::default()
+    })]
+
+    /// The same with both real clients against both fake servers.
+    #[test]
+    fn random_edits_between_runs_keep_the_invariants_over_http(
+        direction in direction(),
+        setting in conflict(),
+        steps in proptest::collection::vec(step(), 1..24),
+    ) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            check(HttpWorld::start().await, direction, setting, steps).await
+        })?;
     }
 }

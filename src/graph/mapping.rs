@@ -31,13 +31,96 @@ pub fn expand_props(kind: Kind) -> String {
 /// The Windows name of an IANA zone, from CLDR's windowsZones data as the
 /// `windows-timezones` crate carries it. Graph's dateTimeTimeZone takes
 /// Windows names (and only a subset of IANA ones).
+///
+/// CLDR keys its table by its own canonical names, which are often the
+/// older IANA ones (`Asia/Calcutta`, not `Asia/Kolkata`), and lists no
+/// backward links (`US/Eastern`); those are looked up under their CLDR
+/// name, and any other zone missing from the table gets a Windows zone
+/// with the same UTC offsets day by day.
 pub fn windows_zone(tz: Tz) -> Option<&'static str> {
+    if let Some(n) = windows_zone_listed(tz) {
+        return Some(n);
+    }
+    if let Some(n) = CLDR_NAMES
+        .iter()
+        .find(|(iana, _)| *iana == tz.name())
+        .and_then(|(_, cldr)| cldr.parse::<Tz>().ok())
+        .and_then(windows_zone_listed)
+    {
+        return Some(n);
+    }
+    // The Windows zone itself (as its main IANA zone) must keep the same
+    // offsets: CLDR's table has stale entries (Antarctica/Casey is listed
+    // under a UTC+11 zone but keeps UTC+8).
+    let mut tried = std::collections::HashSet::new();
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .filter_map(|c| windows_zone_listed(*c))
+        .filter(|n| tried.insert(*n))
+        .find(|n| parse_zone(n).is_some_and(|w| same_offsets(tz, w)))
+}
+
+fn windows_zone_listed(tz: Tz) -> Option<&'static str> {
     if tz == Tz::UTC || tz == Tz::Etc__UTC {
         return Some("UTC");
     }
     windows_timezones::WindowsTimezone::try_from(tz)
         .ok()
         .map(|w| w.name())
+}
+
+/// Current IANA names whose CLDR windowsZones entry is under another name.
+const CLDR_NAMES: &[(&str, &str)] = &[
+    ("Asia/Kolkata", "Asia/Calcutta"),
+    ("Asia/Kathmandu", "Asia/Katmandu"),
+    ("Asia/Ho_Chi_Minh", "Asia/Saigon"),
+    ("Asia/Yangon", "Asia/Rangoon"),
+    ("Asia/Istanbul", "Europe/Istanbul"),
+    ("Europe/Kyiv", "Europe/Kiev"),
+    ("Europe/Uzhgorod", "Europe/Kiev"),
+    ("Europe/Zaporozhye", "Europe/Kiev"),
+    ("Europe/Nicosia", "Asia/Nicosia"),
+    ("Europe/Belfast", "Europe/London"),
+    ("Atlantic/Faroe", "Atlantic/Faeroe"),
+    ("America/Nuuk", "America/Godthab"),
+    ("America/Argentina/Buenos_Aires", "America/Buenos_Aires"),
+    ("America/Argentina/Cordoba", "America/Cordoba"),
+    ("America/Argentina/Catamarca", "America/Catamarca"),
+    ("America/Argentina/Jujuy", "America/Jujuy"),
+    ("America/Argentina/Mendoza", "America/Mendoza"),
+    ("America/Indiana/Indianapolis", "America/Indianapolis"),
+    ("America/Kentucky/Louisville", "America/Louisville"),
+    ("America/Montreal", "America/Toronto"),
+    ("America/Atikokan", "America/Coral_Harbour"),
+    ("Africa/Asmara", "Africa/Asmera"),
+    ("Pacific/Kanton", "Pacific/Enderbury"),
+    ("Pacific/Chuuk", "Pacific/Truk"),
+    ("Pacific/Pohnpei", "Pacific/Ponape"),
+    ("US/Eastern", "America/New_York"),
+    ("US/Central", "America/Chicago"),
+    ("US/Mountain", "America/Denver"),
+    ("US/Pacific", "America/Los_Angeles"),
+    ("US/Alaska", "America/Anchorage"),
+    ("US/Hawaii", "Pacific/Honolulu"),
+    ("US/Arizona", "America/Phoenix"),
+    ("Canada/Eastern", "America/Toronto"),
+    ("Canada/Pacific", "America/Vancouver"),
+    ("GB", "Europe/London"),
+    ("Japan", "Asia/Tokyo"),
+    ("NZ", "Pacific/Auckland"),
+    ("PRC", "Asia/Shanghai"),
+    ("Singapore", "Asia/Singapore"),
+];
+
+/// True when both zones have the same UTC offset at noon UTC of every day
+/// of 2025 to 2027 (which catches different DST dates).
+fn same_offsets(a: Tz, b: Tz) -> bool {
+    use chrono::Offset;
+    let start = Utc.with_ymd_and_hms(2025, 1, 1, 12, 0, 0).unwrap();
+    (0..3 * 365).all(|d| {
+        let t = start + Duration::days(d);
+        t.with_timezone(&a).offset().fix() == t.with_timezone(&b).offset().fix()
+    })
 }
 
 /// A zone name as Graph writes it (Windows or IANA, or "UTC").
@@ -95,8 +178,15 @@ pub fn midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
 /// Our own writes are exact midnights in the user's zone, so this is their
 /// date; items written by clients in another zone (UTC midnight birthdays,
 /// all-day events made abroad) land within ±12 h of the user's midnight and
-/// still read as the intended date instead of the day before.
+/// still read as the intended date instead of the day before. An exact UTC
+/// midnight is the date it names: in zones 12 hours or more ahead of UTC
+/// (Auckland in summer, Kiritimati) rounding would make it the next day,
+/// and our own writes are UTC midnights only on days the zone's offset is
+/// zero, where both readings agree.
 pub fn date_in_zone(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
+    if t.time() == chrono::NaiveTime::MIN {
+        return t.date_naive();
+    }
     let local = t.with_timezone(&tz).naive_local();
     let date = local.date();
     if local.time().hour() >= 12 {
@@ -377,6 +467,24 @@ impl Mapper {
         Value::Object(m)
     }
 
+    /// The date an all-day event's start or end names. All-day events
+    /// float: Graph answers them midnight to midnight of their dates in
+    /// whatever zone `Prefer: outlook.timezone` asks for, so a midnight is
+    /// read as the date it is written with, never moved into the user's
+    /// zone (in a zone 12 hours or more ahead of UTC that would be the next
+    /// day). Anything else (not a midnight) is an instant, read as its date
+    /// in the user's zone.
+    fn all_day_date(&self, v: Option<&Value>, instant: DateTime<Utc>) -> NaiveDate {
+        match v
+            .and_then(|v| v.get("dateTime"))
+            .and_then(Value::as_str)
+            .and_then(parse_naive)
+        {
+            Some(n) if n.time() == chrono::NaiveTime::MIN => n.date(),
+            _ => date_in_zone(self.tz, instant),
+        }
+    }
+
     /// An item as Graph returned it (with `$expand`ed link and gender when
     /// asked for). Sparse occurrences of series read with empty fields: they
     /// are marked recurring and never written.
@@ -445,8 +553,8 @@ impl Mapper {
                 let end = v.get("end").and_then(parse_dtz);
                 let when = match (start, end) {
                     (Some(s), Some(e)) if all_day => When::AllDay {
-                        start: date_in_zone(self.tz, s),
-                        end: date_in_zone(self.tz, e),
+                        start: self.all_day_date(v.get("start"), s),
+                        end: self.all_day_date(v.get("end"), e),
                     },
                     (Some(s), Some(e)) => When::Timed { start: s, end: e },
                     _ if recurring => When::Timed {
@@ -536,6 +644,35 @@ mod tests {
     }
 
     #[test]
+    fn current_iana_names_and_links_have_windows_names() {
+        use chrono_tz::{America, Asia, Europe, US};
+        assert_eq!(windows_zone(Asia::Kolkata), Some("India Standard Time"));
+        assert_eq!(windows_zone(Asia::Kathmandu), Some("Nepal Standard Time"));
+        assert_eq!(windows_zone(Europe::Kyiv), Some("FLE Standard Time"));
+        assert_eq!(windows_zone(US::Eastern), Some("Eastern Standard Time"));
+        assert_eq!(
+            windows_zone(America::Argentina::Buenos_Aires),
+            Some("Argentina Standard Time")
+        );
+        // Every zone of the database gets a name with its own offsets, but
+        // Troll's research station (UTC+0 in winter, +2 in summer), which
+        // has no Windows zone.
+        for tz in chrono_tz::TZ_VARIANTS {
+            if tz == chrono_tz::Antarctica::Troll {
+                assert_eq!(windows_zone(tz), None);
+                continue;
+            }
+            let name = windows_zone(tz).unwrap_or_else(|| panic!("{} has no name", tz.name()));
+            let back = parse_zone(name).unwrap();
+            assert!(
+                same_offsets(tz, back) || windows_zone_listed(tz).is_some(),
+                "{} -> {name}",
+                tz.name()
+            );
+        }
+    }
+
+    #[test]
     fn birthday_is_midnight_in_the_users_zone_and_reads_back_as_the_date() {
         let m = berlin();
         let d = NaiveDate::from_ymd_opt(1990, 6, 1).unwrap();
@@ -564,12 +701,64 @@ mod tests {
             panic!()
         };
         assert_eq!(c.birthday, Some(d));
+        // So does it far east of UTC, and our own write there.
+        for tz in [chrono_tz::Pacific::Auckland, chrono_tz::Pacific::Kiritimati] {
+            let far = Mapper::new(tz, "").unwrap();
+            let back = far
+                .read(
+                    Kind::Contacts,
+                    &json!({"id":"z","birthday":"1990-12-01T00:00:00Z"}),
+                )
+                .unwrap();
+            let Item::Contacts(c) = back.item else {
+                panic!()
+            };
+            assert_eq!(c.birthday, NaiveDate::from_ymd_opt(1990, 12, 1), "{tz}");
+            let mine = Contact {
+                birthday: Some(d),
+                ..Default::default()
+            };
+            let mut v = far.write_body(Some(&Item::Contacts(mine)), None, true);
+            v["id"] = json!("w");
+            let Item::Contacts(c) = far.read(Kind::Contacts, &v).unwrap().item else {
+                panic!()
+            };
+            assert_eq!(c.birthday, Some(d), "{tz}");
+        }
     }
 
     #[test]
     fn html_bodies_read_as_text() {
         let html = "<html><head><style>p{}</style></head><body><p>Line &amp; one</p><p>two<br>three</p></body></html>";
         assert_eq!(html_to_text(html), "Line & one\ntwo\nthree");
+    }
+
+    #[test]
+    fn all_day_dates_float_whatever_the_zone() {
+        // Graph answers all-day events as midnights in the zone asked for
+        // (here UTC); in Auckland (UTC+13 in summer) the dates must stay.
+        let m = Mapper::new(chrono_tz::Pacific::Auckland, "").unwrap();
+        let v = json!({"id": "a", "isAllDay": true, "subject": "Offsite",
+            "start": {"dateTime": "2026-12-05T00:00:00.0000000", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-12-06T00:00:00.0000000", "timeZone": "UTC"}});
+        let Item::Events(e) = m.read(Kind::Events, &v).unwrap().item else {
+            panic!()
+        };
+        assert_eq!(
+            e.when,
+            When::AllDay {
+                start: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
+                end: NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+            }
+        );
+        // As we write them (midnights named in the user's Windows zone).
+        let back = m.write_body(Some(&Item::Events(e.clone())), None, true);
+        let mut back = back.clone();
+        back["id"] = json!("b");
+        let Item::Events(again) = m.read(Kind::Events, &back).unwrap().item else {
+            panic!()
+        };
+        assert_eq!(again.when, e.when);
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub(crate) struct Resource {
 }
 
 impl Resource {
-    fn from_value(v: &Value) -> StoreResult<Resource> {
+    pub(crate) fn from_value(v: &Value) -> StoreResult<Resource> {
         let id = match v.get("id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),

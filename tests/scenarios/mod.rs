@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod http;
 pub mod memory;
 pub mod world;
 
@@ -871,14 +872,17 @@ pub async fn dry_run_writes_nothing(w: &mut impl World) {
     );
 }
 
-/// Generates one `#[tokio::test]` per scenario for a world constructor.
+/// Generates one `#[tokio::test]` per scenario for a world constructor: a
+/// future that builds the world (`async { MemWorld::new() }`,
+/// `HttpWorld::start()`). Two worker threads, so fake servers answer while
+/// a test thread is busy.
 #[macro_export]
 macro_rules! scenario_tests {
     ($make:expr; $($name:ident),* $(,)?) => {
         $(
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let mut w = $make;
+                let mut w = $make.await;
                 scenarios::$name(&mut w).await;
             }
         )*

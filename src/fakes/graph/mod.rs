@@ -20,6 +20,7 @@ mod state;
 
 pub use state::{FakeWrites, DEFAULT_LIST};
 
+use crate::clock::{Clock, SystemClock};
 use crate::graph::mapping::{Mapper, GENDER_PROP};
 use crate::model::{Gender, Item, Kind, OutlookItem};
 use axum::body::{Body, Bytes};
@@ -34,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How the fake behaves.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FakeOptions {
     /// Only this client id may sign in (`None`: any non-empty one).
     pub client_id: Option<String>,
@@ -46,6 +47,22 @@ pub struct FakeOptions {
     pub device_interval_secs: u64,
     /// Zone used by [`FakeGraph::user_create_item`] and [`FakeGraph::items`].
     pub time_zone: Tz,
+    /// The clock of `createdDateTime` and `lastModifiedDateTime` (sign-in
+    /// tokens keep to the wall clock, as the client's do).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for FakeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeOptions")
+            .field("client_id", &self.client_id)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("page_size", &self.page_size)
+            .field("device_interval_secs", &self.device_interval_secs)
+            .field("time_zone", &self.time_zone)
+            .field("now", &self.clock.now())
+            .finish()
+    }
 }
 
 impl Default for FakeOptions {
@@ -56,6 +73,7 @@ impl Default for FakeOptions {
             page_size: 10,
             device_interval_secs: 1,
             time_zone: Tz::UTC,
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -395,7 +413,7 @@ impl FakeGraph {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let base = format!("http://{}", listener.local_addr()?);
         let shared = Arc::new(Mutex::new(Shared {
-            mailbox: Mailbox::new(format!("{base}/v1.0"), opts.page_size),
+            mailbox: Mailbox::new(format!("{base}/v1.0"), opts.page_size, opts.clock.clone()),
             login: Login::new(
                 opts.client_id.clone(),
                 opts.access_token_ttl,
@@ -544,6 +562,25 @@ impl FakeGraph {
     pub fn user_create_item(&self, item: &Item, link: Option<&str>) -> String {
         let body = self.mapper().write_body(Some(item), link, true);
         self.user_create(item.kind(), body)
+    }
+
+    /// A user creates a weekly recurring event: a series master (with
+    /// `type` "seriesMaster" and a `recurrence`) from the event's values.
+    pub fn user_create_series(&self, item: &Item) -> String {
+        let mut body = self.mapper().write_body(Some(item), None, true);
+        let start = body
+            .get("start")
+            .and_then(|s| s.get("dateTime"))
+            .and_then(Value::as_str)
+            .and_then(|s| s.get(..10))
+            .unwrap_or("2026-01-01")
+            .to_string();
+        body["type"] = json!("seriesMaster");
+        body["recurrence"] = json!({
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"], "firstDayOfWeek": "sunday"},
+            "range": {"type": "noEnd", "startDate": start, "recurrenceTimeZone": "UTC"},
+        });
+        self.user_create(Kind::Events, body)
     }
 
     /// A user edits the raw JSON of an item (extended properties are in

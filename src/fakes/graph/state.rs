@@ -2,11 +2,13 @@
 //! change log for delta queries, and the request handling of the Graph
 //! endpoints the client uses (also reached through `$batch`).
 
+use crate::clock::{Clock, SystemClock};
 use crate::graph::mapping::{graph_datetime, html_to_text, parse_dtz, parse_zone};
 use crate::model::Kind;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// The default To Do list's id, and another list the client must not use.
 pub const DEFAULT_LIST: &str = "AAMkTasksDefaultList";
@@ -100,8 +102,19 @@ impl Req<'_> {
 /// deltaLink that ends it.
 type Pending = (Vec<Value>, Option<String>, Option<String>);
 
+/// The clock of `createdDateTime` and `lastModifiedDateTime`.
+#[derive(Clone)]
+pub struct MailClock(pub Arc<dyn Clock>);
+
+impl Default for MailClock {
+    fn default() -> Self {
+        MailClock(Arc::new(SystemClock))
+    }
+}
+
 #[derive(Default)]
 pub struct Mailbox {
+    pub clock: MailClock,
     pub items: BTreeMap<String, Stored>,
     next_id: u64,
     seq: u64,
@@ -117,8 +130,8 @@ pub struct Mailbox {
     pub base: String,
 }
 
-fn now_text() -> String {
-    Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+fn time_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 fn same_prop(a: &str, b: &str) -> bool {
@@ -150,13 +163,18 @@ fn quoted_after(filter: &str, key: &str) -> Vec<String> {
 }
 
 impl Mailbox {
-    pub fn new(base: String, page_size: usize) -> Mailbox {
+    pub fn new(base: String, page_size: usize, clock: Arc<dyn Clock>) -> Mailbox {
         Mailbox {
+            clock: MailClock(clock),
             next_id: 1,
             page_size: page_size.max(1),
             base,
             ..Default::default()
         }
+    }
+
+    fn now_text(&self) -> String {
+        time_text(self.clock.0.now())
     }
 
     fn touch(&mut self, kind: Kind, id: &str) {
@@ -181,7 +199,7 @@ impl Mailbox {
                 linked.push(r);
             }
         }
-        let now = now_text();
+        let now = self.now_text();
         body.insert("id".into(), json!(id));
         body.insert("createdDateTime".into(), json!(now));
         body.insert("lastModifiedDateTime".into(), json!(now));
@@ -204,6 +222,7 @@ impl Mailbox {
     /// Merge a PATCH body into an item.
     pub fn patch(&mut self, id: &str, mut body: Map<String, Value>) -> bool {
         let ext = take_ext(&mut body);
+        let now = self.now_text();
         let Some(it) = self.items.get_mut(id) else {
             return false;
         };
@@ -218,8 +237,7 @@ impl Mailbox {
                 None => it.ext.push((pid, v)),
             }
         }
-        it.json
-            .insert("lastModifiedDateTime".into(), json!(now_text()));
+        it.json.insert("lastModifiedDateTime".into(), json!(now));
         let kind = it.kind;
         self.touch(kind, id);
         true
@@ -575,6 +593,7 @@ impl Mailbox {
 
     fn linked(&mut self, task: &str, lr: Option<&str>, req: &Req) -> Reply {
         let n = self.next_id;
+        let now = self.now_text();
         let Some(it) = self.items.get_mut(task).filter(|it| it.kind == Kind::Tasks) else {
             return Reply::error(404, "ErrorItemNotFound", "task not found");
         };
@@ -606,8 +625,7 @@ impl Mailbox {
             _ => return Reply::error(405, "MethodNotAllowed", "method not allowed"),
         };
         self.next_id += 1;
-        it.json
-            .insert("lastModifiedDateTime".into(), json!(now_text()));
+        it.json.insert("lastModifiedDateTime".into(), json!(now));
         self.touch(Kind::Tasks, task);
         self.writes.updated += 1;
         reply

@@ -159,6 +159,49 @@ impl FakeData {
     /// A user creates a record (owned by the fake's user; events in the
     /// user's default calendar; dates as midnights in the user's zone).
     pub fn user_create(&mut self, item: &Item) -> u64 {
+        let (ty, attrs, rels) = self.item_fields(item);
+        self.insert_raw(ty, attrs, rels)
+    }
+
+    /// A user changes a record's values in Oro's UI: the attributes and
+    /// relationships whose values `item` changes are stored, the others
+    /// stay exactly as they were (a due date's time of day, a contact's
+    /// other phones); `updatedAt` becomes now when anything changed. False
+    /// when absent.
+    pub fn user_edit_item(&mut self, ty: &str, id: u64, before: &Item, after: &Item) -> bool {
+        if self.get(ty, id).is_none() {
+            return false;
+        }
+        if before == after {
+            return true;
+        }
+        let (_, old_attrs, old_rels) = self.item_fields(before);
+        let (_, new_attrs, new_rels) = self.item_fields(after);
+        self.user_edit(ty, id, |r| {
+            for (k, v) in new_attrs {
+                if old_attrs.get(&k) != Some(&v) {
+                    r.attributes.insert(k, v);
+                }
+            }
+            for (k, v) in new_rels {
+                if old_rels.get(&k) != Some(&v) {
+                    r.relationships.insert(k, v);
+                }
+            }
+        })
+    }
+
+    /// What Oro's forms store for `item`: its type, attributes and
+    /// relationships (owner: the fake's user).
+    #[allow(clippy::type_complexity)]
+    fn item_fields(
+        &self,
+        item: &Item,
+    ) -> (
+        &'static str,
+        Map<String, Value>,
+        BTreeMap<String, Option<(String, String)>>,
+    ) {
         let me = self.user_id.to_string();
         let mut rels = BTreeMap::new();
         let (ty, attrs) = match item {
@@ -198,7 +241,7 @@ impl FakeData {
             }
             Item::Events(e) => (EVENTS, self.event_attrs(e)),
         };
-        self.insert_raw(ty, into_map(attrs), rels)
+        (ty, into_map(attrs), rels)
     }
 
     fn event_attrs(&self, e: &Event) -> Value {

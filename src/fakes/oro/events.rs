@@ -61,7 +61,7 @@ fn time_attr(r: &FakeRecord, name: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn render(r: &FakeRecord) -> Value {
+pub(crate) fn render(r: &FakeRecord) -> Value {
     let a = &r.attributes;
     let get = |k: &str| a.get(k).cloned().unwrap_or(Value::Null);
     json!({

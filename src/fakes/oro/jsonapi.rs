@@ -98,7 +98,7 @@ fn user_resource(s: &Shared, id: &str) -> Value {
 
 /// A record as a JSON:API resource object, with Oro's computed
 /// `primaryEmail`/`primaryPhone` for contacts; `fields` is a sparse fieldset.
-fn render(ty: &str, r: &FakeRecord, fields: Option<&[String]>) -> Value {
+pub(crate) fn render(ty: &str, r: &FakeRecord, fields: Option<&[String]>) -> Value {
     let mut attrs = r.attributes.clone();
     if ty == CONTACTS {
         let first = |list: &str, key: &str| {

@@ -24,7 +24,7 @@ mod validate;
 pub use data::{FakeData, FakeRecord, FakeWrites, CONTACTS, EVENTS, TASKS};
 
 use crate::clock::{Clock, SystemClock};
-use crate::model::{Event, Item, Kind};
+use crate::model::{Event, Item, Kind, OroRecord};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -340,6 +340,38 @@ impl FakeOro {
 
     pub fn all(&self, kind: Kind) -> Vec<FakeRecord> {
         self.data(|d| d.all(data::type_of(kind)))
+    }
+
+    /// A stored record as the client reads it: rendered as the API answers
+    /// it and read by the client's own parser, in the options' zone.
+    pub fn read_record(&self, kind: Kind, r: &FakeRecord) -> OroRecord {
+        let v = match kind {
+            Kind::Events => events::render(r),
+            _ => jsonapi::render(data::type_of(kind), r, None),
+        };
+        crate::oro::record_from_json(kind, &v, self.shared.opts.time_zone)
+            .unwrap_or_else(|e| panic!("the fake's {kind} {} does not read: {e}", r.id))
+    }
+
+    /// Every record of a kind as the client reads it (all owners, all
+    /// calendars, no window), in id order.
+    pub fn records(&self, kind: Kind) -> Vec<OroRecord> {
+        self.all(kind)
+            .iter()
+            .map(|r| self.read_record(kind, r))
+            .collect()
+    }
+
+    /// A user edits a record's values (as read by the client) in Oro's UI;
+    /// only the fields that change are stored. False when absent.
+    pub fn user_edit_item(&self, kind: Kind, id: &str, f: impl FnOnce(&mut Item)) -> bool {
+        let Some(rec) = self.record(kind, id) else {
+            return false;
+        };
+        let before = self.read_record(kind, &rec).item;
+        let mut after = before.clone();
+        f(&mut after);
+        self.data(|d| d.user_edit_item(data::type_of(kind), rec.id, &before, &after))
     }
 
     /// Writes made through the API.
