@@ -424,22 +424,7 @@ fn a_state_database_from_a_newer_version_exits_2() {
 fn commands_without_their_clients_exit_2_with_one_line() {
     let env = Env::new();
     for (args, name) in [
-        (&["sync"][..], "sync"),
-        (
-            &[
-                "sync",
-                "--direction",
-                "outlook-to-oro",
-                "--kinds",
-                "contacts,events",
-                "--resync",
-                "--yes",
-                "--dry-run",
-                "--json",
-            ],
-            "sync",
-        ),
-        (&["login", "oro"], "login"),
+        (&["login", "oro"][..], "login"),
         (&["login", "outlook"], "login"),
         (&["demo", "--no-wait"], "demo"),
     ] {
@@ -496,4 +481,22 @@ fn verbosity_goes_to_stderr_and_is_accepted_anywhere() {
     );
     // stdout stays the JSON object alone.
     serde_json::from_slice::<Value>(&out.stdout).unwrap();
+}
+
+#[test]
+fn sync_without_a_config_exits_2_naming_the_file() {
+    let env = Env::new();
+    let line = failure(
+        &env.run(&[
+            "sync",
+            "--direction",
+            "outlook-to-oro",
+            "--kinds",
+            "contacts,events",
+            "--json",
+        ]),
+        2,
+    );
+    assert!(line.contains("config.toml"), "{line}");
+    assert!(line.contains("no configuration"), "{line}");
 }
