@@ -46,6 +46,13 @@ pub struct FakeOptions {
     pub device_interval_secs: u64,
     /// Zone used by [`FakeGraph::user_create_item`] and [`FakeGraph::items`].
     pub time_zone: Tz,
+    /// Refuse a refresh token once it was used. Microsoft does not: a used
+    /// refresh token stays valid until it expires or is revoked, which is
+    /// what lets `orosync demo` and a later `orosync sync` (another
+    /// process, holding the token from before the rotation) share one
+    /// sign-in. Tests that check a client keeps the rotated token turn
+    /// this on.
+    pub single_use_refresh_tokens: bool,
 }
 
 impl Default for FakeOptions {
@@ -56,6 +63,7 @@ impl Default for FakeOptions {
             page_size: 10,
             device_interval_secs: 1,
             time_zone: Tz::UTC,
+            single_use_refresh_tokens: false,
         }
     }
 }
@@ -400,6 +408,7 @@ impl FakeGraph {
                 opts.client_id.clone(),
                 opts.access_token_ttl,
                 opts.device_interval_secs,
+                opts.single_use_refresh_tokens,
             ),
             faults: VecDeque::new(),
             member_faults: VecDeque::new(),
