@@ -4,6 +4,7 @@
 
 mod clients;
 mod error;
+pub mod login;
 
 pub use clients::{graph_client, oro_client};
 pub use error::AppError;
@@ -127,6 +128,14 @@ impl App {
             .map_err(|e| AppError::Io(format!("cannot lock the profile: {e}")))?;
         let mut state = self.open_state()?;
         let settings = self.settings(req);
+        tracing::info!(
+            "sync of {} started: {:?}, kinds {:?}{}{}",
+            self.profile.dir.display(),
+            settings.direction,
+            settings.kinds,
+            if req.resync { ", resync" } else { "" },
+            if req.dry_run { ", dry run" } else { "" },
+        );
         let now = clock.now();
         let writer = BackupWriter::new(self.profile.backups_dir(), now);
         let engine = Engine {
@@ -151,6 +160,18 @@ impl App {
                 },
             )
             .await;
+        tracing::info!(
+            "sync finished: exit {}, {} write(s), {} conflict(s), {} failed item(s){}",
+            summary.exit_code(),
+            summary.total_writes(),
+            summary.conflicts.len(),
+            summary.errors.len(),
+            summary
+                .fatal
+                .as_ref()
+                .map(|f| format!(", stopped: {f}"))
+                .unwrap_or_default(),
+        );
         if !req.dry_run {
             if let Err(e) = backup::prune(&self.profile.backups_dir(), now, backup::KEEP_DAYS) {
                 tracing::warn!("old backups could not be pruned: {e}");

@@ -15,11 +15,7 @@ pub fn run(profile: &Profile, args: SyncArgs) -> Result<(), Failure> {
         dry_run: args.dry_run,
         confirmed: args.yes,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::failed(format!("cannot start: {e}")))?;
+    let rt = super::runtime()?;
     let wait =
         || eprintln!("orosync: another sync of this profile is running; waiting for it to finish…");
     let summary = match rt.block_on(app.sync(&req, wait)) {

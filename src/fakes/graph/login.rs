@@ -291,7 +291,8 @@ mod tests {
             ("client_id".to_string(), "app".to_string()),
             ("refresh_token".to_string(), token.to_string()),
         ];
-        l.handle("token", "http://127.0.0.1:1/login", &params).status
+        l.handle("token", "http://127.0.0.1:1/login", &params)
+            .status
     }
 
     #[test]
