@@ -177,3 +177,44 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// With a Secret Service (CI runs one under OROSYNC_TEST_KEYRING=1), the
+/// demo's secrets go to the keyring and a second process needs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_keyring_the_second_sync_needs_no_variables() {
+    if std::env::var("OROSYNC_TEST_KEYRING").as_deref() != Ok("1") {
+        eprintln!("skipped: set OROSYNC_TEST_KEYRING=1 with a Secret Service running");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start_in(dir.path()).await.unwrap();
+    demo.run().await.unwrap();
+    assert_eq!(
+        demo.hand_off_secrets(),
+        orosync::demo::SecretsHandOff::Keyring
+    );
+    let profile = demo.profile_dir.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_orosync"))
+            .arg("--profile")
+            .arg(&profile)
+            .args(["sync", "--json"])
+            .env_remove("OROSYNC_ORO_API_KEY")
+            .env_remove("OROSYNC_OUTLOOK_REFRESH_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use orosync::secrets::SecretStore;
+    let ks = orosync::secrets::KeyringStore::new(demo.profile_dir.display().to_string());
+    for (name, _) in orosync::secrets::ENV_VARS {
+        ks.delete(name).unwrap();
+    }
+}
