@@ -90,6 +90,8 @@ async fn sync_json_counts_equal_the_writes_the_servers_saw() {
     assert_eq!(r.code, 0, "stderr: {}\nstdout: {}", r.stderr, r.stdout);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON object");
     assert_eq!(v["ok"], true);
+    // No progress line when stderr is not a terminal.
+    assert!(!r.stderr.contains("remaining"), "{}", r.stderr);
     let sum = |side: &str, what: &str| -> u64 {
         v["kinds"]
             .as_object()

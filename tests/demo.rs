@@ -218,3 +218,34 @@ async fn with_a_keyring_the_second_sync_needs_no_variables() {
         ks.delete(name).unwrap();
     }
 }
+
+/// The progress hook sees each kind read, then its writes counted down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_reports_reads_and_writes_counted_down_per_kind() {
+    use orosync::engine::Progress;
+    use std::sync::Mutex;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start_in(dir.path()).await.unwrap();
+    let app = demo.app().unwrap();
+    let seen: Mutex<Vec<Progress>> = Mutex::new(vec![]);
+    let record = |p: &Progress| seen.lock().unwrap().push(*p);
+    let req = orosync::app::SyncRequest {
+        confirmed: true,
+        ..Default::default()
+    };
+    let summary = app.sync_reporting(&req, || {}, &record).await.unwrap();
+    assert!(summary.ok);
+    let seen = seen.into_inner().unwrap();
+    for kind in Kind::ALL {
+        let of: Vec<&Progress> = seen.iter().filter(|p| p.kind == kind).collect();
+        assert!(of.len() >= 2, "{kind}: {of:?}");
+        let total = of[0].remaining;
+        assert_eq!(of[0].written, 0);
+        assert!(of[0].read > 0 && total > 0, "{kind}: {:?}", of[0]);
+        assert!(of.iter().all(|p| p.written + p.remaining == total));
+        assert!(of.windows(2).all(|w| w[0].written <= w[1].written));
+        assert_eq!(of.last().unwrap().remaining, 0, "{kind}");
+        let k = &summary.kinds[&kind];
+        assert!(total >= k.oro.created + k.outlook.created, "{kind}");
+    }
+}

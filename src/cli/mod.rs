@@ -9,6 +9,7 @@ mod conflicts;
 mod demo;
 mod login;
 mod output;
+mod progress;
 mod resolve;
 mod status;
 mod sync;
