@@ -144,8 +144,9 @@ fn keyring_error(e: secrets::SecretError) -> AppError {
     ))
 }
 
-/// Keep Microsoft's tokens, after checking the access token opens the
-/// mailbox (the signed-in account could lack a mailbox).
+/// Keep Microsoft's tokens. They come straight from the identity platform,
+/// so there is nothing to check first; a refresh token is required, as
+/// every later run starts from it.
 async fn keep_outlook(
     cfg: &Config,
     store: Arc<dyn SecretStore>,

@@ -14,7 +14,7 @@ use super::sync::app_failure;
 use super::{Failure, LoginArgs, SideArg};
 use crate::app::login::{self, BROWSER_WAIT};
 use crate::profile::Profile;
-use crate::secrets::{EnvFirst, KeyringStore, Secret, SecretStore};
+use crate::secrets::{KeyringStore, Secret, SecretStore};
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 
@@ -31,7 +31,8 @@ pub fn run(profile: &Profile, args: LoginArgs) -> Result<(), Failure> {
     match args.target {
         SideArg::Oro => {
             let user = match login::oro_prompt(&cfg) {
-                Some((_, what)) => {
+                Some((name, what)) => {
+                    shadowed_by_env(name);
                     let value = read_secret(&format!(
                         "Oro {what} for {} at {}: ",
                         cfg.oro.username, cfg.oro.url
@@ -49,13 +50,7 @@ pub fn run(profile: &Profile, args: LoginArgs) -> Result<(), Failure> {
             eprintln!("Signed in to Oro as {} (user {user}).", cfg.oro.username);
         }
         SideArg::Outlook => {
-            // An Outlook refresh token in the environment would shadow the
-            // one we store; say so rather than appear not to work.
-            if EnvFirst::new(crate::secrets::MemorySecrets::new())
-                .from_env(crate::secrets::OUTLOOK_REFRESH_TOKEN)
-            {
-                eprintln!("Note: OROSYNC_OUTLOOK_REFRESH_TOKEN is set; it takes the place of the stored sign-in while it is.");
-            }
+            shadowed_by_env(crate::secrets::OUTLOOK_REFRESH_TOKEN);
             let r = if can_open_browser() {
                 rt.block_on(login::login_outlook_browser(
                     &cfg,
@@ -82,6 +77,20 @@ pub fn run(profile: &Profile, args: LoginArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A secret in the environment takes the place of the one stored here;
+/// say so, rather than let the new sign-in appear not to work.
+fn shadowed_by_env(name: &str) {
+    let var = crate::secrets::ENV_VARS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v);
+    if let Some(var) = var.filter(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty())) {
+        eprintln!(
+            "Note: {var} is set; while it is, it takes the place of what this sign-in stores."
+        );
+    }
 }
 
 /// The secret from a hidden prompt on a terminal, else one line of stdin.
