@@ -103,11 +103,12 @@ pub async fn login_oro_browser(
 }
 
 async fn verify(client: &OroClient, what: &str) -> Result<String, AppError> {
-    client.user_id().await.map_err(|e| match store_error(e) {
-        AppError::SignIn(m) => AppError::SignIn(format!(
-            "Oro refused the {what}: {m}; check it and the username in config.toml, then try again"
+    client.user_id().await.map_err(|e| match e {
+        crate::store::StoreError::Auth(m) => AppError::SignIn(format!(
+            "Oro refused the {what} ({m}); check it and [oro] username in config.toml, \
+             then run `orosync login oro` again"
         )),
-        other => other,
+        other => store_error(other),
     })
 }
 
