@@ -1,7 +1,23 @@
 #!/usr/bin/env bash
-# Installs what OroSync's build and tests need on Debian/Ubuntu, then builds.
-# Safe to run again: it installs only what is missing.
+# Installs what OroSync's build and tests need on Debian/Ubuntu, builds
+# orosync, then starts its demo (local fake Oro and Microsoft Graph with
+# sample data; Ctrl-C stops it). Safe to run again: it installs only what
+# is missing.
+#
+#   ./scripts/setup.sh             set up, then `orosync demo`
+#   ./scripts/setup.sh --no-wait   set up, run the demo's two syncs, stop
+#   ./scripts/setup.sh --no-demo   set up only
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+demo=1
+demo_args=()
+for a in "$@"; do
+  case "$a" in
+    --no-demo) demo=0 ;;
+    *) demo_args+=("$a") ;;
+  esac
+done
 
 packages=(
   ca-certificates curl git build-essential pkg-config
@@ -23,3 +39,7 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 cargo build --release --locked
+if [ "$demo" -eq 1 ]; then
+  # The tray app's `--demo` is not built yet; the CLI demo shows the same.
+  exec cargo run --release --locked --quiet -- demo "${demo_args[@]}"
+fi

@@ -5,10 +5,8 @@ use orosync::cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let result = cli::parse_args().and_then(|args| {
-        cli::init_logging(args.verbose);
-        cli::run(args)
-    });
+    // `run` sets up logging once it knows the profile (its logs/ folder).
+    let result = cli::parse_args().and_then(cli::run);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

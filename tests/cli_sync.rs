@@ -90,6 +90,8 @@ async fn sync_json_counts_equal_the_writes_the_servers_saw() {
     assert_eq!(r.code, 0, "stderr: {}\nstdout: {}", r.stderr, r.stdout);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON object");
     assert_eq!(v["ok"], true);
+    // No progress line when stderr is not a terminal.
+    assert!(!r.stderr.contains("remaining"), "{}", r.stderr);
     let sum = |side: &str, what: &str| -> u64 {
         v["kinds"]
             .as_object()
@@ -205,4 +207,206 @@ async fn exit_1_when_the_server_rejects_one_item() {
         "{v}"
     );
     assert_eq!(s.oro.writes().created, 1, "the good contact went through");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resync_off_a_terminal_needs_yes_only_when_it_would_delete() {
+    let s = servers().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "");
+    let key = s.oro.options().api_key.clone();
+    // Nothing linked yet, so nothing to delete: no --yes needed.
+    let r = orosync(dir.path(), &s, &key, &["sync", "--resync"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    s.oro.user_create(&sample(Kind::Contacts, "Ann"));
+    let r = orosync(dir.path(), &s, &key, &["sync"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(s.graph.writes().created, 1);
+
+    // Now a resync would delete the linked Outlook item: refused off a
+    // terminal (the test's stdin is not one), one line naming --yes.
+    let before = s.graph.writes();
+    let r = orosync(dir.path(), &s, &key, &["sync", "--resync"]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert_eq!(s.graph.writes(), before, "nothing deleted");
+
+    let r = orosync(
+        dir.path(),
+        &s,
+        &key,
+        &["sync", "--resync", "--yes", "--json"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(s.graph.writes().deleted, 1, "the purge ran");
+    assert_eq!(s.graph.all(Kind::Contacts).len(), 1, "and created it again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_syncs_of_one_profile_run_one_after_the_other() {
+    let s = servers().await;
+    for i in 0..5 {
+        s.oro
+            .user_create(&sample(Kind::Contacts, &format!("Oro{i}")));
+        s.graph
+            .user_create_item(&sample(Kind::Tasks, &format!("Outlook{i}")), None);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "");
+    let key = s.oro.options().api_key.clone();
+    // Slow Oro down so the first run holds the lock for a while.
+    s.oro.inject(
+        orosync::fakes::oro::Fault::Latency(std::time::Duration::from_millis(150)),
+        20,
+    );
+    let first = {
+        let (d, k) = (dir.path().to_path_buf(), key.clone());
+        let rt = s.graph.issue_refresh_token();
+        std::thread::spawn(move || command(&d, &k, &rt, &["sync", "--yes"]).output().unwrap())
+    };
+    // Start the second once the first holds the lock.
+    let t0 = std::time::Instant::now();
+    loop {
+        match orosync::lock::ProfileLock::try_acquire(dir.path()).unwrap() {
+            None => break,
+            Some(l) => drop(l),
+        }
+        assert!(
+            t0.elapsed().as_secs() < 20,
+            "the first sync never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let second = {
+        let (d, k) = (dir.path().to_path_buf(), key.clone());
+        let rt = s.graph.issue_refresh_token();
+        std::thread::spawn(move || command(&d, &k, &rt, &["sync", "--yes"]).output().unwrap())
+    };
+    let (a, b) =
+        tokio::task::spawn_blocking(move || (first.join().unwrap(), second.join().unwrap()))
+            .await
+            .unwrap();
+    let b_err = String::from_utf8_lossy(&b.stderr);
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    assert_eq!(b.status.code(), Some(0), "{b_err}");
+    assert!(
+        b_err.contains("waiting"),
+        "the second says it waits: {b_err}"
+    );
+    // No record twice on either side.
+    assert_eq!(s.oro.all(Kind::Contacts).len(), 5);
+    assert_eq!(s.oro.all(Kind::Tasks).len(), 5);
+    assert_eq!(s.graph.all(Kind::Contacts).len(), 5);
+    assert_eq!(s.graph.all(Kind::Tasks).len(), 5);
+}
+
+/// The binary with the secrets in its environment and no keyring.
+fn command(dir: &Path, api_key: &str, refresh: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_orosync"));
+    cmd.arg("--profile").arg(dir).args(args);
+    cmd.env("OROSYNC_ORO_API_KEY", api_key);
+    cmd.env("OROSYNC_OUTLOOK_REFRESH_TOKEN", refresh);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    cmd
+}
+
+/// No secret in the log files, the state database, the config, the
+/// backups, or what the command prints, even at -vv.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_logs_state_config_backups_or_output() {
+    let s = servers().await;
+    let ann = s.oro.user_create(&sample(Kind::Contacts, "Ann"));
+    s.graph.user_create_item(&sample(Kind::Tasks, "Memo"), None);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &s, "");
+    let key = s.oro.options().api_key.clone();
+    let refresh = s.graph.issue_refresh_token();
+    let run = |args: &'static [&'static str]| {
+        let (d, k, r) = (dir.path().to_path_buf(), key.clone(), refresh.clone());
+        tokio::task::spawn_blocking(move || command(&d, &k, &r, args).output().unwrap())
+    };
+    let mut printed = Vec::new();
+    for args in [&["-vv", "sync", "--json"][..], &["-vv", "sync"]] {
+        let out = run(args).await.unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        printed.extend(out.stdout);
+        printed.extend(out.stderr);
+        // An edit on both sides, so the next run overwrites and backs up.
+        s.oro.user_edit(Kind::Contacts, &ann, |r| {
+            r.attributes
+                .insert("jobTitle".into(), serde_json::json!("CFO"));
+        });
+    }
+    // A refused run prints its error too.
+    let bad = {
+        let (d, r) = (dir.path().to_path_buf(), refresh.clone());
+        tokio::task::spawn_blocking(move || {
+            command(&d, "wrong-key-for-this-test", &r, &["-vv", "sync"])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(bad.status.code(), Some(3));
+    printed.extend(bad.stdout);
+    printed.extend(bad.stderr);
+
+    let mut files = vec![];
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    let logs: Vec<_> = files
+        .iter()
+        .filter(|f| f.starts_with(dir.path().join("logs")))
+        .collect();
+    assert!(!logs.is_empty(), "a log file: {files:?}");
+    let log_text: String = logs
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    assert!(
+        log_text.contains("sync finished"),
+        "the log says what ran: {log_text}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with(dir.path().join("backups"))),
+        "backups were written: {files:?}"
+    );
+    for secret in [&key, &refresh, &"wrong-key-for-this-test".to_string()] {
+        for f in &files {
+            let bytes = std::fs::read(f).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "a secret in {}",
+                f.display()
+            );
+        }
+        assert!(
+            !String::from_utf8_lossy(&printed).contains(secret.as_str()),
+            "a secret in the output"
+        );
+    }
 }

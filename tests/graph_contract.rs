@@ -27,6 +27,8 @@ struct Env {
 fn opts() -> FakeOptions {
     FakeOptions {
         time_zone: TZ,
+        // These tests check that the client keeps the rotated token.
+        single_use_refresh_tokens: true,
         ..Default::default()
     }
 }

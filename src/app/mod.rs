@@ -4,6 +4,7 @@
 
 mod clients;
 mod error;
+pub mod login;
 
 pub use clients::{graph_client, oro_client};
 pub use error::AppError;
@@ -11,7 +12,7 @@ pub use error::AppError;
 use crate::backup::{self, BackupWriter};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::engine::{Engine, RunOptions};
+use crate::engine::{no_progress, Engine, OnProgress, RunOptions};
 use crate::lock::ProfileLock;
 use crate::model::Kind;
 use crate::profile::Profile;
@@ -93,10 +94,20 @@ impl App {
         req: &SyncRequest,
         on_wait: impl FnOnce() + Send + 'static,
     ) -> Result<Summary, AppError> {
+        self.sync_reporting(req, on_wait, &no_progress).await
+    }
+
+    /// As [`App::sync`], telling `progress` where the run stands.
+    pub async fn sync_reporting(
+        &self,
+        req: &SyncRequest,
+        on_wait: impl FnOnce() + Send + 'static,
+        progress: OnProgress<'_>,
+    ) -> Result<Summary, AppError> {
         let oro = oro_client(&self.config, self.secrets.as_ref())?;
         let graph = graph_client(&self.config, self.secrets.clone())?;
         let summary = self
-            .sync_with(&oro, &graph, &SystemClock, req, on_wait)
+            .sync_with_progress(&oro, &graph, &SystemClock, req, on_wait, progress)
             .await?;
         // An Oro refresh token rotates: keep the new one (in memory only
         // when it came from the environment).
@@ -120,6 +131,20 @@ impl App {
         req: &SyncRequest,
         on_wait: impl FnOnce() + Send + 'static,
     ) -> Result<Summary, AppError> {
+        self.sync_with_progress(oro, outlook, clock, req, on_wait, &no_progress)
+            .await
+    }
+
+    /// As [`App::sync_with`], telling `progress` where the run stands.
+    pub async fn sync_with_progress<O: OroStore, X: OutlookStore>(
+        &self,
+        oro: &O,
+        outlook: &X,
+        clock: &dyn Clock,
+        req: &SyncRequest,
+        on_wait: impl FnOnce() + Send + 'static,
+        progress: OnProgress<'_>,
+    ) -> Result<Summary, AppError> {
         let dir = self.profile.dir.clone();
         let _lock = tokio::task::spawn_blocking(move || ProfileLock::acquire(&dir, on_wait))
             .await
@@ -127,6 +152,14 @@ impl App {
             .map_err(|e| AppError::Io(format!("cannot lock the profile: {e}")))?;
         let mut state = self.open_state()?;
         let settings = self.settings(req);
+        tracing::info!(
+            "sync of {} started: {:?}, kinds {:?}{}{}",
+            self.profile.dir.display(),
+            settings.direction,
+            settings.kinds,
+            if req.resync { ", resync" } else { "" },
+            if req.dry_run { ", dry run" } else { "" },
+        );
         let now = clock.now();
         let writer = BackupWriter::new(self.profile.backups_dir(), now);
         let engine = Engine {
@@ -143,14 +176,27 @@ impl App {
             }
         }
         let summary = engine
-            .run(
+            .run_with_progress(
                 &mut state,
                 RunOptions {
                     resync: req.resync,
                     dry_run: req.dry_run,
                 },
+                progress,
             )
             .await;
+        tracing::info!(
+            "sync finished: exit {}, {} write(s), {} conflict(s), {} failed item(s){}",
+            summary.exit_code(),
+            summary.total_writes(),
+            summary.conflicts.len(),
+            summary.errors.len(),
+            summary
+                .fatal
+                .as_ref()
+                .map(|f| format!(", stopped: {f}"))
+                .unwrap_or_default(),
+        );
         if !req.dry_run {
             if let Err(e) = backup::prune(&self.profile.backups_dir(), now, backup::KEEP_DAYS) {
                 tracing::warn!("old backups could not be pruned: {e}");

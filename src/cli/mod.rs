@@ -6,7 +6,10 @@
 //! the same way.
 
 mod conflicts;
+mod demo;
+mod login;
 mod output;
+mod progress;
 mod resolve;
 mod status;
 mod sync;
@@ -231,26 +234,51 @@ fn usage_line(rendered: &str) -> String {
     line
 }
 
-/// Runs the parsed command. This is the only dispatch, so wiring `sync`,
-/// `login` and `demo` to the clients changes just their arms here.
+/// Runs the parsed command: sets up logging (stderr by `-v`, and the
+/// profile's `logs/` folder), then dispatches. This is the only dispatch.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Demo(a) = cli.command {
+        // The demo makes its own throw-away profile; it logs there.
+        let dir = crate::demo::Demo::new_profile_dir().map_err(|e| {
+            Failure::failed(format!("cannot create the demo's profile folder: {e}"))
+        })?;
+        init_logging_to(cli.verbose, Some(&dir.join("logs")));
+        return demo::run(&dir, a);
+    }
+    let p = profile(cli.profile)?;
+    // Read-only commands do not create a profile that is not there (a
+    // mistyped --profile); they log to it only when it exists.
+    let creates = matches!(cli.command, Command::Sync(_) | Command::Login(_));
+    if creates {
+        // Made here, private (0700), before the log file goes in it; the
+        // commands would make it anyway.
+        Profile::open(&p.dir).map_err(|e| {
+            Failure::failed(format!(
+                "cannot create the profile folder {}: {e}",
+                p.dir.display()
+            ))
+        })?;
+    }
+    let logs = (creates || p.dir.is_dir()).then(|| p.logs_dir());
+    init_logging_to(cli.verbose, logs.as_deref());
     match cli.command {
-        Command::Status(a) => status::run(&profile(cli.profile)?, a.json),
-        Command::Conflicts(a) => conflicts::run(&profile(cli.profile)?, a.json),
-        Command::Resolve(a) => resolve::run(&profile(cli.profile)?, &a.id, a.keep.into()),
-        Command::Sync(a) => {
-            let p = profile(cli.profile)?;
-            sync::run(&p, a)
-        }
-        Command::Login(_) => Err(not_built("login")),
-        Command::Demo(_) => Err(not_built("demo")),
+        Command::Status(a) => status::run(&p, a.json),
+        Command::Conflicts(a) => conflicts::run(&p, a.json),
+        Command::Resolve(a) => resolve::run(&p, &a.id, a.keep.into()),
+        Command::Sync(a) => sync::run(&p, a),
+        Command::Login(a) => login::run(&p, a),
+        Command::Demo(_) => unreachable!("handled above"),
     }
 }
 
-fn not_built(command: &str) -> Failure {
-    Failure::usage(format!(
-        "`{command}` needs the Oro and Graph clients, which this build does not include yet"
-    ))
+/// The runtime for commands that talk to servers: two workers are plenty
+/// for a client that keeps at most a few requests in flight.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start: {e}")))
 }
 
 /// The profile named by `--profile`, else the default one. The folder is
@@ -319,25 +347,71 @@ fn state_failure(path: &std::path::Path, e: StateError) -> Failure {
     }
 }
 
-/// Logging to stderr: warnings by default, `-v` info, `-vv` debug.
+/// How many daily log files the profile keeps.
+pub const LOG_FILES_KEPT: usize = 7;
+
+/// Logging to stderr only: warnings by default, `-v` info, `-vv` debug.
+pub fn init_logging(verbose: u8) {
+    init_logging_to(verbose, None);
+}
+
+/// Logging to stderr by `-v` (warnings by default, `-v` info, `-vv`
+/// debug) and, when `logs` is given, always at info (debug with `-vv`) to a
+/// daily file `orosync.YYYY-MM-DD.log` there, the last
+/// [`LOG_FILES_KEPT`] kept, so a problem can be looked into after the fact.
 ///
 /// The levels apply to OroSync's own messages; dependencies (HTTP, TLS,
 /// SQLite) stay at warnings at every level, since their debug output is
 /// noise for users and could carry request details we promise never to
 /// show. `RUST_LOG` is ignored for the same reason: `-v` is the interface.
-pub fn init_logging(verbose: u8) {
+/// No message of ours carries a secret (secrets are [`crate::secrets::Secret`],
+/// which formats as `<redacted>`); `tests/no_secrets.rs` checks the files.
+pub fn init_logging_to(verbose: u8, logs: Option<&std::path::Path>) {
     use std::io::IsTerminal;
-    let ours = match verbose {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let level = |v: u8| match v {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::new(format!("warn,orosync={ours}"));
-    // A second initialisation (tests calling this twice) is harmless.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let filter = |v: u8| tracing_subscriber::EnvFilter::new(format!("warn,orosync={}", level(v)));
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .with_filter(filter(verbose));
+    let file = logs.and_then(|dir| {
+        // The appender would complain on stderr about a missing folder.
+        let appender = std::fs::create_dir_all(dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                tracing_appender::rolling::Builder::new()
+                    .rotation(tracing_appender::rolling::Rotation::DAILY)
+                    .filename_prefix("orosync")
+                    .filename_suffix("log")
+                    .max_log_files(LOG_FILES_KEPT)
+                    .build(dir)
+                    .map_err(|e| e.to_string())
+            });
+        match appender {
+            Ok(a) => Some(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(a)
+                    .with_ansi(false)
+                    .with_filter(filter(verbose.max(1))),
+            ),
+            Err(e) => {
+                // Not fatal: the command still works, only without its log.
+                eprintln!("orosync: warning: no log file in {}: {e}", dir.display());
+                None
+            }
+        }
+    });
+    // A second initialisation (tests calling this twice) is harmless.
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
         .try_init();
 }
 

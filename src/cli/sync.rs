@@ -15,14 +15,14 @@ pub fn run(profile: &Profile, args: SyncArgs) -> Result<(), Failure> {
         dry_run: args.dry_run,
         confirmed: args.yes,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::failed(format!("cannot start: {e}")))?;
+    let rt = super::runtime()?;
     let wait =
         || eprintln!("orosync: another sync of this profile is running; waiting for it to finish…");
-    let summary = match rt.block_on(app.sync(&req, wait)) {
+    let line = super::progress::ProgressLine::new(std::io::stderr().is_terminal() && !args.json);
+    let progress = |p: &crate::engine::Progress| line.update(p);
+    let result = rt.block_on(app.sync_reporting(&req, wait, &progress));
+    line.finish();
+    let summary = match result {
         Err(AppError::NeedsConfirmation { deletes })
             if std::io::stdin().is_terminal() && !args.json =>
         {
@@ -32,7 +32,9 @@ pub fn run(profile: &Profile, args: SyncArgs) -> Result<(), Failure> {
                 ));
             }
             req.confirmed = true;
-            rt.block_on(app.sync(&req, wait)).map_err(app_failure)?
+            let r = rt.block_on(app.sync_reporting(&req, wait, &progress));
+            line.finish();
+            r.map_err(app_failure)?
         }
         other => other.map_err(app_failure)?,
     };

@@ -18,6 +18,8 @@ pub(super) struct Executor<'a, O, X> {
     pub kind: Kind,
     /// Records put on the retry list by this run's failures.
     pub retried: std::cell::RefCell<Vec<(Side, String)>>,
+    /// Told how many ops were just done (for progress).
+    pub on_done: &'a (dyn Fn(usize) + Send + Sync),
 }
 
 /// What one op's failure means for the run.
@@ -79,10 +81,12 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
             }
             let result = if j > i {
                 let r = self.outlook_batch(state, &ops[i..j], sum, errors).await;
+                (self.on_done)(j - i);
                 i = j;
                 r
             } else {
                 let r = self.one(state, &ops[i], sum).await;
+                (self.on_done)(1);
                 i += 1;
                 match r {
                     Err(Failure::Item(side, id, message)) => {

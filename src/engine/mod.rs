@@ -26,6 +26,26 @@ pub struct RunOptions {
     pub dry_run: bool,
 }
 
+/// Where a run stands, for a progress display (`orosync sync` on a
+/// terminal, the tray). Reported per kind: after reading, and after each
+/// write or batch of writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub kind: Kind,
+    /// Records read from both sides (changed ones; all on a first sync).
+    pub read: usize,
+    /// Planned writes done so far (including ones that failed).
+    pub written: usize,
+    /// Planned writes left.
+    pub remaining: usize,
+}
+
+/// A progress callback. It must be quick: it runs between writes.
+pub type OnProgress<'a> = &'a (dyn Fn(&Progress) + Send + Sync);
+
+/// The callback of runs nobody watches.
+pub fn no_progress(_: &Progress) {}
+
 pub struct Engine<'a, O, X> {
     pub oro: &'a O,
     pub outlook: &'a X,
@@ -59,6 +79,17 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
     /// including a fatal error; the run is recorded in the state's history
     /// (not on a dry run).
     pub async fn run(&self, state: &mut State, opts: RunOptions) -> Summary {
+        self.run_with_progress(state, opts, &no_progress).await
+    }
+
+    /// As [`Engine::run`], telling `progress` where the run stands; the
+    /// run itself is the same.
+    pub async fn run_with_progress(
+        &self,
+        state: &mut State,
+        opts: RunOptions,
+        progress: OnProgress<'_>,
+    ) -> Summary {
         let mut summary = Summary::new(self.settings.direction.as_str(), opts.dry_run);
         let run_id = if opts.dry_run {
             None
@@ -76,7 +107,10 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         kinds.sort();
         kinds.dedup();
         for kind in kinds {
-            if let Err(f) = self.run_kind(state, kind, opts, &mut summary, run_id).await {
+            if let Err(f) = self
+                .run_kind(state, kind, opts, &mut summary, run_id, progress)
+                .await
+            {
                 tracing::error!(%kind, error = %f, "run stopped");
                 summary.fatal = Some(f);
                 break;
@@ -223,6 +257,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         opts: RunOptions,
         summary: &mut Summary,
         run_id: Option<i64>,
+        progress: OnProgress<'_>,
     ) -> Result<(), Fatal> {
         if opts.resync && !opts.dry_run {
             state.begin_resync(kind).map_err(state_fatal)?;
@@ -231,6 +266,24 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         let first = reading.input.first_sync;
         let purge = reading.input.purge;
         let plan = self.plan(&mut reading.input).await?;
+        let read = reading.input.oro_records.len() + reading.input.outlook_items.len();
+        let total = if opts.dry_run { 0 } else { plan.ops.len() };
+        progress(&Progress {
+            kind,
+            read,
+            written: 0,
+            remaining: total,
+        });
+        let written = std::sync::atomic::AtomicUsize::new(0);
+        let on_done = |n: usize| {
+            let w = written.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            progress(&Progress {
+                kind,
+                read,
+                written: w,
+                remaining: total.saturating_sub(w),
+            });
+        };
         let ks = summary.kind_mut(kind);
         ks.first_sync = first;
         ks.conflicts = plan.conflicts.len();
@@ -260,6 +313,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             backups: self.backups,
             kind,
             retried: Default::default(),
+            on_done: &on_done,
         };
         // The purge (first sync) runs, and is marked done, before anything else.
         let split = if purge {

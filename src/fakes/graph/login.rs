@@ -1,7 +1,8 @@
 //! The fake identity platform: `{login}/{tenant}/oauth2/v2.0/{authorize,
 //! token,devicecode}` with authorization code + PKCE (the user "signs in"
 //! at once), device code (pending until approved), and refresh tokens that
-//! rotate (a used one is refused afterwards).
+//! rotate (a used one stays valid, as at Microsoft, unless
+//! `single_use_refresh` is on).
 
 use super::state::Reply;
 use crate::graph::auth::pkce_challenge;
@@ -30,6 +31,8 @@ pub struct Login {
     pub client_id: Option<String>,
     pub access_ttl: Duration,
     pub device_interval: u64,
+    /// A used refresh token is refused afterwards (strict rotation).
+    pub single_use_refresh: bool,
     access: HashMap<String, Instant>,
     refresh: HashSet<String>,
     codes: HashMap<String, CodeGrant>,
@@ -49,11 +52,17 @@ fn oauth_error(code: &str, desc: &str) -> Reply {
 }
 
 impl Login {
-    pub fn new(client_id: Option<String>, access_ttl: Duration, device_interval: u64) -> Login {
+    pub fn new(
+        client_id: Option<String>,
+        access_ttl: Duration,
+        device_interval: u64,
+        single_use_refresh: bool,
+    ) -> Login {
         Login {
             client_id,
             access_ttl,
             device_interval,
+            single_use_refresh,
             ..Default::default()
         }
     }
@@ -236,8 +245,14 @@ impl Login {
                     }
                     Some("refresh_token") => {
                         let r = p("refresh_token").unwrap_or("");
-                        // Rotation: a refresh token works once.
-                        if !self.refresh.remove(r) {
+                        // A new refresh token comes with every answer; the
+                        // used one stays valid unless rotation is strict.
+                        let known = if self.single_use_refresh {
+                            self.refresh.remove(r)
+                        } else {
+                            self.refresh.contains(r)
+                        };
+                        if !known {
                             return oauth_error(
                                 "invalid_grant",
                                 "AADSTS70000: refresh token revoked or used",
@@ -263,5 +278,34 @@ impl Login {
             },
             _ => Reply::json(404, json!({"error": "not_found"})),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refresh(l: &mut Login, token: &str) -> u16 {
+        let params = [
+            ("grant_type".to_string(), "refresh_token".to_string()),
+            ("client_id".to_string(), "app".to_string()),
+            ("refresh_token".to_string(), token.to_string()),
+        ];
+        l.handle("token", "http://127.0.0.1:1/login", &params)
+            .status
+    }
+
+    #[test]
+    fn a_used_refresh_token_works_again_unless_rotation_is_strict() {
+        let mut lenient = Login::new(None, Duration::from_secs(60), 1, false);
+        let rt = lenient.issue_refresh();
+        assert_eq!(refresh(&mut lenient, &rt), 200);
+        assert_eq!(refresh(&mut lenient, &rt), 200, "as at Microsoft");
+        assert_eq!(refresh(&mut lenient, "rt-never-issued"), 400);
+
+        let mut strict = Login::new(None, Duration::from_secs(60), 1, true);
+        let rt = strict.issue_refresh();
+        assert_eq!(refresh(&mut strict, &rt), 200);
+        assert_eq!(refresh(&mut strict, &rt), 400);
     }
 }

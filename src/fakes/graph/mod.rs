@@ -50,6 +50,13 @@ pub struct FakeOptions {
     /// The clock of `createdDateTime` and `lastModifiedDateTime` (sign-in
     /// tokens keep to the wall clock, as the client's do).
     pub clock: Arc<dyn Clock>,
+    /// Refuse a refresh token once it was used. Microsoft does not: a used
+    /// refresh token stays valid until it expires or is revoked, which is
+    /// what lets `orosync demo` and a later `orosync sync` (another
+    /// process, holding the token from before the rotation) share one
+    /// sign-in. Tests that check a client keeps the rotated token turn
+    /// this on.
+    pub single_use_refresh_tokens: bool,
 }
 
 impl std::fmt::Debug for FakeOptions {
@@ -61,6 +68,7 @@ impl std::fmt::Debug for FakeOptions {
             .field("device_interval_secs", &self.device_interval_secs)
             .field("time_zone", &self.time_zone)
             .field("now", &self.clock.now())
+            .field("single_use_refresh_tokens", &self.single_use_refresh_tokens)
             .finish()
     }
 }
@@ -74,6 +82,7 @@ impl Default for FakeOptions {
             device_interval_secs: 1,
             time_zone: Tz::UTC,
             clock: Arc::new(SystemClock),
+            single_use_refresh_tokens: false,
         }
     }
 }
@@ -418,6 +427,7 @@ impl FakeGraph {
                 opts.client_id.clone(),
                 opts.access_token_ttl,
                 opts.device_interval_secs,
+                opts.single_use_refresh_tokens,
             ),
             faults: VecDeque::new(),
             member_faults: VecDeque::new(),
