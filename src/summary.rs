@@ -3,10 +3,10 @@
 
 use crate::model::{Kind, Side};
 use crate::plan::{ConflictNote, PlanEntry, Skip};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub created: usize,
     pub updated: usize,
@@ -19,7 +19,7 @@ impl Counts {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KindSummary {
     pub first_sync: bool,
     pub oro: Counts,
@@ -38,7 +38,7 @@ impl KindSummary {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemError {
     pub kind: Kind,
     pub side: Side,
@@ -47,7 +47,7 @@ pub struct ItemError {
 }
 
 /// Why a run stopped before its end.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "class", content = "message", rename_all = "lowercase")]
 pub enum Fatal {
     #[error("authentication refused: {0}; sign in again with `orosync login`")]
@@ -58,7 +58,7 @@ pub enum Fatal {
     State(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub ok: bool,
     pub dry_run: bool,

@@ -296,7 +296,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             let ks = summary.kind_mut(kind);
             for e in &entries {
                 let c = ks.side_mut(e.side);
-                match e.action {
+                match e.action.as_str() {
                     "create" => c.created += 1,
                     "delete" => c.deleted += 1,
                     _ => c.updated += 1,

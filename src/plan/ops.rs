@@ -1,7 +1,7 @@
 //! The plan: operations in the order they must run, and what it reports.
 
 use crate::model::{Kind, OroRecord, OutlookItem, Side};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// What to do. Writes carry the values to write, taken from the source side.
@@ -62,7 +62,7 @@ impl Op {
         let e = |side: Side, action: &'static str, id: &str| PlanEntry {
             kind: self.kind,
             side,
-            action,
+            action: action.to_string(),
             id: id.to_string(),
             reason: self.reason.to_string(),
         };
@@ -102,16 +102,17 @@ impl Op {
 }
 
 /// One line of `--dry-run`'s `plan` (INTERFACES.md).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanEntry {
     pub kind: Kind,
     pub side: Side,
-    pub action: &'static str,
+    /// `create`, `update`, `delete` or `link`.
+    pub action: String,
     pub id: String,
     pub reason: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Winner {
     Oro,
@@ -120,7 +121,7 @@ pub enum Winner {
 }
 
 /// A conflict detected in this run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConflictNote {
     pub kind: Kind,
     pub oro_id: String,
@@ -130,7 +131,7 @@ pub struct ConflictNote {
 }
 
 /// A record left alone by rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skip {
     pub kind: Kind,
     pub side: Side,
