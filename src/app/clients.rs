@@ -15,7 +15,7 @@ fn secret(
     what: &str,
 ) -> Result<crate::oro::Secret, AppError> {
     match secrets.get(name) {
-        Ok(Some(s)) => Ok(crate::oro::Secret::new(s.expose())),
+        Ok(Some(s)) => Ok(s),
         Ok(None) => Err(AppError::SignIn(format!(
             "no {what} for Oro is stored: run `orosync login oro`"
         ))),

@@ -97,7 +97,7 @@ pub async fn login_oro_browser(
         ));
     };
     store
-        .set(secrets::ORO_REFRESH_TOKEN, &Secret::new(refresh.expose()))
+        .set(secrets::ORO_REFRESH_TOKEN, &refresh)
         .map_err(keyring_error)?;
     Ok(user)
 }

@@ -112,10 +112,7 @@ impl App {
         // An Oro refresh token rotates: keep the new one (in memory only
         // when it came from the environment).
         if let Some(t) = oro.refresh_token().await {
-            let _ = self.secrets.set(
-                crate::secrets::ORO_REFRESH_TOKEN,
-                &crate::secrets::Secret::new(t.expose()),
-            );
+            let _ = self.secrets.set(crate::secrets::ORO_REFRESH_TOKEN, &t);
         }
         Ok(summary)
     }

@@ -14,44 +14,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// A credential (API key, client secret, token). Its `Debug` and `Display`
-/// never show the value, so it cannot leak into logs or error messages by
-/// accident; `expose` is the one deliberate way to read it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(s)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret(s.to_string())
-    }
-}
+/// Credentials are the crate's one redacting [`Secret`] type.
+pub use crate::secrets::Secret;
 
 /// OAuth 2.0 tokens as held by the client. `access_token` may be absent (a
 /// refresh token from the keyring alone): the first request then refreshes.
@@ -109,7 +73,7 @@ impl OroAuth {
         client_id: &str,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<OroAuth>, String> {
-        let var = |k: &str| lookup(k).filter(|v| !v.is_empty()).map(Secret);
+        let var = |k: &str| lookup(k).filter(|v| !v.is_empty()).map(Secret::new);
         let client_id = client_id.to_string();
         match mode {
             "wsse" => Ok(var(ENV_API_KEY).map(|api_key| OroAuth::Wsse { api_key })),
@@ -379,11 +343,11 @@ pub(crate) async fn token_request(
         let t: TokenAnswer = serde_json::from_slice(&body)
             .map_err(|e| StoreError::Malformed(format!("token answer: {e}")))?;
         return Ok(OAuthTokens {
-            access_token: Some(Secret(t.access_token)),
+            access_token: Some(Secret::new(t.access_token)),
             expires_at: t
                 .expires_in
                 .map(|s| Utc::now() + TimeDelta::seconds(s.max(0))),
-            refresh_token: t.refresh_token.map(Secret),
+            refresh_token: t.refresh_token.map(Secret::new),
         });
     }
     Err(StoreError::Unavailable(last))
@@ -451,7 +415,7 @@ impl BrowserLogin {
             client_secret,
             redirect_uri,
             state,
-            verifier: Secret(verifier),
+            verifier: Secret::new(verifier),
             authorize_url: url.to_string(),
         })
     }
