@@ -52,18 +52,7 @@ fn crashed() -> StoreError {
 }
 
 /// Counts of writes made through the trait (that is, by the sync).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct WriteCounts {
-    pub created: usize,
-    pub updated: usize,
-    pub deleted: usize,
-}
-
-impl WriteCounts {
-    pub fn total(&self) -> usize {
-        self.created + self.updated + self.deleted
-    }
-}
+pub use crate::summary::Counts as WriteCounts;
 
 fn in_scope(item: &Item, window: &Window) -> bool {
     !item.outside_window(window.from, window.to)

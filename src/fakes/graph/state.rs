@@ -25,18 +25,7 @@ pub struct Stored {
 }
 
 /// Counts of writes the fake applied (through Graph, not through the `user_*` helpers).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FakeWrites {
-    pub created: usize,
-    pub updated: usize,
-    pub deleted: usize,
-}
-
-impl FakeWrites {
-    pub fn total(&self) -> usize {
-        self.created + self.updated + self.deleted
-    }
-}
+pub use crate::summary::Counts as FakeWrites;
 
 /// A delta token's position in the change log.
 #[derive(Clone, Debug)]

@@ -50,18 +50,7 @@ impl FakeRecord {
 }
 
 /// Writes made through the API (not by `user_*` calls).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FakeWrites {
-    pub created: usize,
-    pub updated: usize,
-    pub deleted: usize,
-}
-
-impl FakeWrites {
-    pub fn total(&self) -> usize {
-        self.created + self.updated + self.deleted
-    }
-}
+pub use crate::summary::Counts as FakeWrites;
 
 /// All records of the fake, behind the server's lock.
 pub struct FakeData {
