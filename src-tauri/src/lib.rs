@@ -25,6 +25,8 @@ pub struct Args {
     pub profile: Option<PathBuf>,
     /// `--demo`: run against the fake servers with sample data.
     pub demo: bool,
+    /// `--settings [TAB]`: open the settings window at start, on that tab.
+    pub settings: Option<String>,
 }
 
 impl Args {
@@ -34,6 +36,10 @@ impl Args {
         while let Some(a) = it.next() {
             match a.as_str() {
                 "--demo" => out.demo = true,
+                "--settings" => out.settings = Some(String::new()),
+                tab if out.settings.as_deref() == Some("") && !tab.starts_with('-') => {
+                    out.settings = Some(tab.to_string())
+                }
                 "--profile" => {
                     out.profile = Some(it.next().ok_or("--profile needs a folder")?.into())
                 }
@@ -41,7 +47,7 @@ impl Args {
                 s if s.starts_with("-psn_") => {}
                 other => {
                     return Err(format!(
-                        "unknown argument {other:?}; usage: orosync-tray [--profile DIR] [--demo]"
+                        "unknown argument {other:?}; usage: orosync-tray [--profile DIR] [--demo] [--settings [TAB]]"
                     ))
                 }
             }
@@ -173,6 +179,7 @@ pub fn run() {
     init_logging(&dir);
     let tray_state = Tray::new(dir.clone(), secrets, Arc::new(notify::Desktop));
     let needs_setup = !dir.join("config.toml").exists();
+    let open_tab = args.settings.clone();
     // tauri-driver sets this: show the window so WebDriver can use it.
     let automation = std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some();
 
@@ -185,8 +192,12 @@ pub fn run() {
             if let Err(e) = tray::create(app.handle()) {
                 tracing::warn!("no tray icon: {e}");
             }
-            if needs_setup || automation {
-                tray::open_settings(app.handle(), needs_setup.then_some("connection"))?;
+            if needs_setup || automation || open_tab.is_some() {
+                let tab = match open_tab.as_deref() {
+                    Some("") | None => needs_setup.then_some("connection"),
+                    Some(t) => Some(t),
+                };
+                tray::open_settings(app.handle(), tab)?;
             }
             tauri::async_runtime::spawn(drive(app.handle().clone()));
             Ok(())

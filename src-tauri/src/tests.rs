@@ -284,5 +284,10 @@ fn args() {
     assert!(a.demo);
     assert_eq!(a.profile.as_deref(), Some(std::path::Path::new("/tmp/x")));
     assert!(p(&["--nope"]).is_err());
+    assert_eq!(p(&["--settings"]).unwrap().settings.as_deref(), Some(""));
+    assert_eq!(
+        p(&["--settings", "history"]).unwrap().settings.as_deref(),
+        Some("history")
+    );
     assert!(p(&["--profile"]).is_err());
 }
