@@ -2,6 +2,7 @@
 //! for the user's choice (conflict_resolution = "ask").
 
 use super::{open_state, output, Failure};
+use crate::conflicts::field_names;
 use crate::model::Side;
 use crate::profile::Profile;
 use crate::state::PendingRow;
@@ -98,31 +99,6 @@ fn side_name(side: Side) -> &'static str {
         Side::Oro => "Oro's version",
         Side::Outlook => "Outlook's version",
     }
-}
-
-/// The fields present on either side, in the kind's documented order; any
-/// name the model does not know (from another version) comes after, sorted.
-fn field_names(r: &PendingRow) -> Vec<String> {
-    let mut present: Vec<String> = [&r.oro, &r.outlook]
-        .into_iter()
-        .filter_map(Value::as_object)
-        .flat_map(|o| o.keys().cloned())
-        .collect();
-    present.sort();
-    present.dedup();
-    let mut names: Vec<String> = r
-        .kind
-        .fields()
-        .iter()
-        .map(|f| f.name().to_string())
-        .filter(|n| present.contains(n))
-        .collect();
-    for n in present {
-        if !names.contains(&n) {
-            names.push(n);
-        }
-    }
-    names
 }
 
 #[cfg(test)]

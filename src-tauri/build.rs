@@ -1,0 +1,26 @@
+//! Tauri's build step, with a permission generated per app command
+//! (`allow-<command>`), so `capabilities/` can grant the settings window
+//! exactly the commands it uses and nothing else.
+
+/// Every command of `commands.rs`; keep in step with `generate_handler!`.
+const COMMANDS: &[&str] = &[
+    "get_settings",
+    "save_settings",
+    "test_connection",
+    "get_status",
+    "sync_now",
+    "get_history",
+    "get_conflicts",
+    "resolve_conflict",
+    "resync_preview",
+    "resync",
+    "sign_out_outlook",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step");
+}

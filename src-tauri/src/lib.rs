@@ -1,0 +1,226 @@
+//! OroSync's tray app: a thin Tauri shell over the `orosync` library.
+//!
+//! - [`create_app`] wires state and commands into any runtime's builder,
+//!   so tests build the same app on `tauri::test::mock_builder()`;
+//! - [`run`] adds what needs a desktop: the tray icon, single instance,
+//!   the run loop, and `--demo`.
+
+pub mod commands;
+pub mod error;
+pub mod models;
+pub mod notify;
+pub mod runner;
+pub mod tray;
+
+use orosync::scheduler::Action;
+use runner::Tray;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime};
+
+/// The command line of `orosync-tray`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Args {
+    /// `--profile DIR`: the profile folder (default: the OS per-user one).
+    pub profile: Option<PathBuf>,
+    /// `--demo`: run against the fake servers with sample data.
+    pub demo: bool,
+    /// `--settings [TAB]`: open the settings window at start, on that tab.
+    pub settings: Option<String>,
+}
+
+impl Args {
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+        let mut out = Args::default();
+        let mut it = args.into_iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--demo" => out.demo = true,
+                "--settings" => out.settings = Some(String::new()),
+                tab if out.settings.as_deref() == Some("") && !tab.starts_with('-') => {
+                    out.settings = Some(tab.to_string())
+                }
+                "--profile" => {
+                    out.profile = Some(it.next().ok_or("--profile needs a folder")?.into())
+                }
+                // Single-instance and desktop launchers may add these.
+                s if s.starts_with("-psn_") => {}
+                other => {
+                    return Err(format!(
+                        "unknown argument {other:?}; usage: orosync-tray [--profile DIR] [--demo] [--settings [TAB]]"
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// State, commands and window behaviour, for any runtime.
+pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
+    builder
+        .manage(tray)
+        .invoke_handler(tauri::generate_handler![
+            commands::get_settings,
+            commands::save_settings,
+            commands::test_connection,
+            commands::get_status,
+            commands::sync_now,
+            commands::get_history,
+            commands::get_conflicts,
+            commands::resolve_conflict,
+            commands::resync_preview,
+            commands::resync,
+            commands::sign_out_outlook,
+        ])
+}
+
+/// The run loop: asks the scheduler, runs, shows the result; forever.
+pub async fn drive<R: Runtime>(app: AppHandle<R>) {
+    loop {
+        let tray = app.state::<Tray>();
+        match tray.next_action().await {
+            Action::Run(reason) => {
+                tracing::info!("sync starts ({reason:?})");
+                tray::refresh(&app);
+                let report = tray.run(reason).await;
+                tracing::info!("sync ended: {:?}; {}", report.outcome, tray.status_line());
+                tray::refresh(&app);
+            }
+            Action::CheckOnline => {}
+            Action::Wait(until) => {
+                tray::refresh(&app);
+                tray.wait(until).await;
+            }
+        }
+    }
+}
+
+fn init_logging(dir: &std::path::Path) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::new("warn,orosync=info,orosync_tray=info");
+    let logs = dir.join("logs");
+    let _ = std::fs::create_dir_all(&logs);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs.join("tray.log"));
+    match file {
+        Ok(f) => {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(f))
+                .try_init();
+        }
+        Err(_) => {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+    }
+}
+
+/// The desktop app.
+pub fn run() {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("orosync-tray: {e}");
+            std::process::exit(2);
+        }
+    };
+    // The demo's fake servers live on their own runtime for the app's life.
+    let demo_rt;
+    let (dir, secrets): (PathBuf, Arc<dyn orosync::secrets::SecretStore>) = if args.demo {
+        demo_rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime for the demo servers");
+        let servers = demo_rt
+            .block_on(orosync::demo_seed::DemoServers::start())
+            .expect("the demo servers start on loopback");
+        let dir = match &args.profile {
+            Some(d) => d.clone(),
+            None => tempfile_dir(),
+        };
+        if !dir.join("config.toml").exists() {
+            servers
+                .write_profile(&dir, orosync::config::SyncMode::Manual)
+                .expect("the demo profile can be written");
+        }
+        let secrets = Arc::new(servers.secrets());
+        eprintln!(
+            "orosync-tray --demo: Oro at {}, Microsoft Graph at {}, profile {}",
+            servers.oro.url(),
+            servers.graph.url(),
+            dir.display()
+        );
+        // Kept alive (and serving) until the process ends.
+        Box::leak(Box::new(servers));
+        std::mem::forget(demo_rt);
+        (dir, secrets)
+    } else {
+        let dir = match &args.profile {
+            Some(d) => d.clone(),
+            None => orosync::profile::Profile::default_dir().unwrap_or_else(|e| {
+                eprintln!("orosync-tray: {e}");
+                std::process::exit(2)
+            }),
+        };
+        let secrets = Arc::new(orosync::secrets::EnvFirst::new(
+            orosync::secrets::KeyringStore::new(dir.display().to_string()),
+        ));
+        (dir, secrets)
+    };
+    let _ = orosync::profile::Profile::open(&dir);
+    init_logging(&dir);
+    let tray_state = Tray::new(dir.clone(), secrets, Arc::new(notify::Desktop));
+    let needs_setup = !dir.join("config.toml").exists();
+    let open_tab = args.settings.clone();
+    // tauri-driver sets this: show the window so WebDriver can use it.
+    let automation = std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some();
+
+    let builder =
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            let _ = tray::open_settings(app, None);
+        }));
+    let app = create_app(builder, tray_state)
+        .setup(move |app| {
+            if let Err(e) = tray::create(app.handle()) {
+                tracing::warn!("no tray icon: {e}");
+            }
+            if needs_setup || automation || open_tab.is_some() {
+                let tab = match open_tab.as_deref() {
+                    Some("") | None => needs_setup.then_some("connection"),
+                    Some(t) => Some(t),
+                };
+                tray::open_settings(app.handle(), tab)?;
+            }
+            tauri::async_runtime::spawn(drive(app.handle().clone()));
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .expect("the tray app starts");
+    app.run(|_app, event| {
+        // Closing the settings window leaves the tray running; only Quit ends it.
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+}
+
+/// A throw-away profile folder for `--demo` without `--profile`.
+fn tempfile_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("orosync-demo-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&d);
+    d
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,425 @@
+//! The tray's managed state and its run loop: the library's [`Scheduler`]
+//! says when, the library's [`App`] runs the sync, and this file only joins
+//! them to timers, the tray icon and notifications.
+
+use crate::models::{stamp, StatusDto, TrayState};
+use crate::notify::{self, Notice, Notifier};
+use chrono::{DateTime, Utc};
+use orosync::app::{App, AppError, SyncRequest};
+use orosync::config::{Config, SyncMode};
+use orosync::scheduler::{Action, Outcome, Reason, Schedule, Scheduler};
+use orosync::secrets::SecretStore;
+use orosync::summary::{Fatal, Summary};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// How the last run ended, as the tray shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LastRun {
+    pub at: DateTime<Utc>,
+    pub outcome: Outcome,
+    /// "3 changes", "failed", ...
+    pub result: String,
+    /// What went wrong, with what to do.
+    pub error: Option<String>,
+}
+
+struct Inner {
+    sched: Scheduler,
+    /// A confirmed resync is asked for; coalesced like any request.
+    resync: bool,
+    last: Option<LastRun>,
+    pending_conflicts: usize,
+    /// The servers were unreachable at the last check (no error shown).
+    offline_reason: Option<String>,
+}
+
+/// The tray's state, managed by Tauri (`State<'_, Tray>`).
+pub struct Tray {
+    pub profile_dir: PathBuf,
+    pub secrets: Arc<dyn SecretStore>,
+    pub notifier: Arc<dyn Notifier>,
+    inner: Mutex<Inner>,
+    wake: tokio::sync::Notify,
+}
+
+/// The outcome of one run, for the icon and the notification.
+#[derive(Debug)]
+pub struct Report {
+    pub outcome: Outcome,
+    pub summary: Option<Summary>,
+    pub notice: Option<Notice>,
+}
+
+impl Tray {
+    pub fn new(
+        profile_dir: PathBuf,
+        secrets: Arc<dyn SecretStore>,
+        notifier: Arc<dyn Notifier>,
+    ) -> Tray {
+        let schedule = match Config::load(&profile_dir.join("config.toml")) {
+            Ok(c) => Schedule::new(c.sync.mode, c.sync.interval_seconds),
+            // No (valid) settings yet: nothing runs on its own until they are saved.
+            Err(_) => Schedule::new(SyncMode::Manual, 120),
+        };
+        let pending = pending_count(&profile_dir);
+        Tray {
+            profile_dir,
+            secrets,
+            notifier,
+            inner: Mutex::new(Inner {
+                sched: Scheduler::new(schedule, Utc::now()),
+                resync: false,
+                last: None,
+                pending_conflicts: pending,
+                offline_reason: None,
+            }),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere must not take the tray down with it.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.profile_dir.join("config.toml")
+    }
+
+    /// Open the profile with this tray's secrets.
+    pub fn app(&self) -> Result<App, AppError> {
+        App::open_with(&self.profile_dir, self.secrets.clone())
+    }
+
+    /// "Sync now": a run now, or one follow-up after the current run.
+    pub fn request_sync(&self) -> bool {
+        let follow_up = self.lock().sched.request();
+        self.wake.notify_one();
+        follow_up
+    }
+
+    /// A confirmed resync at the next run (now, or after the current one).
+    pub fn request_resync(&self) {
+        let mut g = self.lock();
+        g.resync = true;
+        g.sched.request();
+        drop(g);
+        self.wake.notify_one();
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        self.lock().sched.set_paused(paused, Utc::now());
+        self.wake.notify_one();
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.lock().sched.is_paused()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.lock().sched.is_running()
+    }
+
+    pub fn follow_up_pending(&self) -> bool {
+        self.lock().sched.follow_up_pending()
+    }
+
+    /// Saved settings take effect now.
+    pub fn settings_changed(&self, c: &Config) {
+        self.lock().sched.set_schedule(
+            Schedule::new(c.sync.mode, c.sync.interval_seconds),
+            Utc::now(),
+        );
+        self.wake.notify_one();
+    }
+
+    pub fn schedule(&self) -> Schedule {
+        self.lock().sched.schedule()
+    }
+
+    pub fn refresh_conflicts(&self) {
+        let n = pending_count(&self.profile_dir);
+        self.lock().pending_conflicts = n;
+    }
+
+    pub fn state(&self) -> TrayState {
+        let g = self.lock();
+        if g.sched.is_running() {
+            TrayState::Syncing
+        } else if matches!(g.last.as_ref().map(|l| l.outcome), Some(Outcome::Failed)) {
+            TrayState::Error
+        } else if g.pending_conflicts > 0 {
+            TrayState::Conflicts
+        } else if g.sched.is_offline() {
+            TrayState::Offline
+        } else if g.sched.is_paused() {
+            TrayState::Paused
+        } else {
+            TrayState::Idle
+        }
+    }
+
+    /// The disabled status line of the menu, also the tooltip's second line.
+    pub fn status_line(&self) -> String {
+        let state = self.state();
+        let g = self.lock();
+        if state == TrayState::Syncing {
+            return "Syncing…".into();
+        }
+        let mut line = match &g.last {
+            None => "Not synced yet".to_string(),
+            Some(l) => format!(
+                "Last sync {}: {}",
+                l.at.with_timezone(&chrono::Local).format("%H:%M"),
+                l.result
+            ),
+        };
+        if g.offline_reason.is_some() {
+            line.push_str(" · offline");
+        }
+        if g.pending_conflicts > 0 {
+            line.push_str(&format!(" · {} to resolve", g.pending_conflicts));
+        }
+        line
+    }
+
+    pub fn status(&self) -> StatusDto {
+        let state = self.state();
+        let last = self.status_line();
+        let g = self.lock();
+        StatusDto {
+            state,
+            last,
+            paused: g.sched.is_paused(),
+            running: g.sched.is_running(),
+            mode: g.sched.schedule().mode.as_str().into(),
+            next_run_at: g.sched.next_run_at().as_ref().map(stamp),
+            pending_conflicts: g.pending_conflicts,
+            error: g
+                .last
+                .as_ref()
+                .and_then(|l| l.error.clone())
+                .or_else(|| g.offline_reason.clone()),
+            profile: self.profile_dir.display().to_string(),
+        }
+    }
+
+    /// One step of the loop: what the scheduler wants now, with the cheap
+    /// online check done here. `Some(reason)` when a run should start.
+    pub async fn next_action(&self) -> Action {
+        let action = self.lock().sched.poll(Utc::now());
+        if action != Action::CheckOnline {
+            return action;
+        }
+        let reach = match Config::load(&self.config_path()) {
+            // A config problem is for the run to report, not "offline".
+            Err(_) => Ok(()),
+            Ok(c) => orosync::reach::check(&c).await,
+        };
+        let mut g = self.lock();
+        match reach {
+            Ok(()) => {
+                g.offline_reason = None;
+                g.sched.online();
+            }
+            Err(why) => {
+                tracing::info!("offline: {why}");
+                g.offline_reason = Some(format!("Offline: {why}. OroSync tries again on its own."));
+                g.sched.offline(Utc::now());
+            }
+        }
+        g.sched.poll(Utc::now())
+    }
+
+    /// Wait until `until`, or until something changes.
+    pub async fn wait(&self, until: Option<DateTime<Utc>>) {
+        let sleep = async {
+            match until {
+                Some(t) => {
+                    let d = (t - Utc::now()).to_std().unwrap_or_default();
+                    tokio::time::sleep(d).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = sleep => {}
+            _ = self.wake.notified() => {}
+        }
+    }
+
+    /// Run one sync (the scheduler already counts it as running), record
+    /// the outcome, and send its notification. A failed notification is
+    /// logged and never fails the run.
+    pub async fn run(&self, reason: Reason) -> Report {
+        let resync = std::mem::take(&mut self.lock().resync);
+        let req = SyncRequest {
+            resync,
+            confirmed: resync,
+            ..Default::default()
+        };
+        let result = match self.app() {
+            Ok(app) => sync_on_own_thread(app, req).await,
+            Err(e) => Err(e),
+        };
+        let (outcome, summary, error) = classify(result);
+        let now = Utc::now();
+        let failures_before = self.lock().sched.failures();
+        let result_text = match (&summary, outcome) {
+            (Some(s), Outcome::Done) => changes(s),
+            (_, Outcome::Offline) => "servers unreachable".into(),
+            _ => "failed".into(),
+        };
+        {
+            let mut g = self.lock();
+            g.sched.finished(outcome, now);
+            if outcome == Outcome::Offline {
+                g.offline_reason = error.clone();
+            } else {
+                g.offline_reason = None;
+            }
+            g.last = Some(LastRun {
+                at: now,
+                outcome,
+                result: result_text,
+                error: if outcome == Outcome::Failed {
+                    error.clone()
+                } else {
+                    None
+                },
+            });
+        }
+        self.refresh_conflicts();
+        // One failure notification per streak, unless the user asked.
+        let first_failure = failures_before == 0 || reason == Reason::Requested;
+        let notice = notify::notice_for(
+            outcome,
+            summary.as_ref(),
+            error.as_deref(),
+            first_failure,
+            reason,
+        );
+        if let Some(n) = &notice {
+            let notifier = self.notifier.clone();
+            let n = n.clone();
+            let sent = tokio::task::spawn_blocking(move || notifier.show(&n)).await;
+            match sent {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!("notification not shown: {e}"),
+                Err(e) => tracing::warn!("notification not shown: {e}"),
+            }
+        }
+        Report {
+            outcome,
+            summary,
+            notice,
+        }
+    }
+}
+
+/// `App::sync` on a thread of its own: the engine's future holds the
+/// SQLite connection across awaits, so it is not `Send` and runs on a
+/// current-thread runtime, as the CLI runs it.
+pub async fn sync_on_own_thread(app: App, req: SyncRequest) -> Result<Summary, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| AppError::Io(format!("cannot start a sync: {e}")))?;
+        rt.block_on(app.sync(&req, || {
+            tracing::info!("another sync of this profile is running; waiting for it")
+        }))
+    })
+    .await
+    .map_err(|e| AppError::Io(format!("the sync stopped unexpectedly: {e}")))?
+}
+
+/// A run's result as the scheduler sees it, with the summary and the error
+/// text (which says what to do).
+fn classify(r: Result<Summary, AppError>) -> (Outcome, Option<Summary>, Option<String>) {
+    match r {
+        Ok(s) => match &s.fatal {
+            None => (Outcome::Done, Some(s), None),
+            Some(Fatal::Unavailable(m)) => {
+                let m = format!("{m}. OroSync tries again on its own.");
+                (Outcome::Offline, Some(s), Some(m))
+            }
+            Some(f @ Fatal::Auth(_)) => {
+                let m = format!("{f}. Open Settings to check the sign-in.");
+                (Outcome::Failed, Some(s), Some(m))
+            }
+            Some(f @ Fatal::State(_)) => {
+                let m = format!("{f}. Check the profile folder and its permissions.");
+                (Outcome::Failed, Some(s), Some(m))
+            }
+        },
+        Err(AppError::Unreachable(m)) => (
+            Outcome::Offline,
+            None,
+            Some(format!("{m}. OroSync tries again on its own.")),
+        ),
+        Err(AppError::NeedsConfirmation { deletes }) => (
+            Outcome::Failed,
+            None,
+            Some(format!(
+                "The first sync would delete {deletes} Outlook item(s) that carry an Oro id. \
+                 Open Settings → Resync to review and confirm."
+            )),
+        ),
+        Err(e @ (AppError::Config(_) | AppError::NoConfig { .. })) => (
+            Outcome::Failed,
+            None,
+            Some(format!("{e}. Open Settings to fix it.")),
+        ),
+        Err(e) => (Outcome::Failed, None, Some(e.to_string())),
+    }
+}
+
+/// "3 changes", "no changes", "2 changes, 1 failed".
+pub fn changes(s: &Summary) -> String {
+    let n = s.total_writes();
+    let mut t = match n {
+        0 => "no changes".to_string(),
+        1 => "1 change".to_string(),
+        n => format!("{n} changes"),
+    };
+    if !s.errors.is_empty() {
+        t.push_str(&format!(", {} failed", s.errors.len()));
+    }
+    t
+}
+
+fn pending_count(dir: &std::path::Path) -> usize {
+    let path = dir.join("state.sqlite3");
+    if !path.exists() {
+        return 0;
+    }
+    orosync::state::State::open(&path)
+        .and_then(|s| s.pending(None))
+        .map(|rows| rows.iter().filter(|r| r.resolution.is_none()).count())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreachable_is_offline_not_failure() {
+        let (o, _, e) = classify(Err(AppError::Unreachable("oro.example: refused".into())));
+        assert_eq!(o, Outcome::Offline);
+        assert!(e.unwrap().contains("tries again"));
+        let (o, _, e) = classify(Err(AppError::SignIn("refused".into())));
+        assert_eq!(o, Outcome::Failed);
+        assert!(e.is_some());
+    }
+
+    #[test]
+    fn changes_in_words() {
+        let mut s = Summary::new("bidirectional", false);
+        assert_eq!(changes(&s), "no changes");
+        s.kind_mut(orosync::model::Kind::Tasks).oro.created = 2;
+        assert_eq!(changes(&s), "2 changes");
+    }
+}

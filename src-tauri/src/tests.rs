@@ -1,0 +1,293 @@
+//! The menu handler and the commands on Tauri's mock runtime, against a
+//! profile in a temporary folder (and, for runs, the fake servers).
+
+use super::*;
+use crate::models::TrayState;
+use orosync::config::{Config, SyncMode};
+use orosync::secrets::MemorySecrets;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+fn app_for(
+    dir: &std::path::Path,
+    secrets: MemorySecrets,
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let tray = Tray::new(
+        dir.to_path_buf(),
+        Arc::new(secrets),
+        Arc::new(notify::Silent),
+    );
+    let app = create_app(mock_builder(), tray)
+        .build(mock_context(noop_assets()))
+        .expect("mock app");
+    let webview = WebviewWindowBuilder::new(&app, tray::SETTINGS_LABEL, Default::default())
+        .build()
+        .expect("mock window");
+    (app, webview)
+}
+
+fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            // On Linux the IPC URL of the mock must be this one.
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+fn write_config(dir: &std::path::Path, mode: SyncMode, interval: u32) {
+    let mut c = Config::new("http://127.0.0.1:9", "jane", "app");
+    c.sync.mode = mode;
+    c.sync.interval_seconds = interval;
+    c.save(&dir.join("config.toml")).unwrap();
+}
+
+#[test]
+fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), SyncMode::Manual, 120);
+    let (app, _w) = app_for(dir.path(), MemorySecrets::new());
+    let h = app.handle();
+    let tray = h.state::<Tray>();
+    tray::handle_menu_event(h, tray::ids::SYNC_NOW);
+    // The scheduler now wants a run (after its cheap online check).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // 127.0.0.1:9 is closed: the check finds the servers offline and the
+    // request is answered without a run or an error.
+    assert_eq!(rt.block_on(tray.next_action()), Action::Wait(None));
+    assert_eq!(tray.state(), TrayState::Offline);
+    assert!(tray.status().error.unwrap().contains("Offline"));
+    assert!(!tray.is_running());
+}
+
+#[test]
+fn menu_pause_toggles_and_relabels() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), SyncMode::Automatic, 120);
+    let (app, _w) = app_for(dir.path(), MemorySecrets::new());
+    let h = app.handle();
+    let tray = h.state::<Tray>();
+    assert!(!tray.is_paused());
+    assert_eq!(tray::pause_text(tray.is_paused()), "Pause automatic sync");
+    tray::handle_menu_event(h, tray::ids::PAUSE);
+    assert!(tray.is_paused());
+    assert_eq!(tray.state(), TrayState::Paused);
+    assert_eq!(tray::pause_text(tray.is_paused()), "Resume automatic sync");
+    assert_eq!(tray.status().next_run_at, None);
+    tray::handle_menu_event(h, tray::ids::PAUSE);
+    assert!(!tray.is_paused());
+    assert!(tray.status().next_run_at.is_some());
+    // Unknown ids are ignored.
+    tray::handle_menu_event(h, "nonsense");
+}
+
+#[test]
+fn menu_settings_opens_one_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let tray = Tray::new(
+        dir.path().to_path_buf(),
+        Arc::new(MemorySecrets::new()),
+        Arc::new(notify::Silent),
+    );
+    let app = create_app(mock_builder(), tray)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let h = app.handle();
+    assert!(h.get_webview_window(tray::SETTINGS_LABEL).is_none());
+    tray::handle_menu_event(h, tray::ids::SETTINGS);
+    assert!(h.get_webview_window(tray::SETTINGS_LABEL).is_some());
+    tray::handle_menu_event(h, tray::ids::SETTINGS);
+    assert_eq!(h.webview_windows().len(), 1, "focused, not opened twice");
+}
+
+#[test]
+fn settings_are_validated_by_the_library_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), SyncMode::Automatic, 120);
+    let (app, w) = app_for(dir.path(), MemorySecrets::new());
+    let view = invoke(&w, "get_settings", json!({})).unwrap();
+    assert_eq!(view["exists"], true);
+    assert_eq!(view["settings"]["mode"], "automatic");
+    assert!(view["choices"]["fields"]["contacts"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("jobTitle")));
+    let mut s = view["settings"].clone();
+
+    s["interval_seconds"] = json!("10");
+    let r = invoke(&w, "save_settings", json!({ "settings": s })).unwrap();
+    assert_eq!(r["saved"], false);
+    assert_eq!(r["errors"][0]["key"], "sync.interval_seconds");
+    let c = Config::load(&dir.path().join("config.toml")).unwrap();
+    assert_eq!(c.sync.interval_seconds, 120, "nothing saved");
+
+    s["interval_seconds"] = json!("600");
+    s["mode"] = json!("manual");
+    let r = invoke(&w, "save_settings", json!({ "settings": s })).unwrap();
+    assert_eq!(r["saved"], true, "{r}");
+    let c = Config::load(&dir.path().join("config.toml")).unwrap();
+    assert_eq!(
+        (c.sync.mode, c.sync.interval_seconds),
+        (SyncMode::Manual, 600)
+    );
+    // Effective at once: the scheduler is in manual mode now.
+    let tray = app.state::<Tray>();
+    assert_eq!(tray.schedule().mode, SyncMode::Manual);
+    assert_eq!(
+        invoke(&w, "get_status", json!({})).unwrap()["next_run_at"],
+        Value::Null
+    );
+}
+
+#[test]
+fn sync_now_command_coalesces_while_running() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), SyncMode::Manual, 120);
+    let (app, w) = app_for(dir.path(), MemorySecrets::new());
+    assert_eq!(invoke(&w, "sync_now", json!({})).unwrap(), json!(false));
+    let tray = app.state::<Tray>();
+    assert!(!tray.follow_up_pending());
+}
+
+#[test]
+fn history_and_conflicts_are_empty_before_the_first_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app_for(dir.path(), MemorySecrets::new());
+    assert_eq!(invoke(&w, "get_history", json!({})).unwrap(), json!([]));
+    assert_eq!(invoke(&w, "get_conflicts", json!({})).unwrap(), json!([]));
+    let view = invoke(&w, "get_settings", json!({})).unwrap();
+    assert_eq!(view["exists"], false);
+    let err = invoke(
+        &w,
+        "resolve_conflict",
+        json!({"id": "1", "keep": "sideways"}),
+    )
+    .unwrap_err();
+    assert!(err.as_str().unwrap().contains("oro or outlook"), "{err}");
+}
+
+/// A whole run through the commands against the fake servers: "Sync now",
+/// the run, the history row with the demo's documented counts; then a
+/// conflict in ask mode resolved from the window.
+#[test]
+fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let servers = rt
+        .block_on(orosync::demo_seed::DemoServers::start())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    servers.write_profile(dir.path(), SyncMode::Manual).unwrap();
+    let (app, w) = app_for(dir.path(), servers.secrets());
+    let tray = app.state::<Tray>();
+    invoke(&w, "sync_now", json!({})).unwrap();
+    let reason = match rt.block_on(tray.next_action()) {
+        Action::Run(r) => r,
+        other => panic!("expected a run, got {other:?}"),
+    };
+    let report = rt.block_on(tray.run(reason));
+    assert_eq!(report.outcome, orosync::scheduler::Outcome::Done);
+    let history = invoke(&w, "get_history", json!({})).unwrap();
+    let row = &history[0];
+    assert_eq!(row["ok"], true, "{row}");
+    for (kind, oro, outlook) in orosync::demo_seed::FIRST_SYNC {
+        let k = row["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kind"] == kind.as_str())
+            .unwrap();
+        assert_eq!(k["oro_created"], oro, "{kind}");
+        assert_eq!(k["outlook_created"], outlook, "{kind}");
+    }
+    let writes = report.summary.as_ref().unwrap().total_writes();
+    assert!(
+        tray.status_line().contains(&format!("{writes} changes")),
+        "{}",
+        tray.status_line()
+    );
+
+    // Ask mode, then a pair changed on both sides: pending, shown side by side.
+    let mut s = invoke(&w, "get_settings", json!({})).unwrap()["settings"].clone();
+    s["conflict_resolution"] = json!("ask");
+    assert_eq!(
+        invoke(&w, "save_settings", json!({ "settings": s })).unwrap()["saved"],
+        true
+    );
+    servers.edit_both_sides().unwrap();
+    tray.request_sync();
+    let Action::Run(reason) = rt.block_on(tray.next_action()) else {
+        panic!("a run")
+    };
+    let report = rt.block_on(tray.run(reason));
+    assert_eq!(
+        report.notice.unwrap().summary,
+        "OroSync: 1 conflict needs your choice"
+    );
+    assert_eq!(tray.state(), TrayState::Conflicts);
+    let conflicts = invoke(&w, "get_conflicts", json!({})).unwrap();
+    assert_eq!(conflicts.as_array().unwrap().len(), 1);
+    let c = &conflicts[0];
+    let job = c["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "jobTitle")
+        .unwrap();
+    assert_eq!(
+        (job["oro"].as_str(), job["outlook"].as_str()),
+        (Some("CFO"), Some("Chief Financial Officer"))
+    );
+
+    // Keep Outlook's; the next run applies it and both sides agree.
+    invoke(
+        &w,
+        "resolve_conflict",
+        json!({"id": c["id"], "keep": "outlook"}),
+    )
+    .unwrap();
+    let Action::Run(reason) = rt.block_on(tray.next_action()) else {
+        panic!("resolving asks for a run")
+    };
+    rt.block_on(tray.run(reason));
+    assert_eq!(invoke(&w, "get_conflicts", json!({})).unwrap(), json!([]));
+    let oro_id = c["oro_id"].as_str().unwrap();
+    let rec = servers
+        .oro
+        .record(orosync::model::Kind::Contacts, oro_id)
+        .unwrap();
+    assert_eq!(rec.attr_str("jobTitle"), Some("Chief Financial Officer"));
+    assert_eq!(tray.state(), TrayState::Idle);
+}
+
+#[test]
+fn args() {
+    let p = |v: &[&str]| Args::parse(v.iter().map(|s| s.to_string()));
+    assert_eq!(p(&[]).unwrap(), Args::default());
+    let a = p(&["--demo", "--profile", "/tmp/x"]).unwrap();
+    assert!(a.demo);
+    assert_eq!(a.profile.as_deref(), Some(std::path::Path::new("/tmp/x")));
+    assert!(p(&["--nope"]).is_err());
+    assert_eq!(p(&["--settings"]).unwrap().settings.as_deref(), Some(""));
+    assert_eq!(
+        p(&["--settings", "history"]).unwrap().settings.as_deref(),
+        Some("history")
+    );
+    assert!(p(&["--profile"]).is_err());
+}

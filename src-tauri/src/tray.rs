@@ -1,0 +1,169 @@
+//! The tray icon, its menu and the settings window. The menu handler is
+//! generic over the runtime so tests drive it on Tauri's mock runtime.
+
+use crate::models::TrayState;
+use crate::runner::Tray;
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+pub const TRAY_ID: &str = "main-tray";
+pub const SETTINGS_LABEL: &str = "settings";
+
+/// Menu item ids.
+pub mod ids {
+    pub const SYNC_NOW: &str = "sync_now";
+    pub const STATUS: &str = "status";
+    pub const PAUSE: &str = "pause";
+    pub const SETTINGS: &str = "settings";
+    pub const OPEN_LOG: &str = "open_log";
+    pub const QUIT: &str = "quit";
+}
+
+/// The menu items whose text changes.
+pub struct TrayMenu<R: Runtime> {
+    status: MenuItem<R>,
+    pause: MenuItem<R>,
+}
+
+pub fn icon(state: TrayState) -> Image<'static> {
+    let bytes: &'static [u8] = match state {
+        TrayState::Idle => include_bytes!("../icons/tray-idle.png"),
+        TrayState::Syncing => include_bytes!("../icons/tray-syncing.png"),
+        TrayState::Error => include_bytes!("../icons/tray-error.png"),
+        TrayState::Conflicts => include_bytes!("../icons/tray-conflicts.png"),
+        TrayState::Paused | TrayState::Offline => include_bytes!("../icons/tray-paused.png"),
+    };
+    Image::from_bytes(bytes).expect("the tray icons are valid PNGs")
+}
+
+pub fn pause_text(paused: bool) -> &'static str {
+    if paused {
+        "Resume automatic sync"
+    } else {
+        "Pause automatic sync"
+    }
+}
+
+/// Build the tray icon with its menu.
+pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let tray = app.state::<Tray>();
+    let sync = MenuItem::with_id(app, ids::SYNC_NOW, "Sync now", true, None::<&str>)?;
+    let status = MenuItem::with_id(app, ids::STATUS, tray.status_line(), false, None::<&str>)?;
+    let pause = MenuItem::with_id(
+        app,
+        ids::PAUSE,
+        pause_text(tray.is_paused()),
+        true,
+        None::<&str>,
+    )?;
+    let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, None::<&str>)?;
+    let log = MenuItem::with_id(app, ids::OPEN_LOG, "Open log", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, ids::QUIT, "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &sync,
+            &status,
+            &PredefinedMenuItem::separator(app)?,
+            &pause,
+            &settings,
+            &log,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )?;
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(tray.state()))
+        .tooltip(tooltip(&tray))
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| handle_menu_event(app, event.id.as_ref()))
+        .build(app)?;
+    app.manage(TrayMenu { status, pause });
+    Ok(())
+}
+
+fn tooltip(tray: &Tray) -> String {
+    format!("OroSync\n{}", tray.status_line())
+}
+
+/// The tray menu's actions.
+pub fn handle_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let tray = app.state::<Tray>();
+    match id {
+        ids::SYNC_NOW => {
+            tray.request_sync();
+        }
+        ids::PAUSE => tray.set_paused(!tray.is_paused()),
+        ids::SETTINGS => {
+            if let Err(e) = open_settings(app, None) {
+                tracing::warn!("cannot open the settings window: {e}");
+            }
+        }
+        ids::OPEN_LOG => open_log(&tray),
+        ids::QUIT => app.exit(0),
+        _ => {}
+    }
+    refresh(app);
+}
+
+/// Show the state everywhere: icon, tooltip, menu texts, and the window
+/// (a `status` event). Without a tray (tests, no tray host) only the event.
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let tray = app.state::<Tray>();
+    if let Some(icon_handle) = app.tray_by_id(TRAY_ID) {
+        let _ = icon_handle.set_icon(Some(icon(tray.state())));
+        let _ = icon_handle.set_tooltip(Some(tooltip(&tray)));
+    }
+    if let Some(menu) = app.try_state::<TrayMenu<R>>() {
+        let _ = menu.status.set_text(tray.status_line());
+        let _ = menu.pause.set_text(pause_text(tray.is_paused()));
+    }
+    let _ = app.emit("status", tray.status());
+}
+
+/// Open (or focus) the settings window, on `tab` if given. It is destroyed
+/// when closed, so the idle app holds no web view.
+pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri::Result<()> {
+    if let Some(w) = app.get_webview_window(SETTINGS_LABEL) {
+        if let Some(tab) = tab {
+            let _ = w.emit("show-tab", tab);
+        }
+        w.show()?;
+        w.unminimize()?;
+        w.set_focus()?;
+        return Ok(());
+    }
+    let page = match tab {
+        Some(t) => format!("index.html#{t}"),
+        None => "index.html".to_string(),
+    };
+    WebviewWindowBuilder::new(app, SETTINGS_LABEL, WebviewUrl::App(page.into()))
+        .title("OroSync settings")
+        .inner_size(860.0, 680.0)
+        .min_inner_size(420.0, 360.0)
+        .build()?;
+    Ok(())
+}
+
+/// The log file of the tray.
+pub fn log_path(tray: &Tray) -> std::path::PathBuf {
+    tray.profile_dir.join("logs").join("tray.log")
+}
+
+fn open_log(tray: &Tray) {
+    let path = log_path(tray);
+    #[cfg(target_os = "linux")]
+    let opener = "xdg-open";
+    #[cfg(target_os = "macos")]
+    let opener = "open";
+    #[cfg(target_os = "windows")]
+    let opener = "explorer";
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    let opener = "xdg-open";
+    if let Err(e) = std::process::Command::new(opener).arg(&path).spawn() {
+        tracing::warn!("cannot open {}: {e}", path.display());
+    }
+}

@@ -1,0 +1,199 @@
+//! End to end through WebDriver: tauri-driver + WebKitWebDriver drive the
+//! real app (`--demo`, so against the fake Oro and fake Graph in the app's
+//! process) under Xvfb. Run with `OROSYNC_TEST_E2E=1` from scripts/e2e.sh,
+//! which provides the display and the D-Bus session.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use orosync::config::{Config, SyncMode};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    /// tauri-driver leaves WebKitWebDriver (and the app) behind when it is
+    /// killed alone: end its whole process group.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn enabled() -> bool {
+    std::env::var_os("OROSYNC_TEST_E2E").is_some()
+}
+
+async fn start(profile: &Path) -> (Driver, Client) {
+    // Two TLS back-ends are in the build; WebDriver is plain HTTP on
+    // loopback, but fantoccini's builder wants one chosen.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = std::env::var("TAURI_DRIVER_PORT").unwrap_or_else(|_| "4444".into());
+    let driver =
+        Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+            .args(["--port", &port])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
+    let driver = Driver(driver);
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "tauri:options": {
+                "application": env!("CARGO_BIN_EXE_orosync-tray"),
+                "args": ["--demo", "--profile", profile.to_str().unwrap()],
+            }
+        }))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return (driver, c),
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("waiting for tauri-driver: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("no WebDriver session: {e}"),
+        }
+    }
+}
+
+/// Wait until the element's text satisfies `ok`; returns that text.
+async fn wait_text(c: &Client, loc: Locator<'_>, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(e) = c.find(loc).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("timed out waiting on {loc:?}; last text {last:?}");
+}
+
+async fn click(c: &Client, id: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+}
+
+async fn type_into(c: &Client, id: &str, text: &str) {
+    let e = c.find(Locator::Id(id)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+/// The first number of a "created / updated / deleted" cell.
+fn created(cell: &str) -> u64 {
+    cell.split('/').next().unwrap().trim().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_persist_and_sync_now_shows_the_run() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, c) = start(profile.path()).await;
+    let outcome = scenario(&c, profile.path()).await;
+    let _ = c.close().await;
+    outcome
+}
+
+async fn scenario(c: &Client, profile: &Path) {
+    wait_text(c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
+    let config = || Config::load(&profile.join("config.toml")).unwrap();
+    assert_eq!(
+        config().sync.mode,
+        SyncMode::Manual,
+        "the demo starts manual"
+    );
+
+    // Sync tab: a bad interval is refused inline, naming the key's problem.
+    click(c, "tab-sync").await;
+    click(c, "mode-automatic").await;
+    type_into(c, "interval_seconds", "5").await;
+    click(c, "save").await;
+    let err = wait_text(c, Locator::Id("err-sync.interval_seconds"), |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(err.contains("sync.interval_seconds"), "{err}");
+    assert_eq!(config().sync.interval_seconds, 120, "nothing saved");
+
+    // A good one is saved to the profile's config.toml.
+    type_into(c, "interval_seconds", "600").await;
+    click(c, "save").await;
+    wait_text(c, Locator::Id("save-result"), |t| t == "Saved.").await;
+    let saved = config();
+    assert_eq!(
+        (saved.sync.mode, saved.sync.interval_seconds),
+        (SyncMode::Automatic, 600)
+    );
+
+    // Sync now: the history shows the run with the demo's counts.
+    click(c, "sync-now").await;
+    click(c, "tab-history").await;
+    for (kind, oro, outlook) in orosync::demo_seed::FIRST_SYNC {
+        let row = format!("#history tbody tr[data-kind=\"{kind}\"]");
+        let oro_cell =
+            wait_text(c, Locator::Css(&format!("{row} td.oro")), |t| !t.is_empty()).await;
+        let outlook_cell = c
+            .find(Locator::Css(&format!("{row} td.outlook")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            (created(&oro_cell), created(&outlook_cell)),
+            (oro as u64, outlook as u64),
+            "{kind}: Oro {oro_cell}, Outlook {outlook_cell}"
+        );
+    }
+    let result = c
+        .find(Locator::Css("#history tbody tr td:nth-child(2)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(result, "ok");
+    wait_text(c, Locator::Id("status"), |t| t.contains("Last sync")).await;
+
+    // Resync preview: every linked Outlook item would be deleted and made again.
+    let total: usize = orosync::demo_seed::FIRST_SYNC
+        .iter()
+        .map(|(_, a, b)| a + b)
+        .sum();
+    click(c, "tab-resync").await;
+    click(c, "resync-preview").await;
+    let text = wait_text(c, Locator::Id("preview-text"), |t| !t.is_empty()).await;
+    assert!(
+        text.contains(&format!("deletes {total} Outlook item(s)")),
+        "{text}"
+    );
+    click(c, "resync-cancel").await;
+    wait_text(c, Locator::Id("resync-result"), |t| {
+        t == "Nothing was changed."
+    })
+    .await;
+}

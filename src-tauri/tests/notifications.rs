@@ -1,0 +1,153 @@
+//! Notifications on a private D-Bus session, with a fake
+//! `org.freedesktop.Notifications` server recording what it is sent.
+//! Needs a session bus of its own: run with `OROSYNC_TEST_DBUS=1` inside
+//! `dbus-run-session` (scripts/e2e.sh does).
+
+use orosync::config::SyncMode;
+use orosync::demo_seed::DemoServers;
+use orosync::scheduler::{Action, Outcome};
+use orosync::secrets::{self, Secret, SecretStore};
+use orosync_tray::notify::Desktop;
+use orosync_tray::runner::Tray;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct FakeServer {
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl FakeServer {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: &str,
+        _replaces_id: u32,
+        _app_icon: &str,
+        summary: &str,
+        body: &str,
+        _actions: Vec<&str>,
+        _hints: HashMap<&str, zbus::zvariant::Value<'_>>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut seen = self.seen.lock().unwrap();
+        seen.push((summary.to_string(), body.to_string()));
+        seen.len() as u32
+    }
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into()]
+    }
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "fake".into(),
+            "orosync-tests".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+    fn close_notification(&self, _id: u32) {}
+}
+
+fn enabled() -> bool {
+    std::env::var_os("OROSYNC_TEST_DBUS").is_some()
+}
+
+async fn run_once(tray: &Tray) -> orosync_tray::runner::Report {
+    tray.request_sync();
+    match tray.next_action().await {
+        Action::Run(reason) => tray.run(reason).await,
+        other => panic!("expected a run, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_DBUS=1 and run inside dbus-run-session");
+        return;
+    }
+    let server = FakeServer::default();
+    let seen = server.seen.clone();
+    let _conn = zbus::connection::Builder::session()
+        .unwrap()
+        .name("org.freedesktop.Notifications")
+        .unwrap()
+        .serve_at("/org/freedesktop/Notifications", server)
+        .unwrap()
+        .build()
+        .await
+        .expect("the fake notification server owns its name on the session bus");
+
+    let servers = DemoServers::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    servers.write_profile(dir.path(), SyncMode::Manual).unwrap();
+    let secrets = servers.secrets();
+    let tray = Tray::new(
+        dir.path().to_path_buf(),
+        Arc::new(secrets.clone()),
+        Arc::new(Desktop),
+    );
+
+    // A first sync with no conflict: no notification.
+    let r = run_once(&tray).await;
+    assert_eq!(r.outcome, Outcome::Done);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+
+    // The same contact changed on both sides: one conflict, Oro wins.
+    servers.edit_both_sides().unwrap();
+    let r = run_once(&tray).await;
+    assert_eq!(r.outcome, Outcome::Done);
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "exactly one notification: {seen:?}");
+        assert_eq!(seen[0].0, "OroSync: 1 conflict, Oro won");
+    }
+
+    // Oro refuses the API key: the failed run says what to do, once.
+    secrets
+        .set(secrets::ORO_API_KEY, &Secret::new("not-the-key"))
+        .unwrap();
+    let r = run_once(&tray).await;
+    assert_eq!(r.outcome, Outcome::Failed);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[1].0, "OroSync: the sync failed");
+    assert!(
+        seen[1].1.contains("sign"),
+        "says to sign in again: {}",
+        seen[1].1
+    );
+}
+
+/// With no notification server at all the run still succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_notification_never_fails_a_sync() {
+    let servers = DemoServers::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    servers.write_profile(dir.path(), SyncMode::Manual).unwrap();
+    let tray = Tray::new(
+        dir.path().to_path_buf(),
+        Arc::new(servers.secrets()),
+        Arc::new(Broken),
+    );
+    run_once(&tray).await;
+    servers.edit_both_sides().unwrap();
+    let r = run_once(&tray).await;
+    assert_eq!(r.outcome, Outcome::Done);
+    assert!(
+        r.notice.is_some(),
+        "a notice was due, and its failure was only logged"
+    );
+}
+
+struct Broken;
+impl orosync_tray::notify::Notifier for Broken {
+    fn show(&self, _: &orosync_tray::notify::Notice) -> Result<(), String> {
+        Err("no notification server".into())
+    }
+}

@@ -1,0 +1,105 @@
+//! Pending conflicts as people look at them: the differing fields in the
+//! kind's documented order, Oro's value next to Outlook's. Shared by
+//! `orosync conflicts` and the tray's settings window.
+
+use crate::model::{Kind, Side};
+use crate::state::PendingRow;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+/// One field of a conflict: both sides' values (null where a side has none).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldPair {
+    pub field: String,
+    pub oro: Value,
+    pub outlook: Value,
+}
+
+/// A pending conflict, side by side.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConflictView {
+    pub id: String,
+    pub kind: Kind,
+    pub oro_id: String,
+    pub outlook_id: String,
+    pub detected_at: DateTime<Utc>,
+    /// The side already chosen (applied at the next sync), if any.
+    pub resolution: Option<Side>,
+    pub fields: Vec<FieldPair>,
+}
+
+impl ConflictView {
+    pub fn new(row: &PendingRow) -> ConflictView {
+        let get = |v: &Value, f: &str| v.get(f).cloned().unwrap_or(Value::Null);
+        ConflictView {
+            id: row.id.to_string(),
+            kind: row.kind,
+            oro_id: row.oro_id.clone(),
+            outlook_id: row.outlook_id.clone(),
+            detected_at: row.detected_at,
+            resolution: row.resolution,
+            fields: field_names(row)
+                .into_iter()
+                .map(|f| FieldPair {
+                    oro: get(&row.oro, &f),
+                    outlook: get(&row.outlook, &f),
+                    field: f,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The fields present on either side, in the kind's documented order; any
+/// name the model does not know (from another version) comes after, sorted.
+pub fn field_names(r: &PendingRow) -> Vec<String> {
+    let mut present: Vec<String> = [&r.oro, &r.outlook]
+        .into_iter()
+        .filter_map(Value::as_object)
+        .flat_map(|o| o.keys().cloned())
+        .collect();
+    present.sort();
+    present.dedup();
+    let mut names: Vec<String> = r
+        .kind
+        .fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .filter(|n| present.contains(n))
+        .collect();
+    for n in present {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    #[test]
+    fn both_versions_side_by_side_in_the_documented_order() {
+        let row = PendingRow {
+            id: 7,
+            kind: Kind::Contacts,
+            oro_id: "61".into(),
+            outlook_id: "AAMk".into(),
+            detected_at: Utc.timestamp_opt(1_790_000_000, 0).unwrap(),
+            oro: json!({"zzz": 1, "jobTitle": "CFO", "firstName": "Ann"}),
+            outlook: json!({"jobTitle": "Chief", "lastName": "Lee"}),
+            resolution: None,
+        };
+        let v = ConflictView::new(&row);
+        assert_eq!(v.id, "7");
+        let names: Vec<&str> = v.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["firstName", "lastName", "jobTitle", "zzz"]);
+        assert_eq!(v.fields[2].oro, json!("CFO"));
+        assert_eq!(v.fields[2].outlook, json!("Chief"));
+        assert_eq!(v.fields[0].outlook, Value::Null);
+    }
+}

@@ -1,0 +1,372 @@
+// OroSync settings window. Talks to the tray through Tauri's global API
+// (no build step). Text from records is always set with textContent, never
+// as markup.
+"use strict";
+
+const { invoke } = window.__TAURI__.core;
+const { listen } = window.__TAURI__.event;
+
+const $ = (id) => document.getElementById(id);
+const FORM_TABS = ["connection", "microsoft", "sync"];
+let choices = null;
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function say(id, text, ok) {
+  const p = $(id);
+  p.textContent = text;
+  p.classList.toggle("ok", ok === true);
+  p.classList.toggle("bad", ok === false);
+}
+
+// ------------------------------------------------------------------ tabs
+
+const tabs = () => Array.from(document.querySelectorAll('[role="tab"]'));
+
+function showTab(name, focus) {
+  for (const t of tabs()) {
+    const on = t.id === "tab-" + name;
+    t.setAttribute("aria-selected", on ? "true" : "false");
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute("aria-controls")).hidden = !on;
+    if (on && focus) t.focus();
+  }
+  $("save-bar").hidden = !FORM_TABS.includes(name);
+  if (name === "history") loadHistory();
+  if (name === "conflicts") loadConflicts();
+  if (location.hash !== "#" + name) history.replaceState(null, "", "#" + name);
+}
+
+function setupTabs() {
+  for (const t of tabs()) {
+    t.addEventListener("click", () => showTab(t.id.slice(4), false));
+    t.addEventListener("keydown", (e) => {
+      const all = tabs();
+      const i = all.indexOf(t);
+      let j = null;
+      if (e.key === "ArrowRight") j = (i + 1) % all.length;
+      if (e.key === "ArrowLeft") j = (i - 1 + all.length) % all.length;
+      if (e.key === "Home") j = 0;
+      if (e.key === "End") j = all.length - 1;
+      if (j !== null) {
+        e.preventDefault();
+        showTab(all[j].id.slice(4), true);
+      }
+    });
+  }
+}
+
+// ------------------------------------------------------------------ settings
+
+function fillSelect(id, names, value) {
+  const s = $(id);
+  s.replaceChildren(...names.map((n) => {
+    const o = el("option", n);
+    o.value = n;
+    return o;
+  }));
+  s.value = value;
+}
+
+function checkboxes(container, name, options, checked) {
+  for (const opt of options) {
+    const label = el("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = name;
+    box.value = opt;
+    box.checked = checked.includes(opt);
+    label.append(box, " " + opt);
+    container.append(label);
+  }
+}
+
+function render(view) {
+  const s = view.settings;
+  choices = view.choices;
+  for (const id of ["oro_url", "oro_username", "oro_client_id", "outlook_client_id", "outlook_tenant",
+                    "interval_seconds", "events_past_days", "events_future_days"]) {
+    $(id).value = s[id];
+  }
+  fillSelect("oro_auth", choices.oro_auth, s.oro_auth);
+  fillSelect("direction", choices.direction, s.direction);
+  fillSelect("conflict_resolution", choices.conflict_resolution, s.conflict_resolution);
+  fillSelect("contacts_scope", choices.contacts_scope, s.contacts_scope);
+  $("mode-" + s.mode).checked = true;
+  $("interval_seconds").min = choices.interval_min;
+  $("interval_seconds").max = choices.interval_max;
+  $("hint-interval").textContent =
+    `Automatic mode: how often to sync, ${choices.interval_min} to ${choices.interval_max} seconds.`;
+
+  const kinds = $("kinds");
+  kinds.querySelectorAll("label").forEach((l) => l.remove());
+  const kindsErr = $("err-sync.kinds");
+  checkboxes(kinds, "kinds", choices.kinds, s.kinds);
+  kinds.append(kindsErr);
+
+  const keys = $("keys");
+  keys.replaceChildren();
+  for (const kind of choices.kinds) {
+    const fs = el("fieldset", null, "field keys-kind");
+    fs.dataset.key = "keys." + kind;
+    fs.append(el("legend", `Key fields for ${kind} (records with equal keys are paired)`));
+    checkboxes(fs, "keys-" + kind, choices.fields[kind], s.keys[kind] || []);
+    const err = el("p", null, "error");
+    err.id = "err-keys." + kind;
+    err.hidden = true;
+    fs.append(err);
+    keys.append(fs);
+  }
+  $("ms-state").textContent = view.outlook_signed_in
+    ? "Signed in to Microsoft (token kept in the system keyring)."
+    : "Not signed in to Microsoft.";
+  $("sign-out").disabled = !view.outlook_signed_in;
+}
+
+function collect() {
+  const v = (id) => $(id).value;
+  const checked = (name) =>
+    Array.from(document.querySelectorAll(`input[name="${name}"]:checked`)).map((b) => b.value);
+  const keys = {};
+  for (const kind of choices.kinds) keys[kind] = checked("keys-" + kind);
+  return {
+    oro_url: v("oro_url"),
+    oro_username: v("oro_username"),
+    oro_auth: v("oro_auth"),
+    oro_client_id: v("oro_client_id"),
+    outlook_client_id: v("outlook_client_id"),
+    outlook_tenant: v("outlook_tenant"),
+    mode: checked("mode")[0] || "",
+    interval_seconds: v("interval_seconds"),
+    direction: v("direction"),
+    conflict_resolution: v("conflict_resolution"),
+    kinds: checked("kinds"),
+    contacts_scope: v("contacts_scope"),
+    events_past_days: v("events_past_days"),
+    events_future_days: v("events_future_days"),
+    keys,
+  };
+}
+
+function clearErrors() {
+  document.querySelectorAll(".field.invalid").forEach((f) => f.classList.remove("invalid"));
+  document.querySelectorAll(".error").forEach((p) => { p.hidden = true; p.textContent = ""; });
+}
+
+function showError(err) {
+  const key = err.key || "";
+  const p = $("err-" + key) || $("err-" + key.split(".").slice(0, 2).join("."));
+  if (!p) {
+    say("save-result", err.message, false);
+    return;
+  }
+  p.textContent = err.message;
+  p.hidden = false;
+  const field = p.closest(".field");
+  field.classList.add("invalid");
+  const panel = p.closest('[role="tabpanel"]');
+  showTab(panel.id.slice(6), false);
+  const input = field.querySelector("input, select");
+  if (input) input.focus();
+}
+
+async function save(e) {
+  e.preventDefault();
+  clearErrors();
+  say("save-result", "Saving…");
+  try {
+    const r = await invoke("save_settings", { settings: collect() });
+    if (r.saved) {
+      say("save-result", "Saved.", true);
+    } else {
+      say("save-result", "Not saved: fix the field marked in red.", false);
+      r.errors.forEach(showError);
+    }
+  } catch (err) {
+    say("save-result", String(err), false);
+  }
+  refreshStatus();
+}
+
+async function loadSettings() {
+  render(await invoke("get_settings"));
+}
+
+// ------------------------------------------------------------------ status
+
+async function refreshStatus(status) {
+  const s = status || (await invoke("get_status"));
+  const line = s.error ? `${s.last} — ${s.error}` : s.last;
+  $("status").textContent = line;
+  $("status").classList.toggle("error", s.state === "error");
+  $("sync-now").disabled = s.running;
+  $("sync-now").textContent = s.running ? "Syncing…" : "Sync now";
+  const badge = $("conflict-count");
+  badge.hidden = s.pending_conflicts === 0;
+  badge.textContent = String(s.pending_conflicts);
+}
+
+// ------------------------------------------------------------------ history
+
+function counts(c, side) {
+  return `${c[side + "_created"]} / ${c[side + "_updated"]} / ${c[side + "_deleted"]}`;
+}
+
+async function loadHistory() {
+  const runs = await invoke("get_history", { limit: 20 });
+  const body = $("history").querySelector("tbody");
+  body.replaceChildren();
+  $("history-empty").hidden = runs.length > 0;
+  for (const r of runs) {
+    const started = new Date(r.started_at).toLocaleString();
+    const result = r.finished_at === null ? "running or interrupted" : r.ok ? "ok" : (r.fatal || "some items failed");
+    const kinds = r.kinds.length ? r.kinds : [null];
+    kinds.forEach((k, i) => {
+      const tr = el("tr");
+      tr.dataset.run = String(r.id);
+      if (k) tr.dataset.kind = k.kind;
+      tr.append(el("td", i === 0 ? started : ""), el("td", i === 0 ? result : ""), el("td", k ? k.kind : "—"));
+      tr.append(el("td", k ? counts(k, "oro") : "", "num oro"), el("td", k ? counts(k, "outlook") : "", "num outlook"));
+      tr.append(el("td", k ? k.conflicts : "", "num"), el("td", k ? k.failed : "", "num"));
+      body.append(tr);
+    });
+  }
+}
+
+// ------------------------------------------------------------------ conflicts
+
+function valueText(v) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "string") return v;
+  return JSON.stringify(v);
+}
+
+async function loadConflicts() {
+  const list = await invoke("get_conflicts");
+  const box = $("conflicts");
+  box.replaceChildren();
+  $("conflicts-empty").hidden = list.length > 0;
+  for (const c of list) {
+    const art = el("article", null, "conflict");
+    art.dataset.id = c.id;
+    art.append(el("h3", `${c.kind}: Oro ${c.oro_id} / Outlook ${c.outlook_id}`));
+    const t = el("table");
+    const head = el("tr");
+    head.append(el("th", "Field"), el("th", "Oro"), el("th", "Outlook"));
+    head.querySelectorAll("th").forEach((th) => th.setAttribute("scope", "col"));
+    const thead = el("thead");
+    thead.append(head);
+    const tbody = el("tbody");
+    for (const f of c.fields) {
+      const tr = el("tr");
+      tr.append(el("th", f.field), el("td", valueText(f.oro)), el("td", valueText(f.outlook)));
+      tr.firstChild.setAttribute("scope", "row");
+      tbody.append(tr);
+    }
+    t.append(thead, tbody);
+    art.append(t);
+    const actions = el("div", null, "actions");
+    if (c.resolution) {
+      actions.append(el("p", `Keeping ${c.resolution === "oro" ? "Oro's" : "Outlook's"} version; applied at the next sync.`, "result ok"));
+    } else {
+      for (const [side, label] of [["oro", "Keep Oro"], ["outlook", "Keep Outlook"]]) {
+        const b = el("button", label);
+        b.type = "button";
+        b.className = "keep-" + side;
+        b.addEventListener("click", async () => {
+          try {
+            await invoke("resolve_conflict", { id: c.id, keep: side });
+            loadConflicts();
+          } catch (err) {
+            actions.append(el("p", String(err), "result bad"));
+          }
+        });
+        actions.append(b);
+      }
+    }
+    art.append(actions);
+    box.append(art);
+  }
+}
+
+// ------------------------------------------------------------------ resync
+
+async function preview() {
+  say("resync-result", "Computing what a resync would do…");
+  try {
+    const p = await invoke("resync_preview");
+    const body = $("preview-table").querySelector("tbody");
+    body.replaceChildren();
+    for (const k of p.kinds) {
+      const tr = el("tr");
+      tr.dataset.kind = k.kind;
+      tr.append(el("td", k.kind), el("td", k.outlook_deleted, "num"), el("td", k.outlook_created, "num"),
+                el("td", k.oro_created, "num"));
+      body.append(tr);
+    }
+    $("preview-text").textContent =
+      `A resync deletes ${p.outlook_deletes} Outlook item(s) and creates ${p.creates} record(s). Nothing is changed until you confirm.`;
+    $("preview").hidden = false;
+    say("resync-result", "");
+    $("resync-confirm").focus();
+  } catch (err) {
+    say("resync-result", String(err), false);
+  }
+}
+
+async function confirmResync() {
+  await invoke("resync");
+  $("preview").hidden = true;
+  say("resync-result", "Resync started; see History for the result.", true);
+}
+
+// ------------------------------------------------------------------ start
+
+async function start() {
+  setupTabs();
+  $("settings").addEventListener("submit", save);
+  $("sync-now").addEventListener("click", async () => {
+    await invoke("sync_now");
+    refreshStatus();
+  });
+  $("test-connection").addEventListener("click", async () => {
+    say("test-result", "Testing…");
+    try {
+      const r = await invoke("test_connection");
+      say("test-result", r.message, r.ok);
+    } catch (err) {
+      say("test-result", String(err), false);
+    }
+  });
+  $("sign-out").addEventListener("click", async () => {
+    await invoke("sign_out_outlook");
+    loadSettings();
+  });
+  $("resync-preview").addEventListener("click", preview);
+  $("resync-confirm").addEventListener("click", confirmResync);
+  $("resync-cancel").addEventListener("click", () => {
+    $("preview").hidden = true;
+    say("resync-result", "Nothing was changed.");
+  });
+  await listen("status", (e) => {
+    refreshStatus(e.payload);
+    if (!$("panel-history").hidden) loadHistory();
+    if (!$("panel-conflicts").hidden) loadConflicts();
+  });
+  await listen("show-tab", (e) => showTab(e.payload, true));
+  const first = (location.hash || "#connection").slice(1);
+  showTab(tabs().some((t) => t.id === "tab-" + first) ? first : "connection", false);
+  try {
+    await loadSettings();
+  } catch (err) {
+    say("save-result", String(err), false);
+  }
+  refreshStatus();
+}
+
+start();
