@@ -19,14 +19,19 @@ use std::sync::Arc;
 use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime};
 
 /// The command line of `orosync-tray`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Args {
     /// `--profile DIR`: the profile folder (default: the OS per-user one).
     pub profile: Option<PathBuf>,
-    /// `--demo`: run against the fake servers with sample data.
+    /// `--demo`: run against the fake servers with sample data, after the
+    /// demo's two runs (INTERFACES.md "Demo").
     pub demo: bool,
+    /// `--demo-fresh`: the demo's servers and profile, but no run yet.
+    pub demo_fresh: bool,
     /// `--settings [TAB]`: open the settings window at start, on that tab.
     pub settings: Option<String>,
+    /// `--zoom FACTOR`: page zoom of the settings window (2 = 200%).
+    pub zoom: Option<f64>,
 }
 
 impl Args {
@@ -36,6 +41,19 @@ impl Args {
         while let Some(a) = it.next() {
             match a.as_str() {
                 "--demo" => out.demo = true,
+                "--zoom" => {
+                    let z = it.next().ok_or("--zoom needs a factor, e.g. 2")?;
+                    out.zoom = Some(
+                        z.parse::<f64>()
+                            .ok()
+                            .filter(|z| (0.25..=5.0).contains(z))
+                            .ok_or(format!("--zoom {z:?}: a factor from 0.25 to 5"))?,
+                    )
+                }
+                "--demo-fresh" => {
+                    out.demo = true;
+                    out.demo_fresh = true
+                }
                 "--settings" => out.settings = Some(String::new()),
                 tab if out.settings.as_deref() == Some("") && !tab.starts_with('-') => {
                     out.settings = Some(tab.to_string())
@@ -47,7 +65,7 @@ impl Args {
                 s if s.starts_with("-psn_") => {}
                 other => {
                     return Err(format!(
-                        "unknown argument {other:?}; usage: orosync-tray [--profile DIR] [--demo] [--settings [TAB]]"
+                        "unknown argument {other:?}; usage: orosync-tray [--profile DIR] [--demo | --demo-fresh] [--settings [TAB]] [--zoom FACTOR]"
                     ))
                 }
             }
@@ -146,12 +164,28 @@ pub fn run() {
             Some(d) => d.clone(),
             None => tempfile_dir(),
         };
-        if !dir.join("config.toml").exists() {
-            servers
-                .write_profile(&dir, orosync::config::SyncMode::Manual)
-                .expect("the demo profile can be written");
-        }
         let secrets = Arc::new(servers.secrets());
+        if !dir.join("config.toml").exists() {
+            // Manual, so nothing runs before the newcomer asks; ask mode, so
+            // the story's conflict waits in the Conflicts tab.
+            let mut c = servers.config(orosync::config::SyncMode::Manual);
+            c.sync.conflict_resolution = orosync::settings::ConflictSetting::Ask;
+            let _ = orosync::profile::Profile::open(&dir);
+            c.save(&dir.join("config.toml"))
+                .expect("the demo profile can be written");
+            if !args.demo_fresh {
+                let app = orosync::app::App::open_with(&dir, secrets.clone())
+                    .expect("the demo profile opens");
+                match demo_rt.block_on(servers.story(&app)) {
+                    Ok(runs) => eprintln!(
+                        "orosync-tray --demo: two runs made ({} and {} changes); one conflict waits for your choice",
+                        runs[0].total_writes(),
+                        runs[1].total_writes()
+                    ),
+                    Err(e) => eprintln!("orosync-tray --demo: the demo's runs failed: {e}"),
+                }
+            }
+        }
         eprintln!(
             "orosync-tray --demo: Oro at {}, Microsoft Graph at {}, profile {}",
             servers.oro.url(),
@@ -180,6 +214,7 @@ pub fn run() {
     let tray_state = Tray::new(dir.clone(), secrets, Arc::new(notify::Desktop));
     let needs_setup = !dir.join("config.toml").exists();
     let open_tab = args.settings.clone();
+    let zoom = args.zoom;
     // tauri-driver sets this: show the window so WebDriver can use it.
     let automation = std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some();
 
@@ -189,6 +224,9 @@ pub fn run() {
         }));
     let app = create_app(builder, tray_state)
         .setup(move |app| {
+            if let Some(z) = zoom {
+                app.manage(tray::WindowZoom(z));
+            }
             if let Err(e) = tray::create(app.handle()) {
                 tracing::warn!("no tray icon: {e}");
             }

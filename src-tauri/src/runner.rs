@@ -63,6 +63,7 @@ impl Tray {
             Err(_) => Schedule::new(SyncMode::Manual, 120),
         };
         let pending = pending_count(&profile_dir);
+        let last = last_run(&profile_dir);
         Tray {
             profile_dir,
             secrets,
@@ -70,7 +71,7 @@ impl Tray {
             inner: Mutex::new(Inner {
                 sched: Scheduler::new(schedule, Utc::now()),
                 resync: false,
-                last: None,
+                last,
                 pending_conflicts: pending,
                 offline_reason: None,
             }),
@@ -388,6 +389,52 @@ pub fn changes(s: &Summary) -> String {
         t.push_str(&format!(", {} failed", s.errors.len()));
     }
     t
+}
+
+/// The last finished run of the history (another process's, or ours
+/// before a restart), as the tray shows it.
+fn last_run(dir: &std::path::Path) -> Option<LastRun> {
+    let path = dir.join("state.sqlite3");
+    if !path.exists() {
+        return None;
+    }
+    let state = orosync::state::State::open(&path).ok()?;
+    let r = state.runs(1).ok()?.into_iter().next()?;
+    let (at, exit) = (r.finished_at?, r.exit?);
+    let writes: u64 = r
+        .summary
+        .as_ref()
+        .and_then(|s| s.get("kinds"))
+        .and_then(|k| k.as_object())
+        .map(|m| {
+            m.values()
+                .flat_map(|k| ["oro", "outlook"].map(|side| k.get(side).cloned()))
+                .flatten()
+                .flat_map(|c| {
+                    ["created", "updated", "deleted"].map(|w| c.get(w).and_then(|v| v.as_u64()))
+                })
+                .flatten()
+                .sum()
+        })
+        .unwrap_or(0);
+    let (outcome, result) = match exit {
+        0 | 1 => (
+            Outcome::Done,
+            match writes {
+                0 => "no changes".to_string(),
+                1 => "1 change".to_string(),
+                n => format!("{n} changes"),
+            },
+        ),
+        4 => (Outcome::Offline, "servers unreachable".to_string()),
+        _ => (Outcome::Failed, "failed".to_string()),
+    };
+    Some(LastRun {
+        at,
+        outcome,
+        result,
+        error: None,
+    })
 }
 
 fn pending_count(dir: &std::path::Path) -> usize {

@@ -284,6 +284,10 @@ fn args() {
     assert!(a.demo);
     assert_eq!(a.profile.as_deref(), Some(std::path::Path::new("/tmp/x")));
     assert!(p(&["--nope"]).is_err());
+    assert_eq!(p(&["--zoom", "2"]).unwrap().zoom, Some(2.0));
+    assert!(p(&["--zoom", "90"]).is_err());
+    let f = p(&["--demo-fresh"]).unwrap();
+    assert!(f.demo && f.demo_fresh);
     assert_eq!(p(&["--settings"]).unwrap().settings.as_deref(), Some(""));
     assert_eq!(
         p(&["--settings", "history"]).unwrap().settings.as_deref(),

@@ -140,13 +140,21 @@ pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri
         Some(t) => format!("index.html#{t}"),
         None => "index.html".to_string(),
     };
-    WebviewWindowBuilder::new(app, SETTINGS_LABEL, WebviewUrl::App(page.into()))
+    let w = WebviewWindowBuilder::new(app, SETTINGS_LABEL, WebviewUrl::App(page.into()))
         .title("OroSync settings")
         .inner_size(860.0, 680.0)
         .min_inner_size(420.0, 360.0)
+        // Ctrl + / Ctrl - / Ctrl 0 zoom the page (readable at 200%).
+        .zoom_hotkeys_enabled(true)
         .build()?;
+    if let Some(z) = app.try_state::<WindowZoom>() {
+        w.set_zoom(z.0)?;
+    }
     Ok(())
 }
+
+/// `--zoom FACTOR`: the settings window's page zoom (e.g. 2 for 200%).
+pub struct WindowZoom(pub f64);
 
 /// The log file of the tray.
 pub fn log_path(tray: &Tray) -> std::path::PathBuf {

@@ -1,5 +1,5 @@
 //! End to end through WebDriver: tauri-driver + WebKitWebDriver drive the
-//! real app (`--demo`, so against the fake Oro and fake Graph in the app's
+//! real app (`--demo-fresh`, so against the fake Oro and fake Graph in the app's
 //! process) under Xvfb. Run with `OROSYNC_TEST_E2E=1` from scripts/e2e.sh,
 //! which provides the display and the D-Bus session.
 
@@ -45,7 +45,7 @@ async fn start(profile: &Path) -> (Driver, Client) {
         serde_json::from_value(serde_json::json!({
             "tauri:options": {
                 "application": env!("CARGO_BIN_EXE_orosync-tray"),
-                "args": ["--demo", "--profile", profile.to_str().unwrap()],
+                "args": ["--demo-fresh", "--profile", profile.to_str().unwrap()],
             }
         }))
         .unwrap();

@@ -87,7 +87,7 @@ fn right_click_sync_now_then_quit() {
     let profile = tempfile::tempdir().unwrap();
     let mut app = Kill(
         Command::new(env!("CARGO_BIN_EXE_orosync-tray"))
-            .args(["--demo", "--profile"])
+            .args(["--demo-fresh", "--profile"])
             .arg(profile.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
