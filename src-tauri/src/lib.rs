@@ -211,7 +211,20 @@ pub fn run() {
     };
     let _ = orosync::profile::Profile::open(&dir);
     init_logging(&dir);
-    let tray_state = Tray::new(dir.clone(), secrets, Arc::new(notify::Desktop));
+    // Set in `setup`, once there is an app handle to open the window with.
+    let on_activate: Arc<std::sync::OnceLock<AppHandle<tauri::Wry>>> = Default::default();
+    let handle_slot = on_activate.clone();
+    let desktop = notify::Desktop {
+        on_activate: Some(Arc::new(move |tab: &'static str| {
+            if let Some(app) = handle_slot.get() {
+                let app2 = app.clone();
+                let _ = app.run_on_main_thread(move || {
+                    let _ = tray::open_settings(&app2, Some(tab));
+                });
+            }
+        })),
+    };
+    let tray_state = Tray::new(dir.clone(), secrets, Arc::new(desktop));
     let needs_setup = !dir.join("config.toml").exists();
     let open_tab = args.settings.clone();
     let zoom = args.zoom;
@@ -224,6 +237,7 @@ pub fn run() {
         }));
     let app = create_app(builder, tray_state)
         .setup(move |app| {
+            let _ = on_activate.set(app.handle().clone());
             if let Some(z) = zoom {
                 app.manage(tray::WindowZoom(z));
             }
