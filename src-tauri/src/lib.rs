@@ -5,6 +5,7 @@
 //! - [`run`] adds what needs a desktop: the tray icon, single instance,
 //!   the run loop, and `--demo`.
 
+pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod models;
@@ -228,6 +229,7 @@ pub fn run() {
     let needs_setup = !dir.join("config.toml").exists();
     let open_tab = args.settings.clone();
     let zoom = args.zoom;
+    let args_profile = args.profile.clone().filter(|_| !args.demo);
     // tauri-driver sets this: show the window so WebDriver can use it.
     let automation = std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some();
 
@@ -238,6 +240,7 @@ pub fn run() {
     let app = create_app(builder, tray_state)
         .setup(move |app| {
             let _ = on_activate.set(app.handle().clone());
+            app.manage(tray::LaunchProfile(args_profile.clone()));
             if let Some(z) = zoom {
                 app.manage(tray::WindowZoom(z));
             }
