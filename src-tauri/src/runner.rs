@@ -41,6 +41,8 @@ pub struct Tray {
     pub notifier: Arc<dyn Notifier>,
     inner: Mutex<Inner>,
     wake: tokio::sync::Notify,
+    /// What `tray.json` says now, to write it only on change.
+    published: Mutex<Option<Option<DateTime<Utc>>>>,
 }
 
 /// The outcome of one run, for the icon and the notification.
@@ -76,6 +78,7 @@ impl Tray {
                 offline_reason: None,
             }),
             wake: tokio::sync::Notify::new(),
+            published: Mutex::new(None),
         }
     }
 
@@ -204,6 +207,36 @@ impl Tray {
                 .or_else(|| g.offline_reason.clone()),
             profile: self.profile_dir.display().to_string(),
         }
+    }
+
+    /// Tell `orosync status` when the next run is (`<profile>/tray.json`),
+    /// when that changed.
+    pub fn publish(&self) {
+        let next = {
+            let g = self.lock();
+            if g.sched.is_paused() {
+                None
+            } else {
+                g.sched.next_run_at()
+            }
+        };
+        let mut last = self.published.lock().unwrap_or_else(|e| e.into_inner());
+        if *last == Some(next) {
+            return;
+        }
+        let status = orosync::tray_status::TrayStatus {
+            pid: std::process::id(),
+            next_run_at: next,
+        };
+        match orosync::tray_status::write(&self.profile_dir, &status) {
+            Ok(()) => *last = Some(next),
+            Err(e) => tracing::debug!("tray.json not written: {e}"),
+        }
+    }
+
+    /// The app quits: no next run any more.
+    pub fn unpublish(&self) {
+        orosync::tray_status::remove(&self.profile_dir);
     }
 
     /// One step of the loop: what the scheduler wants now, with the cheap

@@ -87,9 +87,20 @@ fn menu_pause_toggles_and_relabels() {
     assert_eq!(tray.state(), TrayState::Paused);
     assert_eq!(tray::pause_text(tray.is_paused()), "Resume automatic sync");
     assert_eq!(tray.status().next_run_at, None);
+    assert_eq!(
+        orosync::tray_status::read(dir.path()).unwrap().next_run_at,
+        None
+    );
     tray::handle_menu_event(h, tray::ids::PAUSE);
     assert!(!tray.is_paused());
     assert!(tray.status().next_run_at.is_some());
+    assert!(
+        orosync::tray_status::read(dir.path())
+            .unwrap()
+            .next_run_at
+            .is_some(),
+        "published for `orosync status`"
+    );
     // Unknown ids are ignored.
     tray::handle_menu_event(h, "nonsense");
 }

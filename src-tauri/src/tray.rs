@@ -134,6 +134,7 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         let _ = menu.pause.set_text(pause_text(tray.is_paused()));
     }
     let _ = app.emit("status", tray.status());
+    tray.publish();
 }
 
 /// Open (or focus) the settings window, on `tab` if given. It is destroyed
