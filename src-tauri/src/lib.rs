@@ -230,6 +230,7 @@ pub fn run() {
     let open_tab = args.settings.clone();
     let zoom = args.zoom;
     let args_profile = args.profile.clone().filter(|_| !args.demo);
+    let throw_away = (args.demo && args.profile.is_none()).then(|| dir.clone());
     // tauri-driver sets this: show the window so WebDriver can use it.
     let automation = std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some();
 
@@ -241,6 +242,8 @@ pub fn run() {
         .setup(move |app| {
             let _ = on_activate.set(app.handle().clone());
             app.manage(tray::LaunchProfile(args_profile.clone()));
+            // `--demo` without `--profile`: the throw-away profile goes on Quit.
+            app.manage(tray::ThrowAway(throw_away.clone()));
             if let Some(z) = zoom {
                 app.manage(tray::WindowZoom(z));
             }

@@ -115,7 +115,10 @@ pub fn handle_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
         }
         ids::OPEN_LOG => open_log(&tray),
         ids::AUTOSTART => toggle_autostart(app),
-        ids::QUIT => app.exit(0),
+        ids::QUIT => {
+            before_exit(app);
+            app.exit(0)
+        }
         _ => {}
     }
     refresh(app);
@@ -164,6 +167,18 @@ pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri
         w.set_zoom(z.0)?;
     }
     Ok(())
+}
+
+/// A demo profile to delete when the app ends.
+pub struct ThrowAway(pub Option<std::path::PathBuf>);
+
+/// What the app leaves tidy when it ends: no `tray.json` claiming a next
+/// run, no demo profile.
+pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
+    app.state::<Tray>().unpublish();
+    if let Some(ThrowAway(Some(dir))) = app.try_state::<ThrowAway>().as_deref() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// `--profile` as given at launch, for the autostart entry.
