@@ -3,13 +3,16 @@
 //! use. (`orosync demo`, INTERFACES.md "Demo", can build on this.)
 //!
 //! The data is fixed, so the first bidirectional sync always makes the
-//! same writes: see [`FIRST_SYNC`].
+//! same writes: see [`FIRST_SYNC`]. [`DemoServers::story`] is the demo's
+//! two runs with a user's edits between them.
 
+use crate::app::{App, AppError, SyncRequest};
 use crate::config::{Config, SyncMode};
 use crate::fakes::graph::{FakeGraph, FakeOptions};
 use crate::fakes::oro::{FakeOro, FakeOroOptions};
 use crate::model::{Item, Kind, Priority};
 use crate::secrets::{self, MemorySecrets, Secret, SecretStore};
+use crate::summary::Summary;
 use crate::testkit::{contact, event, task};
 use std::path::Path;
 
@@ -124,12 +127,42 @@ impl DemoServers {
         });
         Some((oro_id, outlook_id))
     }
+
+    /// INTERFACES.md "Demo": a first bidirectional sync, then edits the
+    /// way a user would — the same contact on both sides (a conflict), a
+    /// contact changed in Oro (an update), a task deleted in Oro (a
+    /// deletion) — and a second sync. Returns both runs' summaries.
+    pub async fn story(&self, app: &App) -> Result<Vec<Summary>, AppError> {
+        let req = SyncRequest {
+            confirmed: true,
+            ..Default::default()
+        };
+        let first = app.sync(&req, || {}).await?;
+        self.edit_both_sides();
+        let find = |kind: Kind, attr: &str, value: &str| {
+            self.oro
+                .all(kind)
+                .into_iter()
+                .find(|r| r.attr_str(attr) == Some(value))
+                .map(|r| r.id.to_string())
+        };
+        if let Some(ben) = find(Kind::Contacts, "firstName", "Ben") {
+            self.oro.user_edit(Kind::Contacts, &ben, |r| {
+                r.attributes
+                    .insert("jobTitle".into(), "Head of Sales".into());
+            });
+        }
+        if let Some(task) = find(Kind::Tasks, "subject", "Call the supplier") {
+            self.oro.user_delete(Kind::Tasks, &task);
+        }
+        let second = app.sync(&req, || {}).await?;
+        Ok(vec![first, second])
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{App, SyncRequest};
     use std::sync::Arc;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,5 +181,24 @@ mod tests {
         let s = app.sync(&SyncRequest::default(), || {}).await.unwrap();
         assert_eq!(s.conflicts.len(), 1, "{s:?}");
         assert_eq!(s.kinds[&Kind::Contacts].conflicts, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_story_shows_creates_updates_a_deletion_and_a_conflict() {
+        let servers = DemoServers::start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = servers.config(SyncMode::Manual);
+        c.sync.conflict_resolution = crate::settings::ConflictSetting::Ask;
+        crate::profile::Profile::open(dir.path()).unwrap();
+        c.save(&dir.path().join("config.toml")).unwrap();
+        let app = App::open_with(dir.path(), Arc::new(servers.secrets())).unwrap();
+        let runs = servers.story(&app).await.unwrap();
+        let second = &runs[1];
+        assert!(second.ok, "{second:?}");
+        let contacts = &second.kinds[&Kind::Contacts];
+        assert_eq!(contacts.conflicts, 1);
+        assert_eq!(contacts.outlook.updated, 1, "Ben's new title");
+        assert_eq!(second.kinds[&Kind::Tasks].outlook.deleted, 1);
+        assert_eq!(app.open_state().unwrap().pending(None).unwrap().len(), 1);
     }
 }

@@ -30,3 +30,4 @@ pub mod state;
 pub mod store;
 pub mod summary;
 pub mod testkit;
+pub mod tray_status;

@@ -209,6 +209,25 @@ fn status_reads_the_settings_from_the_config() {
 }
 
 #[test]
+fn status_shows_the_next_run_a_running_tray_published() {
+    let env = Env::new();
+    env.write_config(VALID_CONFIG);
+    // This test process stands in for the running tray.
+    orosync::tray_status::write(
+        env.dir(),
+        &orosync::tray_status::TrayStatus {
+            pid: std::process::id(),
+            next_run_at: Some(t(120)),
+        },
+    )
+    .unwrap();
+    let v = env.json(&["status", "--json"]);
+    assert_eq!(v["next_run_at"], "2026-09-21T14:15:20Z");
+    orosync::tray_status::remove(env.dir());
+    assert_eq!(env.json(&["status", "--json"])["next_run_at"], Value::Null);
+}
+
+#[test]
 fn status_shows_the_last_run() {
     let env = Env::new();
     let summary = json!({

@@ -5,6 +5,7 @@
 //! - [`run`] adds what needs a desktop: the tray icon, single instance,
 //!   the run loop, and `--demo`.
 
+pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod models;
@@ -19,14 +20,19 @@ use std::sync::Arc;
 use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime};
 
 /// The command line of `orosync-tray`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Args {
     /// `--profile DIR`: the profile folder (default: the OS per-user one).
     pub profile: Option<PathBuf>,
-    /// `--demo`: run against the fake servers with sample data.
+    /// `--demo`: run against the fake servers with sample data, after the
+    /// demo's two runs (INTERFACES.md "Demo").
     pub demo: bool,
+    /// `--demo-fresh`: the demo's servers and profile, but no run yet.
+    pub demo_fresh: bool,
     /// `--settings [TAB]`: open the settings window at start, on that tab.
     pub settings: Option<String>,
+    /// `--zoom FACTOR`: page zoom of the settings window (2 = 200%).
+    pub zoom: Option<f64>,
 }
 
 impl Args {
@@ -36,6 +42,19 @@ impl Args {
         while let Some(a) = it.next() {
             match a.as_str() {
                 "--demo" => out.demo = true,
+                "--zoom" => {
+                    let z = it.next().ok_or("--zoom needs a factor, e.g. 2")?;
+                    out.zoom = Some(
+                        z.parse::<f64>()
+                            .ok()
+                            .filter(|z| (0.25..=5.0).contains(z))
+                            .ok_or(format!("--zoom {z:?}: a factor from 0.25 to 5"))?,
+                    )
+                }
+                "--demo-fresh" => {
+                    out.demo = true;
+                    out.demo_fresh = true
+                }
                 "--settings" => out.settings = Some(String::new()),
                 tab if out.settings.as_deref() == Some("") && !tab.starts_with('-') => {
                     out.settings = Some(tab.to_string())
@@ -47,7 +66,7 @@ impl Args {
                 s if s.starts_with("-psn_") => {}
                 other => {
                     return Err(format!(
-                        "unknown argument {other:?}; usage: orosync-tray [--profile DIR] [--demo] [--settings [TAB]]"
+                        "unknown argument {other:?}; usage: orosync-tray [--profile DIR] [--demo | --demo-fresh] [--settings [TAB]] [--zoom FACTOR]"
                     ))
                 }
             }
@@ -146,12 +165,28 @@ pub fn run() {
             Some(d) => d.clone(),
             None => tempfile_dir(),
         };
-        if !dir.join("config.toml").exists() {
-            servers
-                .write_profile(&dir, orosync::config::SyncMode::Manual)
-                .expect("the demo profile can be written");
-        }
         let secrets = Arc::new(servers.secrets());
+        if !dir.join("config.toml").exists() {
+            // Manual, so nothing runs before the newcomer asks; ask mode, so
+            // the story's conflict waits in the Conflicts tab.
+            let mut c = servers.config(orosync::config::SyncMode::Manual);
+            c.sync.conflict_resolution = orosync::settings::ConflictSetting::Ask;
+            let _ = orosync::profile::Profile::open(&dir);
+            c.save(&dir.join("config.toml"))
+                .expect("the demo profile can be written");
+            if !args.demo_fresh {
+                let app = orosync::app::App::open_with(&dir, secrets.clone())
+                    .expect("the demo profile opens");
+                match demo_rt.block_on(servers.story(&app)) {
+                    Ok(runs) => eprintln!(
+                        "orosync-tray --demo: two runs made ({} and {} changes); one conflict waits for your choice",
+                        runs[0].total_writes(),
+                        runs[1].total_writes()
+                    ),
+                    Err(e) => eprintln!("orosync-tray --demo: the demo's runs failed: {e}"),
+                }
+            }
+        }
         eprintln!(
             "orosync-tray --demo: Oro at {}, Microsoft Graph at {}, profile {}",
             servers.oro.url(),
@@ -177,9 +212,25 @@ pub fn run() {
     };
     let _ = orosync::profile::Profile::open(&dir);
     init_logging(&dir);
-    let tray_state = Tray::new(dir.clone(), secrets, Arc::new(notify::Desktop));
+    // Set in `setup`, once there is an app handle to open the window with.
+    let on_activate: Arc<std::sync::OnceLock<AppHandle<tauri::Wry>>> = Default::default();
+    let handle_slot = on_activate.clone();
+    let desktop = notify::Desktop {
+        on_activate: Some(Arc::new(move |tab: &'static str| {
+            if let Some(app) = handle_slot.get() {
+                let app2 = app.clone();
+                let _ = app.run_on_main_thread(move || {
+                    let _ = tray::open_settings(&app2, Some(tab));
+                });
+            }
+        })),
+    };
+    let tray_state = Tray::new(dir.clone(), secrets, Arc::new(desktop));
     let needs_setup = !dir.join("config.toml").exists();
     let open_tab = args.settings.clone();
+    let zoom = args.zoom;
+    let args_profile = args.profile.clone().filter(|_| !args.demo);
+    let throw_away = (args.demo && args.profile.is_none()).then(|| dir.clone());
     // tauri-driver sets this: show the window so WebDriver can use it.
     let automation = std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some();
 
@@ -189,6 +240,13 @@ pub fn run() {
         }));
     let app = create_app(builder, tray_state)
         .setup(move |app| {
+            let _ = on_activate.set(app.handle().clone());
+            app.manage(tray::LaunchProfile(args_profile.clone()));
+            // `--demo` without `--profile`: the throw-away profile goes on Quit.
+            app.manage(tray::ThrowAway(throw_away.clone()));
+            if let Some(z) = zoom {
+                app.manage(tray::WindowZoom(z));
+            }
             if let Err(e) = tray::create(app.handle()) {
                 tracing::warn!("no tray icon: {e}");
             }

@@ -6,6 +6,7 @@
 use orosync::plan::Winner;
 use orosync::scheduler::{Outcome, Reason};
 use orosync::summary::Summary;
+use std::sync::Arc;
 
 /// What a notification says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,21 +22,45 @@ pub trait Notifier: Send + Sync {
     fn show(&self, n: &Notice) -> Result<(), String>;
 }
 
+/// Called with the notice's tab when the user activates a notification.
+pub type OnActivate = Arc<dyn Fn(&'static str) + Send + Sync>;
+
 /// The desktop's notification server (`org.freedesktop.Notifications` on
-/// Linux), through notify-rust.
-pub struct Desktop;
+/// Linux), through notify-rust. Activating a notification (where the
+/// server supports actions) opens the settings window on its tab.
+#[derive(Default)]
+pub struct Desktop {
+    pub on_activate: Option<OnActivate>,
+}
 
 impl Notifier for Desktop {
     fn show(&self, n: &Notice) -> Result<(), String> {
-        notify_rust::Notification::new()
-            .appname("OroSync")
+        let mut note = notify_rust::Notification::new();
+        note.appname("OroSync")
             .summary(&n.summary)
             .body(&n.body)
             .icon("view-refresh")
-            .timeout(notify_rust::Timeout::Milliseconds(10_000))
-            .show()
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+            .timeout(notify_rust::Timeout::Milliseconds(10_000));
+        if self.on_activate.is_some() {
+            note.action("default", "Open settings");
+        }
+        let handle = note.show().map_err(|e| e.to_string())?;
+        #[cfg(all(unix, not(target_os = "macos")))]
+        if let Some(cb) = self.on_activate.clone() {
+            let tab = n.tab;
+            // Waits until the notification is activated or closed; the
+            // server closes it after the timeout.
+            std::thread::spawn(move || {
+                handle.wait_for_action(|action| {
+                    if action == "default" {
+                        cb(tab)
+                    }
+                })
+            });
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        drop(handle);
+        Ok(())
     }
 }
 

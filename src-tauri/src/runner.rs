@@ -41,6 +41,8 @@ pub struct Tray {
     pub notifier: Arc<dyn Notifier>,
     inner: Mutex<Inner>,
     wake: tokio::sync::Notify,
+    /// What `tray.json` says now, to write it only on change.
+    published: Mutex<Option<Option<DateTime<Utc>>>>,
 }
 
 /// The outcome of one run, for the icon and the notification.
@@ -63,6 +65,7 @@ impl Tray {
             Err(_) => Schedule::new(SyncMode::Manual, 120),
         };
         let pending = pending_count(&profile_dir);
+        let last = last_run(&profile_dir);
         Tray {
             profile_dir,
             secrets,
@@ -70,11 +73,12 @@ impl Tray {
             inner: Mutex::new(Inner {
                 sched: Scheduler::new(schedule, Utc::now()),
                 resync: false,
-                last: None,
+                last,
                 pending_conflicts: pending,
                 offline_reason: None,
             }),
             wake: tokio::sync::Notify::new(),
+            published: Mutex::new(None),
         }
     }
 
@@ -203,6 +207,36 @@ impl Tray {
                 .or_else(|| g.offline_reason.clone()),
             profile: self.profile_dir.display().to_string(),
         }
+    }
+
+    /// Tell `orosync status` when the next run is (`<profile>/tray.json`),
+    /// when that changed.
+    pub fn publish(&self) {
+        let next = {
+            let g = self.lock();
+            if g.sched.is_paused() {
+                None
+            } else {
+                g.sched.next_run_at()
+            }
+        };
+        let mut last = self.published.lock().unwrap_or_else(|e| e.into_inner());
+        if *last == Some(next) {
+            return;
+        }
+        let status = orosync::tray_status::TrayStatus {
+            pid: std::process::id(),
+            next_run_at: next,
+        };
+        match orosync::tray_status::write(&self.profile_dir, &status) {
+            Ok(()) => *last = Some(next),
+            Err(e) => tracing::debug!("tray.json not written: {e}"),
+        }
+    }
+
+    /// The app quits: no next run any more.
+    pub fn unpublish(&self) {
+        orosync::tray_status::remove(&self.profile_dir);
     }
 
     /// One step of the loop: what the scheduler wants now, with the cheap
@@ -388,6 +422,52 @@ pub fn changes(s: &Summary) -> String {
         t.push_str(&format!(", {} failed", s.errors.len()));
     }
     t
+}
+
+/// The last finished run of the history (another process's, or ours
+/// before a restart), as the tray shows it.
+fn last_run(dir: &std::path::Path) -> Option<LastRun> {
+    let path = dir.join("state.sqlite3");
+    if !path.exists() {
+        return None;
+    }
+    let state = orosync::state::State::open(&path).ok()?;
+    let r = state.runs(1).ok()?.into_iter().next()?;
+    let (at, exit) = (r.finished_at?, r.exit?);
+    let writes: u64 = r
+        .summary
+        .as_ref()
+        .and_then(|s| s.get("kinds"))
+        .and_then(|k| k.as_object())
+        .map(|m| {
+            m.values()
+                .flat_map(|k| ["oro", "outlook"].map(|side| k.get(side).cloned()))
+                .flatten()
+                .flat_map(|c| {
+                    ["created", "updated", "deleted"].map(|w| c.get(w).and_then(|v| v.as_u64()))
+                })
+                .flatten()
+                .sum()
+        })
+        .unwrap_or(0);
+    let (outcome, result) = match exit {
+        0 | 1 => (
+            Outcome::Done,
+            match writes {
+                0 => "no changes".to_string(),
+                1 => "1 change".to_string(),
+                n => format!("{n} changes"),
+            },
+        ),
+        4 => (Outcome::Offline, "servers unreachable".to_string()),
+        _ => (Outcome::Failed, "failed".to_string()),
+    };
+    Some(LastRun {
+        at,
+        outcome,
+        result,
+        error: None,
+    })
 }
 
 fn pending_count(dir: &std::path::Path) -> usize {

@@ -87,9 +87,20 @@ fn menu_pause_toggles_and_relabels() {
     assert_eq!(tray.state(), TrayState::Paused);
     assert_eq!(tray::pause_text(tray.is_paused()), "Resume automatic sync");
     assert_eq!(tray.status().next_run_at, None);
+    assert_eq!(
+        orosync::tray_status::read(dir.path()).unwrap().next_run_at,
+        None
+    );
     tray::handle_menu_event(h, tray::ids::PAUSE);
     assert!(!tray.is_paused());
     assert!(tray.status().next_run_at.is_some());
+    assert!(
+        orosync::tray_status::read(dir.path())
+            .unwrap()
+            .next_run_at
+            .is_some(),
+        "published for `orosync status`"
+    );
     // Unknown ids are ignored.
     tray::handle_menu_event(h, "nonsense");
 }
@@ -284,6 +295,10 @@ fn args() {
     assert!(a.demo);
     assert_eq!(a.profile.as_deref(), Some(std::path::Path::new("/tmp/x")));
     assert!(p(&["--nope"]).is_err());
+    assert_eq!(p(&["--zoom", "2"]).unwrap().zoom, Some(2.0));
+    assert!(p(&["--zoom", "90"]).is_err());
+    let f = p(&["--demo-fresh"]).unwrap();
+    assert!(f.demo && f.demo_fresh);
     assert_eq!(p(&["--settings"]).unwrap().settings.as_deref(), Some(""));
     assert_eq!(
         p(&["--settings", "history"]).unwrap().settings.as_deref(),

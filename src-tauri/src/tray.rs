@@ -4,7 +4,7 @@
 use crate::models::TrayState;
 use crate::runner::Tray;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
@@ -18,6 +18,7 @@ pub mod ids {
     pub const PAUSE: &str = "pause";
     pub const SETTINGS: &str = "settings";
     pub const OPEN_LOG: &str = "open_log";
+    pub const AUTOSTART: &str = "autostart";
     pub const QUIT: &str = "quit";
 }
 
@@ -60,6 +61,15 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     )?;
     let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, None::<&str>)?;
     let log = MenuItem::with_id(app, ids::OPEN_LOG, "Open log", true, None::<&str>)?;
+    let home = crate::autostart::config_home();
+    let autostart = CheckMenuItem::with_id(
+        app,
+        ids::AUTOSTART,
+        "Start at login",
+        cfg!(target_os = "linux") && home.is_some(),
+        home.as_deref().is_some_and(crate::autostart::is_enabled),
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, ids::QUIT, "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
@@ -70,6 +80,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             &pause,
             &settings,
             &log,
+            &autostart,
             &PredefinedMenuItem::separator(app)?,
             &quit,
         ],
@@ -103,7 +114,11 @@ pub fn handle_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
             }
         }
         ids::OPEN_LOG => open_log(&tray),
-        ids::QUIT => app.exit(0),
+        ids::AUTOSTART => toggle_autostart(app),
+        ids::QUIT => {
+            before_exit(app);
+            app.exit(0)
+        }
         _ => {}
     }
     refresh(app);
@@ -122,6 +137,7 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         let _ = menu.pause.set_text(pause_text(tray.is_paused()));
     }
     let _ = app.emit("status", tray.status());
+    tray.publish();
 }
 
 /// Open (or focus) the settings window, on `tab` if given. It is destroyed
@@ -140,13 +156,48 @@ pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri
         Some(t) => format!("index.html#{t}"),
         None => "index.html".to_string(),
     };
-    WebviewWindowBuilder::new(app, SETTINGS_LABEL, WebviewUrl::App(page.into()))
+    let w = WebviewWindowBuilder::new(app, SETTINGS_LABEL, WebviewUrl::App(page.into()))
         .title("OroSync settings")
         .inner_size(860.0, 680.0)
         .min_inner_size(420.0, 360.0)
+        // Ctrl + / Ctrl - / Ctrl 0 zoom the page (readable at 200%).
+        .zoom_hotkeys_enabled(true)
         .build()?;
+    if let Some(z) = app.try_state::<WindowZoom>() {
+        w.set_zoom(z.0)?;
+    }
     Ok(())
 }
+
+/// A demo profile to delete when the app ends.
+pub struct ThrowAway(pub Option<std::path::PathBuf>);
+
+/// What the app leaves tidy when it ends: no `tray.json` claiming a next
+/// run, no demo profile.
+pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
+    app.state::<Tray>().unpublish();
+    if let Some(ThrowAway(Some(dir))) = app.try_state::<ThrowAway>().as_deref() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// `--profile` as given at launch, for the autostart entry.
+pub struct LaunchProfile(pub Option<std::path::PathBuf>);
+
+fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
+    let Some(home) = crate::autostart::config_home() else {
+        return;
+    };
+    let on = !crate::autostart::is_enabled(&home);
+    let profile = app.try_state::<LaunchProfile>().and_then(|p| p.0.clone());
+    let exe = std::env::current_exe().unwrap_or_else(|_| "orosync-tray".into());
+    if let Err(e) = crate::autostart::set(&home, on, &exe, profile.as_deref()) {
+        tracing::warn!("start at login could not be changed: {e}");
+    }
+}
+
+/// `--zoom FACTOR`: the settings window's page zoom (e.g. 2 for 200%).
+pub struct WindowZoom(pub f64);
 
 /// The log file of the tray.
 pub fn log_path(tray: &Tray) -> std::path::PathBuf {

@@ -1,5 +1,5 @@
 //! End to end through WebDriver: tauri-driver + WebKitWebDriver drive the
-//! real app (`--demo`, so against the fake Oro and fake Graph in the app's
+//! real app (`--demo-fresh`, so against the fake Oro and fake Graph in the app's
 //! process) under Xvfb. Run with `OROSYNC_TEST_E2E=1` from scripts/e2e.sh,
 //! which provides the display and the D-Bus session.
 
@@ -17,7 +17,7 @@ impl Drop for Driver {
     /// killed alone: end its whole process group.
     fn drop(&mut self) {
         let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.0.id())])
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
             .status();
         let _ = self.0.wait();
     }
@@ -27,7 +27,7 @@ fn enabled() -> bool {
     std::env::var_os("OROSYNC_TEST_E2E").is_some()
 }
 
-async fn start(profile: &Path) -> (Driver, Client) {
+async fn start(profile: &Path, demo: &str) -> (Driver, Client) {
     // Two TLS back-ends are in the build; WebDriver is plain HTTP on
     // loopback, but fantoccini's builder wants one chosen.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -45,7 +45,7 @@ async fn start(profile: &Path) -> (Driver, Client) {
         serde_json::from_value(serde_json::json!({
             "tauri:options": {
                 "application": env!("CARGO_BIN_EXE_orosync-tray"),
-                "args": ["--demo", "--profile", profile.to_str().unwrap()],
+                "args": [demo, "--profile", profile.to_str().unwrap()],
             }
         }))
         .unwrap();
@@ -112,7 +112,7 @@ async fn settings_persist_and_sync_now_shows_the_run() {
         return;
     }
     let profile = tempfile::tempdir().unwrap();
-    let (_driver, c) = start(profile.path()).await;
+    let (_driver, c) = start(profile.path(), "--demo-fresh").await;
     let outcome = scenario(&c, profile.path()).await;
     let _ = c.close().await;
     outcome
@@ -121,6 +121,14 @@ async fn settings_persist_and_sync_now_shows_the_run() {
 async fn scenario(c: &Client, profile: &Path) {
     wait_text(c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
     let config = || Config::load(&profile.join("config.toml")).unwrap();
+
+    // Connection tab: the test button signs in to the (fake) Oro.
+    click(c, "test-connection").await;
+    let t = wait_text(c, Locator::Id("test-result"), |t| {
+        t.starts_with("Connected")
+    })
+    .await;
+    assert!(t.contains("as jane"), "{t}");
     assert_eq!(
         config().sync.mode,
         SyncMode::Manual,
@@ -196,4 +204,64 @@ async fn scenario(c: &Client, profile: &Path) {
         t == "Nothing was changed."
     })
     .await;
+}
+
+/// `--demo` leaves one conflict pending (ask mode): keep Outlook's version
+/// from the window; the run that follows writes it to Oro, and the
+/// conflict is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflict_resolved_in_the_window_is_applied_by_the_next_run() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, c) = start(profile.path(), "--demo").await;
+    resolve(&c, profile.path()).await;
+    let _ = c.close().await;
+}
+
+async fn resolve(c: &Client, profile: &Path) {
+    wait_text(c, Locator::Id("status"), |t| t.contains("1 to resolve")).await;
+    click(c, "tab-conflicts").await;
+    let table = wait_text(c, Locator::Css(".conflict table"), |t| {
+        t.contains("jobTitle")
+    })
+    .await;
+    assert!(
+        table.contains("CFO") && table.contains("Chief Financial Officer"),
+        "{table}"
+    );
+    let runs_before = orosync::state::State::open(&profile.join("state.sqlite3"))
+        .unwrap()
+        .runs(10)
+        .unwrap()
+        .len();
+    c.find(Locator::Css(".conflict button.keep-outlook"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The choice asks for a run; after it nothing is pending any more.
+    wait_text(c, Locator::Id("conflicts-empty"), |t| {
+        t == "No pending conflicts."
+    })
+    .await;
+    wait_text(c, Locator::Id("status"), |t| {
+        t.contains("Last sync") && !t.contains("to resolve")
+    })
+    .await;
+    let state = orosync::state::State::open(&profile.join("state.sqlite3")).unwrap();
+    let runs = state.runs(10).unwrap();
+    assert_eq!(runs.len(), runs_before + 1);
+    assert!(state.pending(None).unwrap().is_empty());
+    let last = runs[0].summary.as_ref().unwrap();
+    assert_eq!(
+        last["kinds"]["contacts"]["oro"]["updated"], 1,
+        "Outlook's version was written to Oro: {last}"
+    );
+    click(c, "tab-history").await;
+    let first_row = wait_text(c, Locator::Css("#history tbody tr"), |t| !t.is_empty()).await;
+    assert!(first_row.contains("0 / 1 / 0"), "{first_row}");
 }

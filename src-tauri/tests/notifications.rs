@@ -83,10 +83,17 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
     let dir = tempfile::tempdir().unwrap();
     servers.write_profile(dir.path(), SyncMode::Manual).unwrap();
     let secrets = servers.secrets();
+    let (tx, rx) = std::sync::mpsc::channel::<&'static str>();
+    let tx = Mutex::new(tx);
+    let desktop = Desktop {
+        on_activate: Some(Arc::new(move |tab| {
+            let _ = tx.lock().unwrap().send(tab);
+        })),
+    };
     let tray = Tray::new(
         dir.path().to_path_buf(),
         Arc::new(secrets.clone()),
-        Arc::new(Desktop),
+        Arc::new(desktop),
     );
 
     // A first sync with no conflict: no notification.
@@ -107,6 +114,27 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
         assert_eq!(seen.len(), 1, "exactly one notification: {seen:?}");
         assert_eq!(seen[0].0, "OroSync: 1 conflict, Oro won");
     }
+    // The user clicks it: the app is told to open the Conflicts tab.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    _conn
+        .emit_signal(
+            None::<()>,
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications",
+            "ActionInvoked",
+            &(1u32, "default"),
+        )
+        .await
+        .unwrap();
+    let tab =
+        tokio::task::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(5)))
+            .await
+            .unwrap();
+    assert_eq!(
+        tab,
+        Ok("conflicts"),
+        "activating the notification opens the Conflicts tab"
+    );
 
     // Oro refuses the API key: the failed run says what to do, once.
     secrets

@@ -87,7 +87,7 @@ fn right_click_sync_now_then_quit() {
     let profile = tempfile::tempdir().unwrap();
     let mut app = Kill(
         Command::new(env!("CARGO_BIN_EXE_orosync-tray"))
-            .args(["--demo", "--profile"])
+            .args(["--demo-fresh", "--profile"])
             .arg(profile.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -107,4 +107,8 @@ fn right_click_sync_now_then_quit() {
     pick(&icon, &["Up", "Return"]);
     let status = wait_for("the app to quit", 15, || app.0.try_wait().ok().flatten());
     assert!(status.success(), "{status:?}");
+    assert!(
+        !profile.path().join("tray.json").exists(),
+        "no next run is claimed after Quit"
+    );
 }

@@ -69,7 +69,12 @@ pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
                 summary: r.summary,
             }),
             pending_conflicts: pending,
-            next_run_at: None,
+            // Published by a running tray app (null in manual mode, paused,
+            // or when none runs).
+            next_run_at: crate::tray_status::read(&profile.dir)
+                .and_then(|t| t.next_run_at)
+                .as_ref()
+                .map(output::timestamp),
         });
     }
 
