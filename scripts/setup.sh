@@ -19,27 +19,20 @@ for a in "$@"; do
   esac
 done
 
-packages=(
-  ca-certificates curl git build-essential pkg-config
-  libdbus-1-dev dbus dbus-x11 gnome-keyring libsecret-tools
-)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "Installing: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
 if ! command -v cargo >/dev/null; then
-  echo "OroSync needs Rust (cargo). Install it from your distribution or rustup, then run this again." >&2
+  echo "OroSync needs Rust 1.89 or newer (cargo). Install it with rustup, then run this again." >&2
   exit 1
 fi
-cargo build --release --locked
+# shellcheck source=scripts/packages.sh
+. scripts/packages.sh
+orosync_install_packages
+cargo build --release --locked --workspace
 if [ "$demo" -eq 1 ]; then
-  # The tray app's `--demo` is not built yet; the CLI demo shows the same.
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "${#demo_args[@]}" -eq 0 ]; then
+    # The tray app on the built-in demo: its icon in the tray, its
+    # settings window open. Quit from the tray menu ends it.
+    exec "${CARGO_TARGET_DIR:-target}/release/orosync-tray" --demo --settings
+  fi
+  # No display (a server, a container): the same demo on the command line.
   exec cargo run --release --locked --quiet -- demo "${demo_args[@]}"
 fi
