@@ -120,6 +120,7 @@ pub(crate) struct Shared {
     faults: Mutex<VecDeque<Fault>>,
     hook: Mutex<Option<ListHook>>,
     pub(crate) stats: Mutex<FakeStats>,
+    stall: crate::fakes::stall::WriteStall,
 }
 
 impl Shared {
@@ -185,6 +186,27 @@ async fn faults(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respo
             req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("")
         );
         st.log.push(line);
+    }
+    let is_write = req.method() != axum::http::Method::GET && req.uri().path().starts_with("/api/");
+    if is_write {
+        use crate::fakes::stall::StallAt;
+        match s.stall.on_write() {
+            Some(StallAt::BeforeApply) => {
+                s.stall.hold().await;
+                return api_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "held write",
+                    "The fake held this write and dropped it.",
+                    None,
+                );
+            }
+            Some(StallAt::AfterApply) => {
+                let r = next.run(req).await;
+                s.stall.hold().await;
+                return r;
+            }
+            None => {}
+        }
     }
     let fault = s.faults.lock().expect("faults").pop_front();
     match fault {
@@ -287,6 +309,7 @@ impl FakeOro {
             faults: Mutex::new(VecDeque::new()),
             hook: Mutex::new(None),
             stats: Mutex::new(FakeStats::default()),
+            stall: Default::default(),
         });
         let app = router(shared.clone());
         let task = tokio::spawn(async move {
@@ -355,6 +378,11 @@ impl FakeOro {
     pub fn inject(&self, fault: Fault, times: usize) {
         let mut q = self.shared.faults.lock().expect("faults");
         q.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Hold the N-th write request (see [`crate::fakes::stall`]).
+    pub fn write_stall(&self) -> &crate::fakes::stall::WriteStall {
+        &self.shared.stall
     }
 
     pub fn clear_faults(&self) {
