@@ -149,6 +149,11 @@ fn fault_reply(f: &Fault) -> Option<Reply> {
             "ServiceUnavailable",
             "Service unavailable",
         )),
+        Fault::GatewayTimeout => Some(Reply::error(
+            504,
+            "GatewayTimeout",
+            "The gateway timed out.",
+        )),
         _ => None,
     }
 }
@@ -508,6 +513,13 @@ impl FakeGraph {
         for _ in 0..times {
             s.faults.push_back(fault.clone());
         }
+    }
+
+    /// Forget the faults not met yet.
+    pub fn clear_faults(&self) {
+        let mut s = self.lock();
+        s.faults.clear();
+        s.member_faults.clear();
     }
 
     /// The next `times` `$batch` members answer `fault` (Throttle,
