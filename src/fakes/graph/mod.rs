@@ -515,6 +515,12 @@ impl FakeGraph {
         }
     }
 
+    /// Put `infix` into every new item id (odd characters for escaping
+    /// tests).
+    pub fn set_id_infix(&self, infix: &str) {
+        self.lock().mailbox.id_infix = infix.to_string();
+    }
+
     /// Forget the faults not met yet.
     pub fn clear_faults(&self) {
         let mut s = self.lock();
