@@ -35,9 +35,43 @@ pub fn windows_zone(tz: Tz) -> Option<&'static str> {
     if tz == Tz::UTC || tz == Tz::Etc__UTC {
         return Some("UTC");
     }
-    windows_timezones::WindowsTimezone::try_from(tz)
-        .ok()
+    if let Ok(w) = windows_timezones::WindowsTimezone::try_from(tz) {
+        return Some(w.name());
+    }
+    // CLDR lists many zones under one name only: links and renamed zones
+    // (Asia/Kolkata is listed as Asia/Calcutta, Europe/Kyiv as Europe/Kiev,
+    // US/Eastern not at all). Those are what an OS reports, so take the
+    // Windows name of a listed zone that keeps the same offsets.
+    equivalent_listed_zone(tz)
+        .and_then(|z| windows_timezones::WindowsTimezone::try_from(z).ok())
         .map(|w| w.name())
+}
+
+/// A zone CLDR lists with the same UTC offsets as `tz`, every three hours
+/// over 2024 to 2029 (the years syncs read and write), if any. Zones that
+/// share an offset switch daylight saving time at the same UTC hour, so
+/// three-hourly samples catch a different rule.
+fn equivalent_listed_zone(tz: Tz) -> Option<Tz> {
+    use chrono::{Offset, TimeZone};
+    let offset = |z: Tz, t: &NaiveDateTime| z.offset_from_utc_datetime(t).fix().local_minus_utc();
+    let start = Utc
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()?
+        .naive_utc();
+    let mut candidates: Vec<Tz> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .copied()
+        .filter(|z| windows_timezones::WindowsTimezone::try_from(*z).is_ok())
+        .collect();
+    for h in (0..6 * 366 * 24).step_by(3) {
+        let t = start + chrono::Duration::hours(h);
+        let o = offset(tz, &t);
+        candidates.retain(|z| offset(*z, &t) == o);
+        if candidates.is_empty() {
+            return None;
+        }
+    }
+    candidates.first().copied()
 }
 
 /// A zone name as Graph writes it (Windows or IANA, or "UTC").
