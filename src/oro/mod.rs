@@ -4,9 +4,9 @@
 
 pub mod auth;
 mod error;
-mod events;
+pub(crate) mod events;
 mod http;
-mod jsonapi;
+pub(crate) mod jsonapi;
 mod resources;
 mod zone;
 
