@@ -246,3 +246,48 @@ async fn killed_runs_repeat_to_the_uninterrupted_outcome() {
         combos.len()
     );
 }
+
+/// The dangerous case on its own, for each kind and both directions that
+/// create in Oro: killed right after Oro created the record from an
+/// unlinked Outlook item and before the id was stamped back, the rerun
+/// adopts that record (journalled intent, re-paired by key) and creates
+/// nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orphan_created_in_oro_is_adopted_not_created_again() {
+    use orosync::model::Kind;
+    use orosync::testkit::sample;
+    for direction in ["bidirectional", "outlook-to-oro"] {
+        for kind in Kind::ALL {
+            let label = format!("{direction} {kind}");
+            let w = World::new().await;
+            let item = w.graph.user_create_item(&sample(kind, "Solo"), None);
+            // The only Oro write of this run is the create.
+            w.oro.write_stall().arm(1, StallAt::AfterApply);
+            let mut child = spawn_quiet(w.command(&["sync", "--yes", "--direction", direction]));
+            let start = Instant::now();
+            while !w.oro.write_stall().holding() {
+                assert!(child.try_wait().unwrap().is_none(), "{label}: ended first");
+                assert!(start.elapsed() < Duration::from_secs(30), "{label}: hung");
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            child.kill().unwrap();
+            child.wait().unwrap();
+            w.oro.write_stall().release();
+            assert_eq!(w.oro.all(kind).len(), 1, "{label}: the create landed");
+            assert_eq!(w.graph.link_of(&item), None, "{label}: not stamped yet");
+            assert!(w.state_problems().is_empty(), "{label}");
+
+            let r = w.run(&["sync", "--yes", "--direction", direction]).await;
+            assert_eq!(r.code, 0, "{label}: {}", r.stderr);
+            let recs = w.oro.all(kind);
+            assert_eq!(recs.len(), 1, "{label}: no second record");
+            assert_eq!(w.oro.writes().created, 1, "{label}: one create in all");
+            assert_eq!(
+                w.graph.link_of(&item),
+                Some(recs[0].id.to_string()),
+                "{label}: the item now links the adopted record"
+            );
+            assert!(w.state_problems().is_empty(), "{label}");
+        }
+    }
+}
