@@ -285,3 +285,27 @@ async fn an_invalid_oro_date_stops_only_that_record() {
     assert_eq!((w.oro.writes(), w.graph.writes()), (o, g));
     assert!(w.state_problems().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_ids_with_odd_characters_are_escaped_everywhere() {
+    let w = World::new().await;
+    w.graph.set_id_infix("+/=-_ %?#&'\"~:;,@$!*()[]{}é");
+    w.seed_first();
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stderr, r.stdout);
+    assert!(w.state_problems().is_empty());
+    w.edit_after_first();
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Same outcome as with plain ids.
+    let plain = World::new().await;
+    plain.seed_first();
+    assert_eq!(plain.sync("bidirectional").await.code, 0);
+    plain.edit_after_first();
+    assert_eq!(plain.sync("bidirectional").await.code, 0);
+    let (a, b) = (w.picture(), plain.picture());
+    assert!(a == b, "{}", a.diff(&b));
+    let (o, g) = (w.oro.writes(), w.graph.writes());
+    assert_eq!(w.sync("bidirectional").await.code, 0);
+    assert_eq!((w.oro.writes(), w.graph.writes()), (o, g), "settled");
+}
