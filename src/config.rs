@@ -21,7 +21,14 @@ use toml::{Table, Value};
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
 pub const SECTIONS: &[&str] = &["oro", "outlook", "sync", "keys"];
-const ORO_KEYS: &[&str] = &["url", "username", "auth", "client_id", "redirect_port"];
+const ORO_KEYS: &[&str] = &[
+    "url",
+    "username",
+    "auth",
+    "client_id",
+    "redirect_port",
+    "tls_fingerprint",
+];
 const OUTLOOK_KEYS: &[&str] = &["client_id", "tenant", "graph_url", "login_url"];
 const SYNC_KEYS: &[&str] = &[
     "mode",
@@ -170,6 +177,9 @@ pub struct OroConfig {
     pub client_id: String,
     /// Loopback port of the `oauth2-browser` redirect; 0 = any free port.
     pub redirect_port: u16,
+    /// A self-signed server's certificate, pinned by its SHA-256
+    /// fingerprint after the user confirmed it; `None`: the OS roots.
+    pub tls_fingerprint: Option<crate::oro::tls::Fingerprint>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -241,6 +251,7 @@ impl Config {
                 auth: OroAuth::Wsse,
                 client_id: String::new(),
                 redirect_port: 0,
+                tls_fingerprint: None,
             },
             outlook: OutlookConfig {
                 client_id: outlook_client_id.to_string(),
@@ -366,6 +377,9 @@ impl Config {
         ));
         line(format!("client_id = {}", s(&self.oro.client_id)));
         line(format!("redirect_port = {}", self.oro.redirect_port));
+        if let Some(f) = &self.oro.tls_fingerprint {
+            line(format!("tls_fingerprint = {}", s(&f.to_string())));
+        }
         line(String::new());
         line("[outlook]".into());
         line(format!("client_id = {}", s(&self.outlook.client_id)));
@@ -823,12 +837,28 @@ fn parse_oro(s: Section<'_>) -> Result<OroConfig, ConfigError> {
     let redirect_port = s
         .integer("redirect_port", 0..=i64::from(u16::MAX))?
         .map_or(0, |p| p as u16);
+    let tls_fingerprint = match s.string("tls_fingerprint")? {
+        None => None,
+        Some(f) => Some(crate::oro::tls::Fingerprint::parse(f).map_err(|problem| {
+            ConfigError::Invalid {
+                key: "oro.tls_fingerprint".into(),
+                problem,
+            }
+        })?),
+    };
+    if tls_fingerprint.is_some() && !url.starts_with("https://") {
+        return Err(ConfigError::Invalid {
+            key: "oro.tls_fingerprint".into(),
+            problem: "pins a certificate, so oro.url must be https://".into(),
+        });
+    }
     Ok(OroConfig {
         url,
         username,
         auth,
         client_id,
         redirect_port,
+        tls_fingerprint,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod lock;
 pub mod model;
 pub mod oro;
+pub mod parsers;
 pub mod plan;
 pub mod profile;
 pub mod reach;

@@ -47,6 +47,7 @@ pub fn oro_client(cfg: &Config, secrets: &dyn SecretStore) -> Result<OroClient, 
     };
     let mut oc = OroConfig::new(&cfg.oro.url, &cfg.oro.username, auth);
     oc.time_zone = cfg.time_zone();
+    oc.tls_fingerprint = cfg.oro.tls_fingerprint;
     oc.contacts_scope = match cfg.sync.contacts_scope {
         config::ContactsScope::Mine => crate::oro::ContactsScope::Mine,
         config::ContactsScope::All => crate::oro::ContactsScope::All,

@@ -3,3 +3,4 @@
 
 pub mod graph;
 pub mod oro;
+pub mod stall;

@@ -244,10 +244,13 @@ impl GraphClient {
                         tokio::time::sleep(self.wait(attempt, None)).await;
                         continue;
                     }
-                    return Err(StoreError::Unavailable(format!(
-                        "{what}: {}",
-                        e.without_url()
-                    )));
+                    // reqwest says "error sending request" for a timeout too.
+                    let why = if e.is_timeout() {
+                        format!("timed out after {:?}", self.inner.cfg.timeout)
+                    } else {
+                        e.without_url().to_string()
+                    };
+                    return Err(StoreError::Unavailable(format!("{what}: {why}")));
                 }
             };
             if status == 401 && !refreshed {

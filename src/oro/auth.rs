@@ -138,9 +138,13 @@ pub fn wsse_headers(
 /// default, 3600 s on Oro's API firewalls) easily absorbs this margin.
 const CREATED_SKEW_SECS: i64 = 30;
 
-/// PHP `date('c')` style, which Oro's WSSE authenticator parses.
-fn created_now() -> String {
-    (Utc::now() - TimeDelta::seconds(CREATED_SKEW_SECS))
+/// A server `Date` this far from our clock is skew worth correcting for.
+const SKEW_TOLERANCE_SECS: i64 = 10;
+
+/// PHP `date('c')` style, which Oro's WSSE authenticator parses; on the
+/// server's clock when it is known to differ from ours (`offset_secs`).
+fn created_now(offset_secs: i64) -> String {
+    (Utc::now() + TimeDelta::seconds(offset_secs) - TimeDelta::seconds(CREATED_SKEW_SECS))
         .format("%Y-%m-%dT%H:%M:%S+00:00")
         .to_string()
 }
@@ -155,6 +159,8 @@ pub(crate) struct Authenticator {
     username: String,
     auth: OroAuth,
     tokens: tokio::sync::Mutex<OAuthTokens>,
+    /// The server's clock minus ours, in seconds, as learnt from a refusal.
+    clock_offset_secs: std::sync::atomic::AtomicI64,
 }
 
 impl Authenticator {
@@ -168,7 +174,30 @@ impl Authenticator {
             username: username.to_string(),
             auth,
             tokens: tokio::sync::Mutex::new(tokens),
+            clock_offset_secs: std::sync::atomic::AtomicI64::new(0),
         }
+    }
+
+    /// A WSSE token was refused and the answer carried the server's `Date`:
+    /// when that clock is off from ours by more than a few seconds, stamp
+    /// `Created` on the server's clock from now on. Returns whether that
+    /// changed anything (then one retry can help; a wrong key stays wrong).
+    pub(crate) fn server_clock(&self, date: Option<DateTime<Utc>>) -> bool {
+        use std::sync::atomic::Ordering;
+        let (OroAuth::Wsse { .. }, Some(date)) = (&self.auth, date) else {
+            return false;
+        };
+        let offset = (date - Utc::now()).num_seconds();
+        let old = self.clock_offset_secs.load(Ordering::SeqCst);
+        if (offset - old).abs() < SKEW_TOLERANCE_SECS {
+            return false;
+        }
+        tracing::warn!(
+            offset_secs = offset,
+            "Oro's clock differs from this computer's; WSSE timestamps follow Oro's clock"
+        );
+        self.clock_offset_secs.store(offset, Ordering::SeqCst);
+        true
     }
 
     pub(crate) fn is_oauth(&self) -> bool {
@@ -184,7 +213,10 @@ impl Authenticator {
         match &self.auth {
             OroAuth::Wsse { api_key } => {
                 let nonce: [u8; 16] = rand::random();
-                Ok(wsse_headers(&self.username, api_key, &nonce, &created_now()).to_vec())
+                let offset = self
+                    .clock_offset_secs
+                    .load(std::sync::atomic::Ordering::SeqCst);
+                Ok(wsse_headers(&self.username, api_key, &nonce, &created_now(offset)).to_vec())
             }
             _ => {
                 let mut tokens = self.tokens.lock().await;

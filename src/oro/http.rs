@@ -87,6 +87,12 @@ impl OroClient {
             };
             let status = resp.status();
             let after = retry_after(&resp);
+            let server_date = resp
+                .headers()
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+                .map(|d| d.with_timezone(&chrono::Utc));
             let bytes = match resp.bytes().await {
                 Ok(b) => b,
                 Err(e) => {
@@ -98,7 +104,9 @@ impl OroClient {
                     continue;
                 }
             };
-            if status == StatusCode::UNAUTHORIZED && !reauthorised && self.auth.unauthorized().await
+            if status == StatusCode::UNAUTHORIZED
+                && !reauthorised
+                && (self.auth.unauthorized().await || self.auth.server_clock(server_date))
             {
                 // One new token, then the answer stands. Not counted as an
                 // attempt: it is not the server failing.

@@ -145,6 +145,8 @@ fn contact(res: &Resource) -> StoreResult<Contact> {
     }
     let birthday = match res.text("birthday") {
         None => None,
+        // MySQL's "zero date" is how some Oro databases say "no date".
+        Some(s) if s.starts_with("0000-00-00") => None,
         Some(s) => Some(
             // Oro writes a DATE as YYYY-MM-DD; tolerate a datetime form too.
             NaiveDate::parse_from_str(s.get(..10).unwrap_or(&s), "%Y-%m-%d")

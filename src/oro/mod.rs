@@ -4,10 +4,11 @@
 
 pub mod auth;
 mod error;
-mod events;
+pub(crate) mod events;
 mod http;
-mod jsonapi;
+pub(crate) mod jsonapi;
 mod resources;
+pub mod tls;
 mod zone;
 
 pub use auth::{
@@ -55,6 +56,9 @@ pub struct OroConfig {
     pub timeout: Duration,
     /// Tries per request before giving up with `Unavailable`.
     pub max_attempts: u32,
+    /// Trust only this certificate (a self-signed server) instead of the
+    /// OS roots.
+    pub tls_fingerprint: Option<tls::Fingerprint>,
 }
 
 impl OroConfig {
@@ -71,6 +75,7 @@ impl OroConfig {
             id_page_size: 1000,
             timeout: Duration::from_secs(30),
             max_attempts: 4,
+            tls_fingerprint: None,
         }
     }
 }
@@ -138,7 +143,7 @@ impl OroClient {
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         url::Url::parse(&config.base_url)
             .map_err(|e| StoreError::Unavailable(format!("bad Oro URL: {e}")))?;
-        let http = http_client(config.timeout)?;
+        let http = http_client_pinned(config.timeout, config.tls_fingerprint)?;
         let auth = Authenticator::new(&config.base_url, &config.username, config.auth.clone());
         Ok(OroClient {
             config,
@@ -185,8 +190,21 @@ impl OroClient {
 /// The HTTP client for Oro and for its token endpoint (rustls, no proxies
 /// from the system beyond reqwest's defaults).
 pub fn http_client(timeout: Duration) -> StoreResult<reqwest::Client> {
-    reqwest::Client::builder()
-        .timeout(timeout)
+    http_client_pinned(timeout, None)
+}
+
+/// The HTTP client, trusting the OS roots, or only the certificate `pin`
+/// (a self-signed Oro server the user confirmed).
+pub fn http_client_pinned(
+    timeout: Duration,
+    pin: Option<tls::Fingerprint>,
+) -> StoreResult<reqwest::Client> {
+    let mut b = reqwest::Client::builder();
+    if let Some(pin) = pin {
+        let cfg = tls::pinned_config(pin).map_err(StoreError::Unavailable)?;
+        b = b.use_preconfigured_tls(cfg);
+    }
+    b.timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("orosync/", env!("CARGO_PKG_VERSION")))
         .build()

@@ -76,7 +76,19 @@ impl OroClient {
             let n = list.len();
             let mut newest = None;
             for res in &list {
-                let rec = jsonapi::record(kind, res, self.config.time_zone)?;
+                let rec = match jsonapi::record(kind, res, self.config.time_zone) {
+                    Ok(r) => r,
+                    Err(StoreError::Malformed(m)) => {
+                        // A record Oro holds but that is no valid record (a
+                        // date like 1980-02-30 from a non-strict database):
+                        // left out, so it stops no one else's sync. Its pair
+                        // stays as it is until the record is fixed.
+                        tracing::warn!(%kind, id = %res.id, "an unreadable Oro record is skipped: {m}");
+                        newest = newest.max(res.time("updatedAt").ok().flatten());
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 newest = newest.max(Some(rec.updated_at));
                 merge(into, rec);
             }

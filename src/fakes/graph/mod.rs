@@ -128,6 +128,7 @@ pub struct FakeGraph {
     shared: Arc<Mutex<Shared>>,
     in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
+    stall: Arc<crate::fakes::stall::WriteStall>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -145,6 +146,7 @@ struct App {
     shared: Arc<Mutex<Shared>>,
     in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
+    stall: Arc<crate::fakes::stall::WriteStall>,
 }
 
 fn to_response(r: Reply) -> Response {
@@ -174,6 +176,11 @@ fn fault_reply(f: &Fault) -> Option<Reply> {
             "ServiceUnavailable",
             "Service unavailable",
         )),
+        Fault::GatewayTimeout => Some(Reply::error(
+            504,
+            "GatewayTimeout",
+            "The gateway timed out.",
+        )),
         _ => None,
     }
 }
@@ -197,7 +204,25 @@ async fn serve(
 ) -> Response {
     let now = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     app.peak.fetch_max(now, Ordering::SeqCst);
-    let r = handle(&app, method, uri, headers, body).await;
+    // Writes (`$batch` and any other non-GET) outside sign-in can be held.
+    let is_write = method != Method::GET && !uri.path().starts_with("/login/");
+    let stall = if is_write { app.stall.on_write() } else { None };
+    let r = match stall {
+        Some(crate::fakes::stall::StallAt::BeforeApply) => {
+            app.stall.hold().await;
+            to_response(Reply::error(
+                503,
+                "ServiceUnavailable",
+                "held write dropped",
+            ))
+        }
+        Some(crate::fakes::stall::StallAt::AfterApply) => {
+            let r = handle(&app, method, uri, headers, body).await;
+            app.stall.hold().await;
+            r
+        }
+        None => handle(&app, method, uri, headers, body).await,
+    };
     app.in_flight.fetch_sub(1, Ordering::SeqCst);
     r
 }
@@ -440,6 +465,7 @@ impl FakeGraph {
             shared: shared.clone(),
             in_flight: Arc::new(AtomicUsize::new(0)),
             peak: Arc::new(AtomicUsize::new(0)),
+            stall: Default::default(),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = axum::Router::new().fallback(serve).with_state(app.clone());
@@ -455,8 +481,14 @@ impl FakeGraph {
             shared,
             in_flight: app.in_flight,
             peak: app.peak,
+            stall: app.stall,
             stop: Some(tx),
         })
+    }
+
+    /// Hold the N-th write request (see [`crate::fakes::stall`]).
+    pub fn write_stall(&self) -> &crate::fakes::stall::WriteStall {
+        &self.stall
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
@@ -509,6 +541,19 @@ impl FakeGraph {
         for _ in 0..times {
             s.faults.push_back(fault.clone());
         }
+    }
+
+    /// Put `infix` into every new item id (odd characters for escaping
+    /// tests).
+    pub fn set_id_infix(&self, infix: &str) {
+        self.lock().mailbox.id_infix = infix.to_string();
+    }
+
+    /// Forget the faults not met yet.
+    pub fn clear_faults(&self) {
+        let mut s = self.lock();
+        s.faults.clear();
+        s.member_faults.clear();
     }
 
     /// The next `times` `$batch` members answer `fault` (Throttle,

@@ -112,6 +112,9 @@ pub struct Mailbox {
     /// Remaining pages of a delta or list answer, by skip token.
     pages: HashMap<String, Pending>,
     pub writes: FakeWrites,
+    /// Put into every new item id: odd characters that clients must escape
+    /// in every URL and filter (real ids carry `+`, `/`, `=`, `-`, `_`).
+    pub id_infix: String,
     pub rejects: Vec<String>,
     /// Answer event bodies as HTML whatever the Prefer header says.
     pub html_bodies: bool,
@@ -174,7 +177,8 @@ impl Mailbox {
     /// Insert a new item from a Graph create body; returns its id.
     pub fn insert(&mut self, kind: Kind, mut body: Map<String, Value>) -> String {
         let id = format!(
-            "AAMkAGI2{}{:08}",
+            "AAMkAGI2{}{}{:08}",
+            self.id_infix,
             kind.as_str().to_uppercase(),
             self.next_id
         );
@@ -422,12 +426,20 @@ impl Mailbox {
 
     /// Handle one Graph request (path relative to `/v1.0`).
     pub fn handle(&mut self, req: &Req) -> Reply {
-        let segs: Vec<&str> = req
+        // Segments are matched decoded, as Graph does: an id escaped by the
+        // client (`%2F` for `/`) is found, an unescaped `/` splits it.
+        let decoded: Vec<String> = req
             .path
             .trim_matches('/')
             .split('/')
             .filter(|s| !s.is_empty())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
             .collect();
+        let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
         let m = req.method;
         match segs.as_slice() {
             ["me", "contacts", "delta"] | ["me", "contactFolders", _, "contacts", "delta"] => {

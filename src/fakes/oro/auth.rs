@@ -146,7 +146,7 @@ fn verify_wsse(s: &Shared, header: &str) -> Result<(), &'static str> {
     let created = DateTime::parse_from_rfc3339(created_s)
         .map_err(|_| "Malformed Created.")?
         .with_timezone(&Utc);
-    let now = Utc::now();
+    let now = Utc::now() + TimeDelta::seconds(s.opts.clock_offset_secs);
     if created > now {
         return Err("Future token detected.");
     }

@@ -53,6 +53,9 @@ pub struct FakeOroOptions {
     pub token_lifetime: Duration,
     /// How old a WSSE `Created` may be (Oro's API firewalls: 3600 s).
     pub wsse_lifetime: Duration,
+    /// How far the server's wall clock is ahead of this machine's (negative:
+    /// behind), for WSSE's `Created` checks: clock skew tests.
+    pub clock_offset_secs: i64,
     /// The user's zone, for the dates of records made by `user_create`.
     pub time_zone: Tz,
     /// The clock of `createdAt`/`updatedAt`.
@@ -73,6 +76,7 @@ impl Default for FakeOroOptions {
             public_client_id: "orosync-desktop".into(),
             token_lifetime: Duration::from_secs(3600),
             wsse_lifetime: Duration::from_secs(3600),
+            clock_offset_secs: 0,
             time_zone: Tz::UTC,
             clock: Arc::new(SystemClock),
             user_id: 1,
@@ -95,6 +99,11 @@ pub enum Fault {
     Malformed,
     /// Start a 200 answer and drop the connection in the middle of the body.
     Drop,
+    /// Apply the request, then drop the connection in the middle of the
+    /// answer: the write landed but the client cannot know.
+    DropAfterApply,
+    /// Answer 200 with this body (truncated JSON, the wrong shape).
+    Body(String),
 }
 
 /// What the fake has seen.
@@ -118,8 +127,11 @@ pub(crate) struct Shared {
     pub(crate) data: Mutex<FakeData>,
     pub(crate) auth: Mutex<auth::AuthState>,
     faults: Mutex<VecDeque<Fault>>,
+    /// Faults for write requests only (POST, PATCH, PUT, DELETE).
+    write_faults: Mutex<VecDeque<Fault>>,
     hook: Mutex<Option<ListHook>>,
     pub(crate) stats: Mutex<FakeStats>,
+    stall: crate::fakes::stall::WriteStall,
 }
 
 impl Shared {
@@ -186,7 +198,33 @@ async fn faults(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respo
         );
         st.log.push(line);
     }
-    let fault = s.faults.lock().expect("faults").pop_front();
+    let is_write = req.method() != axum::http::Method::GET && req.uri().path().starts_with("/api/");
+    if is_write {
+        use crate::fakes::stall::StallAt;
+        match s.stall.on_write() {
+            Some(StallAt::BeforeApply) => {
+                s.stall.hold().await;
+                return api_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "held write",
+                    "The fake held this write and dropped it.",
+                    None,
+                );
+            }
+            Some(StallAt::AfterApply) => {
+                let r = next.run(req).await;
+                s.stall.hold().await;
+                return r;
+            }
+            None => {}
+        }
+    }
+    let write_fault = if is_write {
+        s.write_faults.lock().expect("faults").pop_front()
+    } else {
+        None
+    };
+    let fault = write_fault.or_else(|| s.faults.lock().expect("faults").pop_front());
     match fault {
         None => next.run(req).await,
         Some(Fault::Latency(d)) => {
@@ -212,6 +250,28 @@ async fn faults(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respo
             "<html><body>Oro is being upgraded</body></html>",
         )
             .into_response(),
+        Some(Fault::Body(body)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/vnd.api+json")],
+            body,
+        )
+            .into_response(),
+        Some(Fault::DropAfterApply) => {
+            let applied = next.run(req).await;
+            let (mut parts, _) = applied.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+                Ok(b"{\"data\": {".to_vec()),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "dropped after apply",
+                )),
+            ];
+            Response::from_parts(
+                parts,
+                axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+            )
+        }
         Some(Fault::Drop) => {
             let parts: Vec<Result<Vec<u8>, std::io::Error>> = vec![
                 Ok(b"{\"data\": [".to_vec()),
@@ -229,6 +289,19 @@ async fn faults(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respo
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
     }
+}
+
+/// A skewed server says its own time in `Date` (hyper would send ours).
+async fn server_date(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    if s.opts.clock_offset_secs != 0 {
+        let t = chrono::Utc::now() + chrono::TimeDelta::seconds(s.opts.clock_offset_secs);
+        let v = t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            r.headers_mut().insert(header::DATE, v);
+        }
+    }
+    r
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -266,6 +339,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth2-token", post(auth::token_endpoint))
         .route("/oauth2-token/authorize", get(auth::authorize))
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
+        .layer(middleware::from_fn_with_state(shared.clone(), server_date))
         .with_state(shared)
 }
 
@@ -285,8 +359,10 @@ impl FakeOro {
             data: Mutex::new(data),
             auth: Mutex::new(auth::AuthState::default()),
             faults: Mutex::new(VecDeque::new()),
+            write_faults: Mutex::new(VecDeque::new()),
             hook: Mutex::new(None),
             stats: Mutex::new(FakeStats::default()),
+            stall: Default::default(),
         });
         let app = router(shared.clone());
         let task = tokio::spawn(async move {
@@ -389,7 +465,19 @@ impl FakeOro {
         q.extend(std::iter::repeat_n(fault, times));
     }
 
+    /// Hold the N-th write request (see [`crate::fakes::stall`]).
+    pub fn write_stall(&self) -> &crate::fakes::stall::WriteStall {
+        &self.shared.stall
+    }
+
+    /// The next `times` write requests meet `fault` (reads are unaffected).
+    pub fn inject_writes(&self, fault: Fault, times: usize) {
+        let mut q = self.shared.write_faults.lock().expect("faults");
+        q.extend(std::iter::repeat_n(fault, times));
+    }
+
     pub fn clear_faults(&self) {
+        self.shared.write_faults.lock().expect("faults").clear();
         self.shared.faults.lock().expect("faults").clear();
     }
 

@@ -1,0 +1,112 @@
+//! Secrets (issue 7, INTERFACES.md "Secrets"): a full sync, twice, with
+//! known secrets in the environment and the most verbose logging, then
+//! every file in the profile (logs, the SQLite database and its WAL,
+//! config, backups), stdout and stderr are searched for them: none may
+//! appear, whole or as their base64.
+
+mod support;
+
+use base64::Engine as _;
+use orosync::fakes::graph::FakeOptions;
+use orosync::fakes::oro::FakeOroOptions;
+use support::{run_command, World};
+
+fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn needles(secret: &str) -> Vec<Vec<u8>> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    vec![
+        secret.as_bytes().to_vec(),
+        b64.encode(secret).into_bytes(),
+        // A long secret's middle also counts (a truncated log line).
+        secret.as_bytes()[4..secret.len() - 4].to_vec(),
+    ]
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_any_file_or_output_of_a_full_sync() {
+    let api_key = "orosync-api-key-3f9c1e7a55d2b8604c1e";
+    let oro = FakeOroOptions {
+        api_key: api_key.into(),
+        ..Default::default()
+    };
+    let w = World::with(oro, FakeOptions::default(), "").await;
+    w.seed_first();
+    // Refresh tokens rotate: each run gets its own, all are searched for.
+    let mut refresh_tokens = vec![];
+    let mut outputs = vec![];
+    for (i, direction) in ["bidirectional", "bidirectional"].iter().enumerate() {
+        let refresh = w.graph.issue_refresh_token();
+        refresh_tokens.push(refresh.clone());
+        let mut cmd = w.command_with(
+            &["-vv", "sync", "--yes", "--json", "--direction", direction],
+            api_key,
+            &refresh,
+        );
+        // Every module's most detailed level, the HTTP stack's included.
+        cmd.env("RUST_LOG", "trace");
+        let r = run_command(cmd).await;
+        assert_eq!(r.code, 0, "run {i}: {}", r.stderr);
+        outputs.push((format!("stdout of run {i}"), r.stdout.into_bytes()));
+        outputs.push((format!("stderr of run {i}"), r.stderr.into_bytes()));
+        if i == 0 {
+            w.edit_after_first();
+        }
+    }
+    // A refused secret's error path too.
+    let refresh = w.graph.issue_refresh_token();
+    refresh_tokens.push(refresh.clone());
+    let r = run_command(w.command_with(
+        &["-vv", "sync", "--yes"],
+        "wrong-key-0123456789abcdef",
+        &refresh,
+    ))
+    .await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    outputs.push(("stderr of a refused key".into(), r.stderr.into_bytes()));
+    let n_outputs = outputs.len();
+
+    let mut all = vec![];
+    files(w.profile(), &mut all);
+    let names: Vec<String> = all.iter().map(|p| p.display().to_string()).collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("state.sqlite3")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.ends_with("config.toml")),
+        "{names:?}"
+    );
+    for p in &all {
+        outputs.push((p.display().to_string(), std::fs::read(p).unwrap()));
+    }
+    let mut checked = 0;
+    let mut secrets = vec![api_key.to_string(), "wrong-key-0123456789abcdef".into()];
+    secrets.extend(refresh_tokens);
+    for secret in &secrets {
+        for n in needles(secret) {
+            for (what, bytes) in &outputs {
+                checked += 1;
+                assert!(!contains(bytes, &n), "a secret is in {what}");
+            }
+        }
+    }
+    eprintln!(
+        "secrets: {} outputs and {} files searched ({checked} searches): {names:?}",
+        n_outputs,
+        all.len()
+    );
+}

@@ -1,0 +1,307 @@
+//! The `orosync` binary against the fake Oro and fake Graph on loopback,
+//! with a profile in a temporary folder and secrets in the environment:
+//! what the kill trials, fault, secret and backup tests share.
+
+#![allow(dead_code)] // each test file uses its own part of this
+
+use orosync::fakes::graph::{FakeGraph, FakeOptions};
+use orosync::fakes::oro::{FakeOro, FakeOroOptions};
+use orosync::model::{Item, Kind, Priority};
+use orosync::state::State;
+use orosync::testkit::*;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Both fakes and a profile pointed at them.
+pub struct World {
+    pub oro: FakeOro,
+    pub graph: FakeGraph,
+    pub dir: tempfile::TempDir,
+}
+
+/// What one finished process said.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+impl World {
+    pub async fn new() -> World {
+        Self::with(FakeOroOptions::default(), FakeOptions::default(), "").await
+    }
+
+    /// Fakes with these options; `extra` goes at the end of `[sync]`.
+    pub async fn with(oro: FakeOroOptions, graph: FakeOptions, extra: &str) -> World {
+        let w = World {
+            oro: FakeOro::start(oro).await.expect("fake Oro"),
+            graph: FakeGraph::start(graph).await.expect("fake Graph"),
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        w.write_config(extra);
+        w
+    }
+
+    pub fn profile(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_text(&self, extra: &str) -> String {
+        format!(
+            r#"[oro]
+url = "{oro}"
+username = "{user}"
+auth = "wsse"
+
+[outlook]
+client_id = "orosync-test"
+graph_url = "{graph}"
+login_url = "{login}"
+
+[sync]
+time_zone = "UTC"
+{extra}
+"#,
+            oro = self.oro.url(),
+            user = self.oro.options().username,
+            graph = self.graph.url(),
+            login = self.graph.login_url(),
+        )
+    }
+
+    pub fn write_config(&self, extra: &str) {
+        std::fs::write(self.profile().join("config.toml"), self.config_text(extra)).unwrap();
+    }
+
+    pub fn api_key(&self) -> String {
+        self.oro.options().api_key.clone()
+    }
+
+    /// `orosync --profile <dir> <args>` with the secrets in the environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.command_with(args, &self.api_key(), &self.graph.issue_refresh_token())
+    }
+
+    pub fn command_with(&self, args: &[&str], api_key: &str, refresh: &str) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_orosync"));
+        cmd.arg("--profile").arg(self.profile()).args(args);
+        cmd.env("OROSYNC_ORO_API_KEY", api_key);
+        cmd.env("OROSYNC_OUTLOOK_REFRESH_TOKEN", refresh);
+        // No keyring: secrets come from the environment only.
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+        cmd.env_remove("RUST_LOG");
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    /// Run to the end (the fakes keep serving meanwhile: they live on this
+    /// test's runtime, so the wait must not block it).
+    pub async fn run(&self, args: &[&str]) -> Run {
+        run_command(self.command(args)).await
+    }
+
+    pub async fn sync(&self, direction: &str) -> Run {
+        self.run(&["sync", "--yes", "--json", "--direction", direction])
+            .await
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        self.profile().join("state.sqlite3")
+    }
+
+    /// `PRAGMA integrity_check` and the state's own invariants.
+    pub fn state_problems(&self) -> Vec<String> {
+        if !self.state_path().exists() {
+            return vec![];
+        }
+        let st = State::open(&self.state_path()).expect("state opens");
+        st.check().expect("check runs")
+    }
+
+    /// Seed data for a first sync: records on both sides, one pair that
+    /// matches by key, unlinked Outlook items of each kind (created in Oro:
+    /// the dangerous case), and an item stamped by an earlier profile.
+    pub fn seed_first(&self) {
+        self.oro.user_create(&contact("Ann", "Lee"));
+        self.oro.user_create(&contact("Bo", "Chen"));
+        self.oro.user_create(&task("Call Bob", Priority::High));
+        self.oro.user_create(&event("Review", 2));
+        self.graph.user_create_item(&contact("ann", "LEE"), None);
+        self.graph.user_create_item(&contact("Cy", "Diaz"), None);
+        self.graph
+            .user_create_item(&task("Write memo", Priority::Low), None);
+        self.graph.user_create_item(&event("Lunch", 3), None);
+        self.graph
+            .user_create_item(&contact("Old", "Link"), Some("999"));
+    }
+
+    /// After a first sync: edits on each side, deletions on each side, a
+    /// pair edited on both, and new records on both (again unlinked
+    /// Outlook items of every kind).
+    pub fn edit_after_first(&self) {
+        let linked = |kind: Kind, pick: &dyn Fn(&Item) -> bool| -> (String, String) {
+            let it = self
+                .graph
+                .items(kind)
+                .into_iter()
+                .find(|i| pick(&i.item))
+                .expect("item");
+            (it.id.clone(), it.link.clone().expect("linked"))
+        };
+        let name = |i: &Item, n: &str| match i {
+            Item::Contacts(c) => c.first_name.as_deref().map(str::to_lowercase) == Some(n.into()),
+            Item::Tasks(t) => t.subject == n,
+            Item::Events(e) => e.title == n,
+        };
+        // Oro edit.
+        let (_, ann) = linked(Kind::Contacts, &|i| name(i, "ann"));
+        self.oro.user_edit(Kind::Contacts, &ann, |r| {
+            r.attributes.insert("jobTitle".into(), "CEO".into());
+        });
+        // Outlook edit.
+        let (bob, _) = linked(Kind::Tasks, &|i| name(i, "Call Bob"));
+        let mut it = self
+            .graph
+            .items(Kind::Tasks)
+            .into_iter()
+            .find(|i| i.id == bob)
+            .unwrap();
+        edit_note(&mut it.item, "edited in Outlook");
+        self.graph.user_edit_item(&bob, &it.item);
+        // Both sides: a conflict.
+        let (cy_item, cy) = linked(Kind::Contacts, &|i| name(i, "cy"));
+        self.oro.user_edit(Kind::Contacts, &cy, |r| {
+            r.attributes.insert("jobTitle".into(), "Oro title".into());
+        });
+        let mut it = self
+            .graph
+            .items(Kind::Contacts)
+            .into_iter()
+            .find(|i| i.id == cy_item)
+            .unwrap();
+        edit_note(&mut it.item, "Outlook title");
+        self.graph.user_edit_item(&cy_item, &it.item);
+        // Deleted in Outlook; deleted in Oro.
+        let (review, _) = linked(Kind::Events, &|i| name(i, "Review"));
+        self.graph.user_delete(&review);
+        let (_, bo) = linked(Kind::Contacts, &|i| name(i, "bo"));
+        self.oro.user_delete(Kind::Contacts, &bo);
+        // New on both sides.
+        self.oro.user_create(&contact("Dee", "Fox"));
+        self.oro.user_create(&task("Plan Q1", Priority::Normal));
+        self.graph.user_create_item(&contact("Eve", "Gray"), None);
+        self.graph
+            .user_create_item(&task("File taxes", Priority::High), None);
+        self.graph.user_create_item(&event("Dentist", 5), None);
+    }
+
+    /// What the user sees on both sides, ids left out: each Oro record's
+    /// attributes and relationships; each Outlook item's mapped values and
+    /// the Oro record its `OroCRM_id` points to (by that record's values,
+    /// so equal outcomes with other ids compare equal).
+    pub fn picture(&self) -> Picture {
+        let mut oro = vec![];
+        let mut by_id = std::collections::BTreeMap::new();
+        for k in Kind::ALL {
+            for r in self.oro.all(k) {
+                let text = format!(
+                    "{k} {} {}",
+                    serde_json::Value::Object(r.attributes.clone()),
+                    serde_json::to_string(&r.relationships).unwrap()
+                );
+                by_id.insert((k, r.id.to_string()), text.clone());
+                oro.push(text);
+            }
+        }
+        let mut outlook = vec![];
+        for k in Kind::ALL {
+            for i in self.graph.items(k) {
+                let target = match &i.link {
+                    None => "unlinked".to_string(),
+                    Some(l) => by_id
+                        .get(&(k, l.clone()))
+                        .map(|t| format!("-> [{t}]"))
+                        .unwrap_or_else(|| "-> missing Oro record".to_string()),
+                };
+                outlook.push(format!(
+                    "{k} {} {target}",
+                    serde_json::to_string(&i.item).unwrap()
+                ));
+            }
+        }
+        oro.sort();
+        outlook.sort();
+        Picture { oro, outlook }
+    }
+
+    /// Two Outlook items of a kind carrying one Oro id.
+    pub fn doubly_linked(&self) -> Vec<String> {
+        let mut out = vec![];
+        for k in Kind::ALL {
+            let mut links: Vec<String> = self
+                .graph
+                .items(k)
+                .into_iter()
+                .filter_map(|i| i.link)
+                .collect();
+            links.sort();
+            for w in links.windows(2) {
+                if w[0] == w[1] {
+                    out.push(format!("{k}: Oro id {} on two Outlook items", w[0]));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Picture {
+    pub oro: Vec<String>,
+    pub outlook: Vec<String>,
+}
+
+impl Picture {
+    /// The lines of each side that differ, for a readable failure.
+    pub fn diff(&self, other: &Picture) -> String {
+        let mut out = String::new();
+        for (side, a, b) in [
+            ("oro", &self.oro, &other.oro),
+            ("outlook", &self.outlook, &other.outlook),
+        ] {
+            for l in a.iter().filter(|l| !b.contains(l)) {
+                out.push_str(&format!("  {side} only in this: {l}\n"));
+            }
+            for l in b.iter().filter(|l| !a.contains(l)) {
+                out.push_str(&format!("  {side} only in other: {l}\n"));
+            }
+            if a.len() != b.len() {
+                out.push_str(&format!("  {side}: {} vs {} records\n", a.len(), b.len()));
+            }
+        }
+        out
+    }
+}
+
+pub async fn run_command(mut cmd: Command) -> Run {
+    let start = Instant::now();
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+        took: start.elapsed(),
+    }
+}
+
+/// Start a process with its output thrown away (a killed one says nothing
+/// useful).
+pub fn spawn_quiet(mut cmd: Command) -> Child {
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.spawn().expect("starts")
+}
