@@ -15,13 +15,9 @@ use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 fn app_for(
     dir: &std::path::Path,
-    secrets: MemorySecrets,
+    secrets: Arc<dyn orosync::secrets::SecretStore>,
 ) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let tray = Tray::new(
-        dir.to_path_buf(),
-        Arc::new(secrets),
-        Arc::new(notify::Silent),
-    );
+    let tray = Tray::new(dir.to_path_buf(), secrets, Arc::new(notify::Silent));
     let app = create_app(mock_builder(), tray)
         .build(mock_context(noop_assets()))
         .expect("mock app");
@@ -59,7 +55,7 @@ fn write_config(dir: &std::path::Path, mode: SyncMode, interval: u32) {
 fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Manual, 120);
-    let (app, _w) = app_for(dir.path(), MemorySecrets::new());
+    let (app, _w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let tray = h.state::<Tray>();
     tray::handle_menu_event(h, tray::ids::SYNC_NOW);
@@ -77,7 +73,7 @@ fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
 fn menu_pause_toggles_and_relabels() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Automatic, 120);
-    let (app, _w) = app_for(dir.path(), MemorySecrets::new());
+    let (app, _w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let tray = h.state::<Tray>();
     assert!(!tray.is_paused());
@@ -128,7 +124,7 @@ fn menu_settings_opens_one_window() {
 fn settings_are_validated_by_the_library_and_saved() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Automatic, 120);
-    let (app, w) = app_for(dir.path(), MemorySecrets::new());
+    let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let view = invoke(&w, "get_settings", json!({})).unwrap();
     assert_eq!(view["exists"], true);
     assert_eq!(view["settings"]["mode"], "automatic");
@@ -167,7 +163,7 @@ fn settings_are_validated_by_the_library_and_saved() {
 fn sync_now_command_coalesces_while_running() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Manual, 120);
-    let (app, w) = app_for(dir.path(), MemorySecrets::new());
+    let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     assert_eq!(invoke(&w, "sync_now", json!({})).unwrap(), json!(false));
     let tray = app.state::<Tray>();
     assert!(!tray.follow_up_pending());
@@ -176,7 +172,7 @@ fn sync_now_command_coalesces_while_running() {
 #[test]
 fn history_and_conflicts_are_empty_before_the_first_sync() {
     let dir = tempfile::tempdir().unwrap();
-    let (_app, w) = app_for(dir.path(), MemorySecrets::new());
+    let (_app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     assert_eq!(invoke(&w, "get_history", json!({})).unwrap(), json!([]));
     assert_eq!(invoke(&w, "get_conflicts", json!({})).unwrap(), json!([]));
     let view = invoke(&w, "get_settings", json!({})).unwrap();
@@ -200,11 +196,11 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
         .enable_all()
         .build()
         .unwrap();
-    let servers = rt
-        .block_on(orosync::demo_seed::DemoServers::start())
-        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    servers.write_profile(dir.path(), SyncMode::Manual).unwrap();
+    // `--demo-fresh`: the demo's servers and sample, no run made yet.
+    let servers = rt
+        .block_on(orosync::demo::Demo::start_in(dir.path()))
+        .unwrap();
     let (app, w) = app_for(dir.path(), servers.secrets());
     let tray = app.state::<Tray>();
     invoke(&w, "sync_now", json!({})).unwrap();
@@ -217,7 +213,7 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
     let history = invoke(&w, "get_history", json!({})).unwrap();
     let row = &history[0];
     assert_eq!(row["ok"], true, "{row}");
-    for (kind, oro, outlook) in orosync::demo_seed::FIRST_SYNC {
+    for (kind, oro, outlook) in orosync::demo::first_sync_creates() {
         let k = row["kinds"]
             .as_array()
             .unwrap()
@@ -241,7 +237,7 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
         invoke(&w, "save_settings", json!({ "settings": s })).unwrap()["saved"],
         true
     );
-    servers.edit_both_sides().unwrap();
+    servers.edit_as_a_user();
     tray.request_sync();
     let Action::Run(reason) = rt.block_on(tray.next_action()) else {
         panic!("a run")
@@ -263,7 +259,7 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
         .unwrap();
     assert_eq!(
         (job["oro"].as_str(), job["outlook"].as_str()),
-        (Some("CFO"), Some("Chief Financial Officer"))
+        (Some("Chief Financial Officer"), Some("Finance Director"))
     );
 
     // Keep Outlook's; the next run applies it and both sides agree.
@@ -283,7 +279,7 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
         .oro
         .record(orosync::model::Kind::Contacts, oro_id)
         .unwrap();
-    assert_eq!(rec.attr_str("jobTitle"), Some("Chief Financial Officer"));
+    assert_eq!(rec.attr_str("jobTitle"), Some("Finance Director"));
     assert_eq!(tray.state(), TrayState::Idle);
 }
 
