@@ -91,6 +91,7 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             commands::resync_preview,
             commands::resync,
             commands::sign_out_outlook,
+            commands::sign_in_outlook,
         ])
 }
 

@@ -283,6 +283,96 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
     assert_eq!(tray.state(), TrayState::Idle);
 }
 
+/// "Sign in" on the Microsoft account tab, by device code, against the
+/// fake Graph: the window is sent the code, the user approves it (here,
+/// through the fake's API), and the token is kept in the profile's store.
+#[test]
+fn sign_in_by_device_code_keeps_the_token() {
+    use tauri::Listener;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Arc::new(
+        rt.block_on(orosync::demo::Demo::start_in(dir.path()))
+            .unwrap(),
+    );
+    let secrets = demo.secrets();
+    let (app, w) = app_for(dir.path(), secrets.clone());
+    invoke(&w, "sign_out_outlook", json!({})).unwrap();
+    assert_eq!(
+        invoke(&w, "get_settings", json!({})).unwrap()["outlook_signed_in"],
+        false
+    );
+
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let tx = std::sync::Mutex::new(tx);
+    app.listen_any(commands::SIGN_IN_EVENT, move |e| {
+        let _ = tx
+            .lock()
+            .unwrap()
+            .send(serde_json::from_str(e.payload()).unwrap());
+    });
+    // The user, reading the code in the window and entering it.
+    let user = {
+        let demo = demo.clone();
+        std::thread::spawn(move || {
+            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            assert!(demo.graph.approve_device(step["code"].as_str().unwrap()));
+            step
+        })
+    };
+    let msg = invoke(&w, "sign_in_outlook", json!({"method": "device"})).unwrap();
+    assert_eq!(msg, "Signed in to Microsoft.");
+    let step = user.join().unwrap();
+    assert_eq!(step["method"], "device");
+    assert!(step["url"].as_str().unwrap().starts_with("http"), "{step}");
+    assert!(step["message"]
+        .as_str()
+        .unwrap()
+        .contains(step["code"].as_str().unwrap()));
+    assert!(secrets
+        .get(orosync::secrets::OUTLOOK_REFRESH_TOKEN)
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        invoke(&w, "get_settings", json!({})).unwrap()["outlook_signed_in"],
+        true
+    );
+
+    // A declined code stores nothing and says so.
+    invoke(&w, "sign_out_outlook", json!({})).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let tx = std::sync::Mutex::new(tx);
+    let id = app.listen_any(commands::SIGN_IN_EVENT, move |e| {
+        let _ = tx
+            .lock()
+            .unwrap()
+            .send(serde_json::from_str(e.payload()).unwrap());
+    });
+    let user = {
+        let demo = demo.clone();
+        std::thread::spawn(move || {
+            // The first listener is still there; this one sees the new code.
+            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            assert!(demo.graph.decline_device(step["code"].as_str().unwrap()));
+        })
+    };
+    let err = invoke(&w, "sign_in_outlook", json!({"method": "device"})).unwrap_err();
+    user.join().unwrap();
+    app.unlisten(id);
+    assert!(err.as_str().unwrap().contains("declined"), "{err}");
+    assert!(secrets
+        .get(orosync::secrets::OUTLOOK_REFRESH_TOKEN)
+        .unwrap()
+        .is_none());
+
+    let err = invoke(&w, "sign_in_outlook", json!({"method": "pigeon"})).unwrap_err();
+    assert!(err.as_str().unwrap().contains("browser or device"), "{err}");
+}
+
 #[test]
 fn args() {
     let p = |v: &[&str]| Args::parse(v.iter().map(|s| s.to_string()));
