@@ -14,7 +14,8 @@ use orosync::conflicts::ConflictView;
 use orosync::model::Side;
 use orosync::secrets;
 use orosync::state::State as SyncState;
-use tauri::{AppHandle, Runtime, State};
+use std::sync::Arc;
+use tauri::{AppHandle, Manager, Runtime, State};
 
 /// The saved settings, or the defaults for a profile without any.
 fn current_config(tray: &Tray) -> Result<(Config, bool)> {
@@ -265,6 +266,14 @@ fn has_display() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
+/// What opens the sign-in page: the system browser, unless the app
+/// manages another one (the tests follow the page's redirect themselves).
+#[derive(Clone)]
+pub struct BrowserOpener(pub Arc<OpenFn>);
+
+/// Opens a URL; an error when nothing could be started.
+pub type OpenFn = dyn Fn(&str) -> std::io::Result<()> + Send + Sync;
+
 /// Open `url` in the system browser. `xdg-open` rather than an opener
 /// plugin: it is called from Rust, so the window needs no permission to
 /// open URLs of its own choosing.
@@ -294,8 +303,9 @@ pub async fn sign_in_outlook<R: Runtime>(
             "save the settings first: the sign-in needs the application (client) id".into(),
         ));
     }
+    let opener = app.try_state::<BrowserOpener>().map(|o| o.inner().clone());
     let browser = match method.as_deref() {
-        None => has_display(),
+        None => has_display() || opener.is_some(),
         Some("browser") => true,
         Some("device") => false,
         Some(other) => {
@@ -327,7 +337,11 @@ pub async fn sign_in_outlook<R: Runtime>(
                         shown.set(true);
                         // The URL is in the window too, so a browser that
                         // did not open can be opened by hand.
-                        let message = match open_in_browser(url) {
+                        let opened = match &opener {
+                            Some(o) => (o.0)(url),
+                            None => open_in_browser(url),
+                        };
+                        let message = match opened {
                             Ok(()) => "Finish the sign-in in the browser page that opened.".into(),
                             Err(e) => format!(
                                 "Could not open a browser ({e}); open this page to sign in."

@@ -373,6 +373,57 @@ fn sign_in_by_device_code_keeps_the_token() {
     assert!(err.as_str().unwrap().contains("browser or device"), "{err}");
 }
 
+/// "Sign in" by browser: the page is opened (here, the fake's redirect
+/// followed as a browser would), the token comes back on loopback and is
+/// kept; the window was told where the page is.
+#[test]
+fn sign_in_by_browser_keeps_the_token() {
+    use tauri::Listener;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = rt
+        .block_on(orosync::demo::Demo::start_in(dir.path()))
+        .unwrap();
+    let secrets = demo.secrets();
+    let (app, w) = app_for(dir.path(), secrets.clone());
+    invoke(&w, "sign_out_outlook", json!({})).unwrap();
+    let handle = rt.handle().clone();
+    app.manage(commands::BrowserOpener(Arc::new(move |url: &str| {
+        let url = url.to_string();
+        handle.spawn(async move {
+            let _ = reqwest::get(url).await;
+        });
+        Ok(())
+    })));
+    let steps = Arc::new(std::sync::Mutex::new(vec![]));
+    let seen = steps.clone();
+    app.listen_any(commands::SIGN_IN_EVENT, move |e| {
+        seen.lock()
+            .unwrap()
+            .push(serde_json::from_str::<Value>(e.payload()).unwrap());
+    });
+    let msg = invoke(&w, "sign_in_outlook", json!({})).unwrap();
+    assert_eq!(msg, "Signed in to Microsoft.");
+    let steps = steps.lock().unwrap().clone();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0]["method"], "browser");
+    assert!(
+        steps[0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&demo.login_url),
+        "{steps:?}"
+    );
+    assert!(secrets
+        .get(orosync::secrets::OUTLOOK_REFRESH_TOKEN)
+        .unwrap()
+        .is_some());
+}
+
 #[test]
 fn args() {
     let p = |v: &[&str]| Args::parse(v.iter().map(|s| s.to_string()));
