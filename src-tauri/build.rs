@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "resync_preview",
     "resync",
     "sign_out_outlook",
+    "sign_in_outlook",
 ];
 
 fn main() {

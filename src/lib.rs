@@ -12,7 +12,6 @@ pub mod clock;
 pub mod config;
 pub mod conflicts;
 pub mod demo;
-pub mod demo_seed;
 pub mod engine;
 pub mod fakes;
 pub mod graph;

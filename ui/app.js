@@ -128,6 +128,32 @@ function render(view) {
   $("sign-out").disabled = !view.outlook_signed_in;
 }
 
+// The sign-in waits (minutes, at most) for the user in the browser or at
+// the device code page; the steps arrive as "outlook-sign-in" events.
+async function signIn() {
+  $("sign-in").disabled = true;
+  $("sign-in-progress").hidden = true;
+  say("sign-in-result", "Signing in…");
+  try {
+    say("sign-in-result", await invoke("sign_in_outlook"), true);
+  } catch (err) {
+    say("sign-in-result", String(err), false);
+  } finally {
+    $("sign-in").disabled = false;
+    $("sign-in-progress").hidden = true;
+    loadSettings();
+  }
+}
+
+function showSignInStep(p) {
+  $("sign-in-message").textContent = p.message;
+  $("sign-in-code").textContent = p.code || "";
+  $("sign-in-code").parentElement.hidden = !p.code;
+  $("sign-in-url").textContent = p.url;
+  $("sign-in-progress").hidden = false;
+  say("sign-in-result", "Waiting for you to finish signing in…");
+}
+
 function collect() {
   const v = (id) => $(id).value;
   const checked = (name) =>
@@ -343,6 +369,8 @@ async function start() {
       say("test-result", String(err), false);
     }
   });
+  $("sign-in").addEventListener("click", signIn);
+  await listen("outlook-sign-in", (e) => showSignInStep(e.payload));
   $("sign-out").addEventListener("click", async () => {
     await invoke("sign_out_outlook");
     loadSettings();

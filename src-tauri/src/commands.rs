@@ -14,7 +14,8 @@ use orosync::conflicts::ConflictView;
 use orosync::model::Side;
 use orosync::secrets;
 use orosync::state::State as SyncState;
-use tauri::{AppHandle, Runtime, State};
+use std::sync::Arc;
+use tauri::{AppHandle, Manager, Runtime, State};
 
 /// The saved settings, or the defaults for a profile without any.
 fn current_config(tray: &Tray) -> Result<(Config, bool)> {
@@ -240,4 +241,145 @@ pub fn sign_out_outlook(tray: State<'_, Tray>) -> Result<()> {
     tray.secrets
         .delete(secrets::OUTLOOK_REFRESH_TOKEN)
         .map_err(|e| Error::Other(e.to_string()))
+}
+
+/// The event the window follows a Microsoft sign-in by.
+pub const SIGN_IN_EVENT: &str = "outlook-sign-in";
+
+/// A step of [`sign_in_outlook`], sent as [`SIGN_IN_EVENT`] while it waits
+/// for the user.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SignInProgress {
+    /// "browser" (a page was opened at `url`) or "device" (enter `code`
+    /// at `url`).
+    pub method: &'static str,
+    pub url: String,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+/// Can a browser be shown? Without a display (a session over SSH, a
+/// headless box) `xdg-open` has nowhere to open the page.
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// What opens the sign-in page: the system browser, unless the app
+/// manages another one (the tests follow the page's redirect themselves).
+#[derive(Clone)]
+pub struct BrowserOpener(pub Arc<OpenFn>);
+
+/// Opens a URL; an error when nothing could be started.
+pub type OpenFn = dyn Fn(&str) -> std::io::Result<()> + Send + Sync;
+
+/// Open `url` in the system browser. `xdg-open` rather than an opener
+/// plugin: it is called from Rust, so the window needs no permission to
+/// open URLs of its own choosing.
+fn open_in_browser(url: &str) -> std::io::Result<()> {
+    std::process::Command::new("xdg-open")
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+}
+
+/// "Sign in" on the Microsoft account tab: a browser sign-in when there is
+/// a display and `xdg-open` starts, else the device code, shown in the
+/// window (`method` = "device" asks for it directly). Waits, off the UI
+/// thread, until the user finished; the token goes to the profile's store.
+#[tauri::command]
+pub async fn sign_in_outlook<R: Runtime>(
+    app: AppHandle<R>,
+    tray: State<'_, Tray>,
+    method: Option<String>,
+) -> Result<String> {
+    let (config, exists) = current_config(&tray)?;
+    if !exists {
+        return Err(Error::Other(
+            "save the settings first: the sign-in needs the application (client) id".into(),
+        ));
+    }
+    let opener = app.try_state::<BrowserOpener>().map(|o| o.inner().clone());
+    let browser = match method.as_deref() {
+        None => has_display() || opener.is_some(),
+        Some("browser") => true,
+        Some("device") => false,
+        Some(other) => {
+            return Err(Error::Other(format!(
+                "method: {other:?} is not browser or device"
+            )))
+        }
+    };
+    let store = tray.secrets.clone();
+    let handle = app.clone();
+    let emit = move |p: SignInProgress| {
+        use tauri::Emitter;
+        let _ = app.emit(SIGN_IN_EVENT, p);
+    };
+    // The library's futures wait minutes for the user; they run on a
+    // thread of their own so neither the UI nor the sync loop waits.
+    let outcome = tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| orosync::app::AppError::Io(format!("cannot start the sign-in: {e}")))?;
+        rt.block_on(async {
+            if browser {
+                let shown = std::cell::Cell::new(false);
+                let r = orosync::app::login::login_outlook_browser(
+                    &config,
+                    store.clone(),
+                    |url| {
+                        shown.set(true);
+                        // The URL is in the window too, so a browser that
+                        // did not open can be opened by hand.
+                        let opened = match &opener {
+                            Some(o) => (o.0)(url),
+                            None => open_in_browser(url),
+                        };
+                        let message = match opened {
+                            Ok(()) => "Finish the sign-in in the browser page that opened.".into(),
+                            Err(e) => format!(
+                                "Could not open a browser ({e}); open this page to sign in."
+                            ),
+                        };
+                        emit(SignInProgress {
+                            method: "browser",
+                            url: url.to_string(),
+                            code: None,
+                            message,
+                        });
+                    },
+                    orosync::app::login::BROWSER_WAIT,
+                )
+                .await;
+                if shown.get() {
+                    return r.map(|()| "browser");
+                }
+                // The sign-in did not even start (no loopback port, say):
+                // the device code needs none.
+                tracing::info!("browser sign-in did not start: {r:?}; using a device code");
+            }
+            orosync::app::login::login_outlook_device(&config, store, |dc| {
+                emit(SignInProgress {
+                    method: "device",
+                    url: dc.verification_uri.clone(),
+                    code: Some(dc.user_code.clone()),
+                    message: dc.message.clone(),
+                })
+            })
+            .await
+            .map(|()| "device code")
+        })
+    })
+    .await
+    .map_err(|e| Error::Other(format!("the sign-in stopped unexpectedly: {e}")))?;
+    let how = outcome?;
+    tracing::info!("signed in to Microsoft ({how})");
+    crate::tray::refresh(&handle);
+    Ok("Signed in to Microsoft.".into())
 }

@@ -91,6 +91,7 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             commands::resync_preview,
             commands::resync,
             commands::sign_out_outlook,
+            commands::sign_in_outlook,
         ])
 }
 
@@ -158,43 +159,43 @@ pub fn run() {
             .enable_all()
             .build()
             .expect("a runtime for the demo servers");
-        let servers = demo_rt
-            .block_on(orosync::demo_seed::DemoServers::start())
-            .expect("the demo servers start on loopback");
         let dir = match &args.profile {
             Some(d) => d.clone(),
-            None => tempfile_dir(),
+            None => orosync::demo::Demo::new_profile_dir()
+                .expect("a temporary folder for the demo profile"),
         };
-        let secrets = Arc::new(servers.secrets());
-        if !dir.join("config.toml").exists() {
-            // Manual, so nothing runs before the newcomer asks; ask mode, so
-            // the story's conflict waits in the Conflicts tab.
-            let mut c = servers.config(orosync::config::SyncMode::Manual);
-            c.sync.conflict_resolution = orosync::settings::ConflictSetting::Ask;
-            let _ = orosync::profile::Profile::open(&dir);
-            c.save(&dir.join("config.toml"))
-                .expect("the demo profile can be written");
-            if !args.demo_fresh {
-                let app = orosync::app::App::open_with(&dir, secrets.clone())
-                    .expect("the demo profile opens");
-                match demo_rt.block_on(servers.story(&app)) {
-                    Ok(runs) => eprintln!(
-                        "orosync-tray --demo: two runs made ({} and {} changes); one conflict waits for your choice",
-                        runs[0].total_writes(),
-                        runs[1].total_writes()
-                    ),
-                    Err(e) => eprintln!("orosync-tray --demo: the demo's runs failed: {e}"),
-                }
+        let had_profile = dir.join("config.toml").exists();
+        // The same fakes and sample as `orosync demo`; manual, so nothing
+        // runs before the newcomer asks; ask mode, so the demo's conflict
+        // waits in the Conflicts tab.
+        let options = orosync::demo::DemoOptions {
+            mode: orosync::config::SyncMode::Manual,
+            conflict_resolution: orosync::settings::ConflictSetting::Ask,
+        };
+        let demo = demo_rt
+            .block_on(orosync::demo::Demo::start_with(&dir, options))
+            .expect("the demo servers start on loopback");
+        let secrets = demo.secrets();
+        // An existing profile already has its history; don't add to it.
+        if !had_profile && !args.demo_fresh {
+            match demo_rt.block_on(demo.run()) {
+                Ok(report) => eprintln!(
+                    "orosync-tray --demo: two runs made ({} and {} changes); {} conflict(s) wait for your choice",
+                    report.first.total_writes(),
+                    report.second.total_writes(),
+                    report.second.conflicts.len()
+                ),
+                Err(e) => eprintln!("orosync-tray --demo: the demo's runs failed: {e}"),
             }
         }
         eprintln!(
             "orosync-tray --demo: Oro at {}, Microsoft Graph at {}, profile {}",
-            servers.oro.url(),
-            servers.graph.url(),
+            demo.oro_url,
+            demo.graph_url,
             dir.display()
         );
         // Kept alive (and serving) until the process ends.
-        Box::leak(Box::new(servers));
+        Box::leak(Box::new(demo));
         std::mem::forget(demo_rt);
         (dir, secrets)
     } else {
@@ -271,13 +272,6 @@ pub fn run() {
             api.prevent_exit();
         }
     });
-}
-
-/// A throw-away profile folder for `--demo` without `--profile`.
-fn tempfile_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("orosync-demo-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&d);
-    d
 }
 
 #[cfg(test)]

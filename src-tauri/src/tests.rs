@@ -15,13 +15,9 @@ use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 fn app_for(
     dir: &std::path::Path,
-    secrets: MemorySecrets,
+    secrets: Arc<dyn orosync::secrets::SecretStore>,
 ) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let tray = Tray::new(
-        dir.to_path_buf(),
-        Arc::new(secrets),
-        Arc::new(notify::Silent),
-    );
+    let tray = Tray::new(dir.to_path_buf(), secrets, Arc::new(notify::Silent));
     let app = create_app(mock_builder(), tray)
         .build(mock_context(noop_assets()))
         .expect("mock app");
@@ -59,7 +55,7 @@ fn write_config(dir: &std::path::Path, mode: SyncMode, interval: u32) {
 fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Manual, 120);
-    let (app, _w) = app_for(dir.path(), MemorySecrets::new());
+    let (app, _w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let tray = h.state::<Tray>();
     tray::handle_menu_event(h, tray::ids::SYNC_NOW);
@@ -77,7 +73,7 @@ fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
 fn menu_pause_toggles_and_relabels() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Automatic, 120);
-    let (app, _w) = app_for(dir.path(), MemorySecrets::new());
+    let (app, _w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let tray = h.state::<Tray>();
     assert!(!tray.is_paused());
@@ -128,7 +124,7 @@ fn menu_settings_opens_one_window() {
 fn settings_are_validated_by_the_library_and_saved() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Automatic, 120);
-    let (app, w) = app_for(dir.path(), MemorySecrets::new());
+    let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let view = invoke(&w, "get_settings", json!({})).unwrap();
     assert_eq!(view["exists"], true);
     assert_eq!(view["settings"]["mode"], "automatic");
@@ -167,7 +163,7 @@ fn settings_are_validated_by_the_library_and_saved() {
 fn sync_now_command_coalesces_while_running() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Manual, 120);
-    let (app, w) = app_for(dir.path(), MemorySecrets::new());
+    let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     assert_eq!(invoke(&w, "sync_now", json!({})).unwrap(), json!(false));
     let tray = app.state::<Tray>();
     assert!(!tray.follow_up_pending());
@@ -176,7 +172,7 @@ fn sync_now_command_coalesces_while_running() {
 #[test]
 fn history_and_conflicts_are_empty_before_the_first_sync() {
     let dir = tempfile::tempdir().unwrap();
-    let (_app, w) = app_for(dir.path(), MemorySecrets::new());
+    let (_app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     assert_eq!(invoke(&w, "get_history", json!({})).unwrap(), json!([]));
     assert_eq!(invoke(&w, "get_conflicts", json!({})).unwrap(), json!([]));
     let view = invoke(&w, "get_settings", json!({})).unwrap();
@@ -200,11 +196,11 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
         .enable_all()
         .build()
         .unwrap();
-    let servers = rt
-        .block_on(orosync::demo_seed::DemoServers::start())
-        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    servers.write_profile(dir.path(), SyncMode::Manual).unwrap();
+    // `--demo-fresh`: the demo's servers and sample, no run made yet.
+    let servers = rt
+        .block_on(orosync::demo::Demo::start_in(dir.path()))
+        .unwrap();
     let (app, w) = app_for(dir.path(), servers.secrets());
     let tray = app.state::<Tray>();
     invoke(&w, "sync_now", json!({})).unwrap();
@@ -217,7 +213,7 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
     let history = invoke(&w, "get_history", json!({})).unwrap();
     let row = &history[0];
     assert_eq!(row["ok"], true, "{row}");
-    for (kind, oro, outlook) in orosync::demo_seed::FIRST_SYNC {
+    for (kind, oro, outlook) in orosync::demo::first_sync_creates() {
         let k = row["kinds"]
             .as_array()
             .unwrap()
@@ -241,7 +237,7 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
         invoke(&w, "save_settings", json!({ "settings": s })).unwrap()["saved"],
         true
     );
-    servers.edit_both_sides().unwrap();
+    servers.edit_as_a_user();
     tray.request_sync();
     let Action::Run(reason) = rt.block_on(tray.next_action()) else {
         panic!("a run")
@@ -263,7 +259,7 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
         .unwrap();
     assert_eq!(
         (job["oro"].as_str(), job["outlook"].as_str()),
-        (Some("CFO"), Some("Chief Financial Officer"))
+        (Some("Chief Financial Officer"), Some("Finance Director"))
     );
 
     // Keep Outlook's; the next run applies it and both sides agree.
@@ -283,8 +279,149 @@ fn sync_now_against_the_fakes_shows_the_run_in_the_history() {
         .oro
         .record(orosync::model::Kind::Contacts, oro_id)
         .unwrap();
-    assert_eq!(rec.attr_str("jobTitle"), Some("Chief Financial Officer"));
+    assert_eq!(rec.attr_str("jobTitle"), Some("Finance Director"));
     assert_eq!(tray.state(), TrayState::Idle);
+}
+
+/// "Sign in" on the Microsoft account tab, by device code, against the
+/// fake Graph: the window is sent the code, the user approves it (here,
+/// through the fake's API), and the token is kept in the profile's store.
+#[test]
+fn sign_in_by_device_code_keeps_the_token() {
+    use tauri::Listener;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Arc::new(
+        rt.block_on(orosync::demo::Demo::start_in(dir.path()))
+            .unwrap(),
+    );
+    let secrets = demo.secrets();
+    let (app, w) = app_for(dir.path(), secrets.clone());
+    invoke(&w, "sign_out_outlook", json!({})).unwrap();
+    assert_eq!(
+        invoke(&w, "get_settings", json!({})).unwrap()["outlook_signed_in"],
+        false
+    );
+
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let tx = std::sync::Mutex::new(tx);
+    app.listen_any(commands::SIGN_IN_EVENT, move |e| {
+        let _ = tx
+            .lock()
+            .unwrap()
+            .send(serde_json::from_str(e.payload()).unwrap());
+    });
+    // The user, reading the code in the window and entering it.
+    let user = {
+        let demo = demo.clone();
+        std::thread::spawn(move || {
+            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            assert!(demo.graph.approve_device(step["code"].as_str().unwrap()));
+            step
+        })
+    };
+    let msg = invoke(&w, "sign_in_outlook", json!({"method": "device"})).unwrap();
+    assert_eq!(msg, "Signed in to Microsoft.");
+    let step = user.join().unwrap();
+    assert_eq!(step["method"], "device");
+    assert!(step["url"].as_str().unwrap().starts_with("http"), "{step}");
+    assert!(step["message"]
+        .as_str()
+        .unwrap()
+        .contains(step["code"].as_str().unwrap()));
+    assert!(secrets
+        .get(orosync::secrets::OUTLOOK_REFRESH_TOKEN)
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        invoke(&w, "get_settings", json!({})).unwrap()["outlook_signed_in"],
+        true
+    );
+
+    // A declined code stores nothing and says so.
+    invoke(&w, "sign_out_outlook", json!({})).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    let tx = std::sync::Mutex::new(tx);
+    let id = app.listen_any(commands::SIGN_IN_EVENT, move |e| {
+        let _ = tx
+            .lock()
+            .unwrap()
+            .send(serde_json::from_str(e.payload()).unwrap());
+    });
+    let user = {
+        let demo = demo.clone();
+        std::thread::spawn(move || {
+            // The first listener is still there; this one sees the new code.
+            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            assert!(demo.graph.decline_device(step["code"].as_str().unwrap()));
+        })
+    };
+    let err = invoke(&w, "sign_in_outlook", json!({"method": "device"})).unwrap_err();
+    user.join().unwrap();
+    app.unlisten(id);
+    assert!(err.as_str().unwrap().contains("declined"), "{err}");
+    assert!(secrets
+        .get(orosync::secrets::OUTLOOK_REFRESH_TOKEN)
+        .unwrap()
+        .is_none());
+
+    let err = invoke(&w, "sign_in_outlook", json!({"method": "pigeon"})).unwrap_err();
+    assert!(err.as_str().unwrap().contains("browser or device"), "{err}");
+}
+
+/// "Sign in" by browser: the page is opened (here, the fake's redirect
+/// followed as a browser would), the token comes back on loopback and is
+/// kept; the window was told where the page is.
+#[test]
+fn sign_in_by_browser_keeps_the_token() {
+    use tauri::Listener;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = rt
+        .block_on(orosync::demo::Demo::start_in(dir.path()))
+        .unwrap();
+    let secrets = demo.secrets();
+    let (app, w) = app_for(dir.path(), secrets.clone());
+    invoke(&w, "sign_out_outlook", json!({})).unwrap();
+    let handle = rt.handle().clone();
+    app.manage(commands::BrowserOpener(Arc::new(move |url: &str| {
+        let url = url.to_string();
+        handle.spawn(async move {
+            let _ = reqwest::get(url).await;
+        });
+        Ok(())
+    })));
+    let steps = Arc::new(std::sync::Mutex::new(vec![]));
+    let seen = steps.clone();
+    app.listen_any(commands::SIGN_IN_EVENT, move |e| {
+        seen.lock()
+            .unwrap()
+            .push(serde_json::from_str::<Value>(e.payload()).unwrap());
+    });
+    let msg = invoke(&w, "sign_in_outlook", json!({})).unwrap();
+    assert_eq!(msg, "Signed in to Microsoft.");
+    let steps = steps.lock().unwrap().clone();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0]["method"], "browser");
+    assert!(
+        steps[0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&demo.login_url),
+        "{steps:?}"
+    );
+    assert!(secrets
+        .get(orosync::secrets::OUTLOOK_REFRESH_TOKEN)
+        .unwrap()
+        .is_some());
 }
 
 #[test]

@@ -160,7 +160,7 @@ async fn scenario(c: &Client, profile: &Path) {
     // Sync now: the history shows the run with the demo's counts.
     click(c, "sync-now").await;
     click(c, "tab-history").await;
-    for (kind, oro, outlook) in orosync::demo_seed::FIRST_SYNC {
+    for (kind, oro, outlook) in orosync::demo::first_sync_creates() {
         let row = format!("#history tbody tr[data-kind=\"{kind}\"]");
         let oro_cell =
             wait_text(c, Locator::Css(&format!("{row} td.oro")), |t| !t.is_empty()).await;
@@ -188,9 +188,12 @@ async fn scenario(c: &Client, profile: &Path) {
     wait_text(c, Locator::Id("status"), |t| t.contains("Last sync")).await;
 
     // Resync preview: every linked Outlook item would be deleted and made again.
-    let total: usize = orosync::demo_seed::FIRST_SYNC
+    // Every record of the sample is linked after the first sync: the
+    // one-sided ones copied over, and the pairs matched by key.
+    use orosync::demo::sample::{CONTACTS, EVENTS, TASKS};
+    let total: usize = [CONTACTS, TASKS, EVENTS]
         .iter()
-        .map(|(_, a, b)| a + b)
+        .map(|s| s.oro_only + s.outlook_only + s.both)
         .sum();
     click(c, "tab-resync").await;
     click(c, "resync-preview").await;
@@ -229,7 +232,7 @@ async fn resolve(c: &Client, profile: &Path) {
     })
     .await;
     assert!(
-        table.contains("CFO") && table.contains("Chief Financial Officer"),
+        table.contains("Chief Financial Officer") && table.contains("Finance Director"),
         "{table}"
     );
     let runs_before = orosync::state::State::open(&profile.join("state.sqlite3"))

@@ -3,8 +3,7 @@
 //! Needs a session bus of its own: run with `OROSYNC_TEST_DBUS=1` inside
 //! `dbus-run-session` (scripts/e2e.sh does).
 
-use orosync::config::SyncMode;
-use orosync::demo_seed::DemoServers;
+use orosync::demo::Demo;
 use orosync::scheduler::{Action, Outcome};
 use orosync::secrets::{self, Secret, SecretStore};
 use orosync_tray::notify::Desktop;
@@ -79,9 +78,8 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
         .await
         .expect("the fake notification server owns its name on the session bus");
 
-    let servers = DemoServers::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    servers.write_profile(dir.path(), SyncMode::Manual).unwrap();
+    let servers = Demo::start_in(dir.path()).await.unwrap();
     let secrets = servers.secrets();
     let (tx, rx) = std::sync::mpsc::channel::<&'static str>();
     let tx = Mutex::new(tx);
@@ -90,11 +88,7 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
             let _ = tx.lock().unwrap().send(tab);
         })),
     };
-    let tray = Tray::new(
-        dir.path().to_path_buf(),
-        Arc::new(secrets.clone()),
-        Arc::new(desktop),
-    );
+    let tray = Tray::new(dir.path().to_path_buf(), secrets.clone(), Arc::new(desktop));
 
     // A first sync with no conflict: no notification.
     let r = run_once(&tray).await;
@@ -105,8 +99,8 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
         seen.lock().unwrap()
     );
 
-    // The same contact changed on both sides: one conflict, Oro wins.
-    servers.edit_both_sides().unwrap();
+    // The demo's edits, one contact changed on both sides: one conflict, Oro wins.
+    servers.edit_as_a_user();
     let r = run_once(&tray).await;
     assert_eq!(r.outcome, Outcome::Done);
     {
@@ -155,16 +149,15 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
 /// With no notification server at all the run still succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_notification_never_fails_a_sync() {
-    let servers = DemoServers::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    servers.write_profile(dir.path(), SyncMode::Manual).unwrap();
+    let servers = Demo::start_in(dir.path()).await.unwrap();
     let tray = Tray::new(
         dir.path().to_path_buf(),
-        Arc::new(servers.secrets()),
+        servers.secrets(),
         Arc::new(Broken),
     );
     run_once(&tray).await;
-    servers.edit_both_sides().unwrap();
+    servers.edit_as_a_user();
     let r = run_once(&tray).await;
     assert_eq!(r.outcome, Outcome::Done);
     assert!(

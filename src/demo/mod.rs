@@ -18,12 +18,14 @@
 pub mod sample;
 
 use crate::app::{App, AppError, SyncRequest};
+use crate::config::SyncMode;
 use crate::fakes::graph::{FakeGraph, FakeOptions};
 use crate::fakes::oro::{FakeOro, FakeOroOptions};
 use crate::model::{Item, Kind};
 use crate::secrets::{
     self, KeyringStore, MemorySecrets, Secret, SecretError, SecretStore, ENV_VARS,
 };
+use crate::settings::ConflictSetting;
 use crate::summary::Summary;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -34,6 +36,36 @@ use std::sync::Arc;
 
 /// The Entra app id the demo profile names; the fake accepts any.
 pub const DEMO_CLIENT_ID: &str = "orosync-demo";
+
+/// How the demo profile syncs. The default is what `orosync demo` writes
+/// (manual, Oro wins); the tray's `--demo` asks instead, so the demo's
+/// conflict waits in its Conflicts tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoOptions {
+    pub mode: SyncMode,
+    pub conflict_resolution: ConflictSetting,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            mode: SyncMode::Manual,
+            conflict_resolution: ConflictSetting::OroWins,
+        }
+    }
+}
+
+/// What the first sync of the demo creates, per kind: (created in Oro,
+/// created in Outlook) — the records that start on one side only. The
+/// records on both sides are linked by key, not created.
+pub fn first_sync_creates() -> [(Kind, usize, usize); 3] {
+    [
+        (Kind::Contacts, sample::CONTACTS),
+        (Kind::Tasks, sample::TASKS),
+        (Kind::Events, sample::EVENTS),
+    ]
+    .map(|(k, s)| (k, s.outlook_only, s.oro_only))
+}
 
 /// Oro ids of the sample records, by kind and group, as created.
 #[derive(Clone, Debug, Default)]
@@ -100,6 +132,13 @@ impl Demo {
     /// Start both fakes with the sample data and write the profile's
     /// `config.toml` in `dir` (which should be empty or new).
     pub async fn start_in(dir: &Path) -> io::Result<Demo> {
+        Self::start_with(dir, DemoOptions::default()).await
+    }
+
+    /// [`start_in`](Self::start_in), with the profile syncing as `options`
+    /// says. An existing `config.toml` in `dir` is replaced: it would point
+    /// at the fakes of an earlier demo, whose ports are gone.
+    pub async fn start_with(dir: &Path, options: DemoOptions) -> io::Result<Demo> {
         std::fs::create_dir_all(dir)?;
         let dir = std::path::absolute(dir)?;
         let oro = FakeOro::start(FakeOroOptions::default()).await?;
@@ -129,11 +168,14 @@ impl Demo {
             ids: BTreeMap::new(),
         };
         demo.fill();
-        std::fs::write(demo.profile_dir.join("config.toml"), demo.config_toml())?;
+        std::fs::write(
+            demo.profile_dir.join("config.toml"),
+            demo.config_toml(options),
+        )?;
         Ok(demo)
     }
 
-    fn config_toml(&self) -> String {
+    fn config_toml(&self, options: DemoOptions) -> String {
         format!(
             r#"# A throw-away profile made by `orosync demo`: both servers are local
 # fakes with sample data, alive while the demo runs. No secret is kept here.
@@ -149,9 +191,9 @@ graph_url = "{graph}"
 login_url = "{login}"
 
 [sync]
-mode = "manual"
+mode = "{mode}"
 direction = "bidirectional"
-conflict_resolution = "oro-wins"
+conflict_resolution = "{conflicts}"
 kinds = ["contacts", "tasks", "events"]
 # The fakes store dates in UTC; so does the demo, wherever it runs.
 time_zone = "UTC"
@@ -161,6 +203,8 @@ time_zone = "UTC"
             client = DEMO_CLIENT_ID,
             graph = self.graph_url,
             login = self.login_url,
+            mode = options.mode.as_str(),
+            conflicts = options.conflict_resolution.as_str(),
         )
     }
 
