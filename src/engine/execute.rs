@@ -203,6 +203,22 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
             return Ok(());
         }
         let results = self.outlook.write(self.kind, writes).await;
+        // Record the batch's answers in one transaction: each write is still
+        // recorded only after it landed, with one commit per batch.
+        state
+            .in_transaction(|state| self.record_batch(state, sent, results, sum, errors))
+            .map_err(state_err)?
+    }
+
+    /// Record a batch's answers, in the order of its ops.
+    fn record_batch(
+        &self,
+        state: &mut State,
+        sent: Vec<&Op>,
+        results: Vec<crate::store::WriteResult>,
+        sum: &mut KindSummary,
+        errors: &mut Vec<ItemError>,
+    ) -> Result<(), Failure> {
         let mut fatal = None;
         for (op, result) in sent.into_iter().zip(results) {
             match result {
