@@ -103,7 +103,7 @@ impl GraphClient {
                         reads_only,
                     )
                     .await;
-                let resp = match sent {
+                let mut resp = match sent {
                     Ok(r) if r.ok() => r,
                     Ok(r) => {
                         let e = to_store_error(r.status, &r.body, "POST /$batch");
@@ -119,17 +119,23 @@ impl GraphClient {
                         continue;
                     }
                 };
-                let answers = resp
-                    .body
-                    .get("responses")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+                // Answers by member id, moved out of the answer, not copied.
+                let mut answers: std::collections::HashMap<String, Value> =
+                    match resp.body.get_mut("responses").map(Value::take) {
+                        Some(Value::Array(a)) => a
+                            .into_iter()
+                            .filter_map(|a| {
+                                Some((a.get("id").and_then(Value::as_str)?.to_string(), a))
+                            })
+                            // A repeated id: the first answer counts.
+                            .fold(Default::default(), |mut m, (id, a)| {
+                                m.entry(id).or_insert(a);
+                                m
+                            }),
+                        _ => Default::default(),
+                    };
                 for &i in chunk {
-                    let Some(a) = answers
-                        .iter()
-                        .find(|a| a.get("id").and_then(Value::as_str) == Some(&i.to_string()))
-                    else {
+                    let Some(mut a) = answers.remove(&i.to_string()) else {
                         out[i] = Some(Err(StoreError::Malformed(format!(
                             "$batch answer without member {i}"
                         ))));
@@ -151,12 +157,12 @@ impl GraphClient {
                     };
                     if retry && attempt + 1 < self.config().max_attempts {
                         again.push(i);
-                        wait = wait.max(member_retry_after(a));
+                        wait = wait.max(member_retry_after(&a));
                         continue;
                     }
                     out[i] = Some(Ok(MemberResp {
                         status,
-                        body: a.get("body").cloned().unwrap_or(Value::Null),
+                        body: a.get_mut("body").map(Value::take).unwrap_or(Value::Null),
                     }));
                 }
             }

@@ -143,15 +143,15 @@ pub(super) async fn changes(
     }
     let answers = c.batch(members).await;
     let mut gone: HashSet<usize> = HashSet::new();
-    for (k, &i) in need.iter().enumerate() {
-        match &answers[k] {
-            Ok(a) if (200..300).contains(&a.status) => present[i] = a.body.clone(),
+    for (a, &i) in answers.into_iter().zip(need.iter()) {
+        match a {
+            Ok(a) if (200..300).contains(&a.status) => present[i] = a.body,
             // Deleted between the delta page and the read.
             Ok(a) if a.status == 404 => {
                 gone.insert(i);
             }
             Ok(a) => return Err(to_store_error(a.status, &a.body, &format!("GET {kind}"))),
-            Err(e) => return Err(e.clone()),
+            Err(e) => return Err(e),
         }
     }
     for (i, v) in present.iter().enumerate() {
