@@ -14,7 +14,7 @@ use super::{enc, item_of_kind, item_url_in, GraphClient, PREFER_READ};
 use crate::model::{Item, Kind, OutlookItem};
 use crate::store::{OutlookWrite, StoreError, StoreResult, WriteResult};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 
 /// Graph takes at most 20 requests per `$batch`.
@@ -38,6 +38,24 @@ impl Member {
             prefer,
         }
     }
+}
+
+/// A `$batch` request body.
+#[derive(serde::Serialize)]
+struct BatchRequest<'a> {
+    requests: Vec<MemberRequest<'a>>,
+}
+
+/// One member as sent: `{"id", "method", "url", "headers"?, "body"?}`.
+#[derive(serde::Serialize)]
+struct MemberRequest<'a> {
+    id: String,
+    method: &'static str,
+    url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers: Option<std::collections::BTreeMap<&'static str, &'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a Value>,
 }
 
 /// A member's final answer.
@@ -74,23 +92,26 @@ impl GraphClient {
             let mut again = Vec::new();
             let mut wait: Option<Duration> = None;
             for chunk in pending.chunks(BATCH_MAX) {
-                let requests: Vec<Value> = chunk
+                // Serialized from borrowed members: the bodies are not
+                // copied into a request tree first.
+                let requests: Vec<MemberRequest> = chunk
                     .iter()
                     .map(|&i| {
                         let m = &members[i];
-                        let mut r = json!({"id": i.to_string(), "method": m.method, "url": m.url});
-                        let mut headers = serde_json::Map::new();
+                        let mut headers = std::collections::BTreeMap::new();
                         if let Some(p) = m.prefer {
-                            headers.insert("Prefer".into(), json!(p));
+                            headers.insert("Prefer", p);
                         }
-                        if let Some(b) = &m.body {
-                            headers.insert("Content-Type".into(), json!("application/json"));
-                            r["body"] = b.clone();
+                        if m.body.is_some() {
+                            headers.insert("Content-Type", "application/json");
                         }
-                        if !headers.is_empty() {
-                            r["headers"] = Value::Object(headers);
+                        MemberRequest {
+                            id: i.to_string(),
+                            method: m.method,
+                            url: &m.url,
+                            headers: (!headers.is_empty()).then_some(headers),
+                            body: m.body.as_ref(),
                         }
-                        r
                     })
                     .collect();
                 let reads_only = chunk.iter().all(|&i| members[i].method == "GET");
@@ -98,7 +119,7 @@ impl GraphClient {
                     .send(
                         Method::POST,
                         "/$batch",
-                        Some(&json!({ "requests": requests })),
+                        Some(&BatchRequest { requests }),
                         None,
                         reads_only,
                     )

@@ -196,11 +196,11 @@ impl GraphClient {
     /// once on 401. Only `idempotent` requests are retried after a dropped
     /// connection: a write whose answer was lost may have been applied.
     /// Non-2xx answers come back as `Resp` for the caller to map.
-    pub(crate) async fn send(
+    pub(crate) async fn send<B: serde::Serialize + ?Sized>(
         &self,
         method: Method,
         url: &str,
-        body: Option<&Value>,
+        body: Option<&B>,
         prefer: Option<&str>,
         idempotent: bool,
     ) -> StoreResult<Resp> {
@@ -287,7 +287,9 @@ impl GraphClient {
 
     /// GET a JSON resource; 404 → `None`.
     async fn get_json(&self, url: &str, prefer: Option<&str>) -> StoreResult<Option<Value>> {
-        let r = self.send(Method::GET, url, None, prefer, true).await?;
+        let r = self
+            .send(Method::GET, url, None::<&Value>, prefer, true)
+            .await?;
         match r.status {
             404 => Ok(None),
             _ if r.ok() => Ok(Some(r.body)),
