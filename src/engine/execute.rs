@@ -72,34 +72,37 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         let chunk = self.outlook.write_chunk().max(1);
         let mut i = 0;
         while i < ops.len() {
-            // Consecutive plain Outlook writes go out together (Graph `$batch`).
-            let mut j = i;
-            while j < ops.len() && j - i < chunk && is_outlook_write(&ops[j].action) {
-                j += 1;
-            }
-            let result = if j > i {
-                let r = self.outlook_batch(state, &ops[i..j], sum, errors).await;
-                i = j;
-                r
-            } else {
-                let r = self.one(state, &ops[i], sum).await;
+            if !is_outlook_write(&ops[i].action) {
+                self.one_recorded(state, &ops[i], sum, errors).await?;
                 i += 1;
-                match r {
-                    Err(Failure::Item(side, id, message)) => {
-                        self.failed(state, &ops[i - 1], side, id, message, sum, errors)
-                    }
-                    other => other,
-                }
-            };
-            match result {
-                Ok(()) => {}
-                Err(Failure::Fatal(f)) => return Err(f),
-                Err(Failure::Item(..)) => {
-                    unreachable!("item failures are recorded where they happen")
-                }
+                continue;
             }
+            let (batch, others, next) = gather(ops, i, chunk);
+            let batch: Vec<&Op> = batch.into_iter().map(|k| &ops[k]).collect();
+            settle(self.outlook_batch(state, &batch, sum, errors).await)?;
+            for k in others {
+                self.one_recorded(state, &ops[k], sum, errors).await?;
+            }
+            i = next;
         }
         Ok(())
+    }
+
+    /// One op that is not an Outlook write, its item failure recorded.
+    async fn one_recorded(
+        &self,
+        state: &mut State,
+        op: &Op,
+        sum: &mut KindSummary,
+        errors: &mut Vec<ItemError>,
+    ) -> Result<(), Fatal> {
+        let r = match self.one(state, op, sum).await {
+            Err(Failure::Item(side, id, message)) => {
+                self.failed(state, op, side, id, message, sum, errors)
+            }
+            other => other,
+        };
+        settle(r)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -179,13 +182,13 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
     async fn outlook_batch(
         &self,
         state: &mut State,
-        ops: &[Op],
+        ops: &[&Op],
         sum: &mut KindSummary,
         errors: &mut Vec<ItemError>,
     ) -> Result<(), Failure> {
         let mut writes = vec![];
         let mut sent: Vec<&Op> = vec![];
-        for op in ops {
+        for &op in ops {
             let prepared = self.prepare_outlook(state, op).await;
             match prepared {
                 Ok(Some(w)) => {
@@ -452,6 +455,51 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
             state.clear_pending(p).map_err(state_err)?;
         }
         Ok(())
+    }
+}
+
+/// How many other ops an Outlook write may overtake to fill a batch.
+const LOOKAHEAD: usize = 100;
+
+/// The Outlook writes of one batch, from `ops[start]` (an Outlook write) on:
+/// up to `chunk` of them, overtaking ops of other records (each pair's
+/// outcome does not depend on another pair's), so that changes on both
+/// sides, interleaved in id order, still go out 20 to a `$batch` instead of
+/// one. A write never overtakes an op that involves one of its records.
+/// Returns the batch, the overtaken ops (in plan order, run after the
+/// batch), and where to go on.
+fn gather(ops: &[Op], start: usize, chunk: usize) -> (Vec<usize>, Vec<usize>, usize) {
+    let mut batch = vec![start];
+    let mut others = vec![];
+    let mut held: std::collections::HashSet<(Side, String)> = Default::default();
+    let mut j = start + 1;
+    while j < ops.len() && batch.len() < chunk && others.len() < LOOKAHEAD {
+        let involved = involved(&ops[j]);
+        if !is_outlook_write(&ops[j].action) {
+            held.extend(involved);
+            others.push(j);
+        } else if involved.iter().any(|r| held.contains(r)) {
+            break;
+        } else {
+            batch.push(j);
+        }
+        j += 1;
+    }
+    // Overtaken ops at the end, with no write after them, keep their place.
+    while others.last() == Some(&(j - 1)) {
+        others.pop();
+        j -= 1;
+    }
+    (batch, others, j)
+}
+
+/// An op's or a batch's result for the run: only a fatal failure stops it
+/// (item failures are recorded where they happen).
+fn settle(r: Result<(), Failure>) -> Result<(), Fatal> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(Failure::Fatal(f)) => Err(f),
+        Err(Failure::Item(..)) => unreachable!("item failures are recorded where they happen"),
     }
 }
 
