@@ -311,7 +311,16 @@ impl FakeData {
     /// The records of a type in id order, without copying them (the list
     /// endpoints filter first and copy only the page they answer).
     pub fn iter<'a>(&'a self, ty: &str) -> impl Iterator<Item = &'a FakeRecord> + 'a {
-        let range = static_type(ty).map(|t| self.records.range((t, 0)..=(t, u64::MAX)));
+        self.iter_from(ty, 0)
+    }
+
+    /// The records of a type with an id of at least `min`, in id order.
+    pub fn iter_from<'a>(
+        &'a self,
+        ty: &str,
+        min: u64,
+    ) -> impl Iterator<Item = &'a FakeRecord> + 'a {
+        let range = static_type(ty).map(|t| self.records.range((t, min)..=(t, u64::MAX)));
         range.into_iter().flatten().map(|(_, r)| r)
     }
 

@@ -187,7 +187,19 @@ pub(crate) async fn list(
     let body = {
         let d = s.data.lock().expect("data");
         // References, not copies: a page of 100 out of 100k copies 100.
-        let mut all: Vec<&FakeRecord> = d.iter(ty).filter(|r| q.matches(r)).collect();
+        let matching = d.iter_from(ty, q.min_id()).filter(|r| q.matches(r));
+        let mut all: Vec<&FakeRecord> = match q.size {
+            // In id order already: one record past the page tells "more".
+            Some(n) if q.by_id() => matching
+                .take(
+                    (q.number - 1)
+                        .saturating_mul(n)
+                        .saturating_add(n)
+                        .saturating_add(1),
+                )
+                .collect(),
+            _ => matching.collect(),
+        };
         let total = all.len();
         let (page, more): (Vec<&FakeRecord>, bool) = match q.size {
             None => {
