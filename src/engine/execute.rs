@@ -7,8 +7,9 @@ use crate::clock::Clock;
 use crate::model::{Item, Kind, OroRecord, OutlookItem, Side};
 use crate::plan::{Action, Op};
 use crate::state::State;
-use crate::store::{OroStore, OutlookStore, OutlookWrite, StoreError};
+use crate::store::{OroStore, OutlookStore, OutlookWrite, StoreError, StoreResult};
 use crate::summary::{Fatal, ItemError, KindSummary};
+use std::collections::HashMap;
 
 pub(super) struct Executor<'a, O, X> {
     pub oro: &'a O,
@@ -152,9 +153,14 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         &self,
         id: &str,
         given: &Option<OutlookItem>,
+        fetched: &mut HashMap<String, StoreResult<Option<OutlookItem>>>,
     ) -> Result<Option<OutlookItem>, Failure> {
         match given {
             Some(i) => Ok(Some(i.clone())),
+            None if fetched.contains_key(id) => fetched
+                .remove(id)
+                .expect("checked")
+                .map_err(|e| classify(Side::Outlook, id, e)),
             None => self
                 .outlook
                 .get(self.kind, id)
@@ -186,10 +192,32 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         sum: &mut KindSummary,
         errors: &mut Vec<ItemError>,
     ) -> Result<(), Failure> {
+        // The items to back up that the plan does not hold, read in one go.
+        let missing: Vec<String> = ops
+            .iter()
+            .filter_map(|op| match &op.action {
+                Action::UpdateOutlook {
+                    outlook_id,
+                    before: None,
+                    ..
+                }
+                | Action::DeleteOutlook {
+                    outlook_id,
+                    before: None,
+                    ..
+                } => Some(outlook_id.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut fetched: HashMap<String, StoreResult<Option<OutlookItem>>> = HashMap::new();
+        if missing.len() > 1 {
+            let got = self.outlook.get_many(self.kind, &missing).await;
+            fetched.extend(missing.into_iter().zip(got));
+        }
         let mut writes = vec![];
         let mut sent: Vec<&Op> = vec![];
         for &op in ops {
-            let prepared = self.prepare_outlook(state, op).await;
+            let prepared = self.prepare_outlook(state, op, &mut fetched).await;
             match prepared {
                 Ok(Some(w)) => {
                     writes.push(w);
@@ -256,6 +284,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         &self,
         state: &mut State,
         op: &Op,
+        fetched: &mut HashMap<String, StoreResult<Option<OutlookItem>>>,
     ) -> Result<Option<OutlookWrite>, Failure> {
         match &op.action {
             Action::CreateOutlook { from } => Ok(Some(OutlookWrite::Create {
@@ -267,7 +296,8 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
                 from,
                 before,
             } => {
-                let Some(before) = self.outlook_before(outlook_id, before).await? else {
+                let before = self.outlook_before(outlook_id, before, fetched).await?;
+                let Some(before) = before else {
                     return Err(Failure::Item(
                         Side::Outlook,
                         outlook_id.clone(),
@@ -284,7 +314,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
             Action::DeleteOutlook {
                 outlook_id, before, ..
             } => {
-                match self.outlook_before(outlook_id, before).await? {
+                match self.outlook_before(outlook_id, before, fetched).await? {
                     Some(before) => {
                         self.backup(Side::Outlook, outlook_id, "delete", &before)?;
                         Ok(Some(OutlookWrite::Delete {

@@ -391,6 +391,31 @@ impl OutlookStore for GraphClient {
         }
     }
 
+    async fn get_many(&self, kind: Kind, ids: &[String]) -> Vec<StoreResult<Option<OutlookItem>>> {
+        let collection = match self.collection(kind).await {
+            Ok(c) => c,
+            Err(e) => return vec![Err(e); ids.len()],
+        };
+        let prefer = (kind == Kind::Events).then_some(PREFER_READ);
+        let members = ids
+            .iter()
+            .map(|id| batch::Member::get(item_url_in(&collection, kind, id), prefer))
+            .collect();
+        // As `get`, member by member: 404 is "gone", other failures are errors.
+        self.batch(members)
+            .await
+            .into_iter()
+            .map(|a| {
+                let a = a?;
+                match a.status {
+                    404 => Ok(None),
+                    s if (200..300).contains(&s) => self.mapper().read(kind, &a.body).map(Some),
+                    s => Err(error::to_store_error(s, &a.body, &format!("GET {kind}"))),
+                }
+            })
+            .collect()
+    }
+
     async fn write(&self, kind: Kind, writes: Vec<OutlookWrite>) -> Vec<WriteResult> {
         batch::write(self, kind, writes).await
     }
