@@ -182,8 +182,9 @@ fn oro_kind(line: &str) -> (&'static str, String) {
     };
     let what = if line.contains("fields[") {
         "id list".to_string()
-    } else if line.starts_with("GET") && kind == "events" && line.contains("page=") {
-        "list".to_string()
+    } else if kind == "events" && line.contains("limit=1000") {
+        // The legacy API's id listing: whole events, pages of 1000.
+        "id list (whole events)".to_string()
     } else if line.starts_with("GET") && line.contains('?') {
         "list".to_string()
     } else {
@@ -644,11 +645,16 @@ fn incremental() {
     .ok();
 }
 
-/// Peak RSS of `orosync sync` as a child process, in KiB, with its exit status.
+/// Peak RSS of `orosync sync` as a child process, in KiB, with its exit
+/// status. Through `/usr/bin/time -f %M`: Linux carries a parent's peak RSS
+/// over to a child it forks, so `wait4` from this process (whose fakes hold
+/// 100k records) would report ours; `time` is small, and reports its child.
 fn run_child(dir: &std::path::Path, w: &World) -> (i32, u64, Duration, String) {
-    use std::os::unix::process::ExitStatusExt;
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_orosync"));
-    cmd.arg("--profile")
+    let mut cmd = std::process::Command::new("/usr/bin/time");
+    cmd.args(["-f", "%M", "-o"])
+        .arg(dir.join("maxrss.txt"))
+        .arg(env!("CARGO_BIN_EXE_orosync"))
+        .arg("--profile")
         .arg(dir)
         .args(["sync", "--json", "--yes"])
         .env("OROSYNC_ORO_API_KEY", &w.oro.options().api_key)
@@ -657,31 +663,19 @@ fn run_child(dir: &std::path::Path, w: &World) -> (i32, u64, Duration, String) {
             w.graph.issue_refresh_token(),
         )
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
     let t = Instant::now();
-    let child = cmd.spawn().expect("orosync runs");
-    let pid = child.id() as libc::pid_t;
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(mut o) = child.stdout {
-            let _ = std::io::Read::read_to_string(&mut o, &mut s);
-        }
-        s
-    });
-    let mut status = 0;
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; status and rusage are ours.
-    unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    let out = cmd.output().expect("orosync runs");
     let wall = t.elapsed();
-    let code = std::process::ExitStatus::from_raw(status)
-        .code()
-        .unwrap_or(-1);
+    let kib = std::fs::read_to_string(dir.join("maxrss.txt"))
+        .ok()
+        .and_then(|s| s.lines().last()?.trim().parse().ok())
+        .unwrap_or(0);
     (
-        code,
-        ru.ru_maxrss as u64,
+        out.status.code().unwrap_or(-1),
+        kib,
         wall,
-        out.join().unwrap_or_default(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
 
