@@ -69,7 +69,8 @@ enum Seen {
     /// Read the item again (its link and gender are not in the delta).
     Hydrate,
     /// The entry as mapped (kept as a result: only the last word may fail the run).
-    Ready(StoreResult<OutlookItem>),
+    /// Boxed: most entries are `Hydrate`, and a map of 100k holds them.
+    Ready(Box<StoreResult<OutlookItem>>),
 }
 
 /// What reading an item back gave.
@@ -148,7 +149,7 @@ pub(super) async fn changes(
             } else if hydrate(&e) {
                 Seen::Hydrate
             } else {
-                Seen::Ready(c.mapper().read(kind, &e))
+                Seen::Ready(Box::new(c.mapper().read(kind, &e)))
             };
             if last.insert(id.clone(), seen).is_none() {
                 order.push(id);
@@ -211,7 +212,7 @@ pub(super) async fn changes(
                     continue;
                 }
                 (_, Got::Body(v)) => c.mapper().read(kind, &v)?,
-                (Seen::Ready(it), Got::NotRead) => it.clone()?,
+                (Seen::Ready(it), Got::NotRead) => (**it).clone()?,
                 _ => unreachable!("every hydrated entry has an answer"),
             };
             // calendarView/delta may mention events that left the window.
