@@ -131,6 +131,9 @@ impl OutlookStore for TimedGraph<'_> {
     async fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<OutlookItem>> {
         self.inner.get(kind, id).await
     }
+    async fn get_many(&self, kind: Kind, ids: &[String]) -> Vec<StoreResult<Option<OutlookItem>>> {
+        self.inner.get_many(kind, ids).await
+    }
     async fn write(&self, kind: Kind, writes: Vec<OutlookWrite>) -> Vec<WriteResult> {
         self.inner.write(kind, writes).await
     }
