@@ -629,23 +629,6 @@ fn incremental() {
         Ok(()) => println!("plot written to {out}"),
         Err(e) => println!("plot not written: {e}"),
     }
-    std::fs::write(
-        "target/incremental.csv",
-        curve.iter().fold(
-            String::from("records,wall_s,id_listing_s,requests,client_cpu_s\n"),
-            |mut s, (n, wall, ids, req, cpu)| {
-                let _ = writeln!(
-                    s,
-                    "{n},{:.4},{:.4},{req},{:.4}",
-                    wall.as_secs_f64(),
-                    ids.as_secs_f64(),
-                    cpu.as_secs_f64()
-                );
-                s
-            },
-        ),
-    )
-    .ok();
 }
 
 /// Peak RSS of `orosync sync` as a child process, in KiB, with its exit
