@@ -7,8 +7,9 @@ use crate::clock::Clock;
 use crate::model::{Item, Kind, OroRecord, OutlookItem, Side};
 use crate::plan::{Action, Op};
 use crate::state::State;
-use crate::store::{OroStore, OutlookStore, OutlookWrite, StoreError};
+use crate::store::{OroStore, OutlookStore, OutlookWrite, StoreError, StoreResult};
 use crate::summary::{Fatal, ItemError, KindSummary};
+use std::collections::HashMap;
 
 pub(super) struct Executor<'a, O, X> {
     pub oro: &'a O,
@@ -74,36 +75,41 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         let chunk = self.outlook.write_chunk().max(1);
         let mut i = 0;
         while i < ops.len() {
-            // Consecutive plain Outlook writes go out together (Graph `$batch`).
-            let mut j = i;
-            while j < ops.len() && j - i < chunk && is_outlook_write(&ops[j].action) {
-                j += 1;
-            }
-            let result = if j > i {
-                let r = self.outlook_batch(state, &ops[i..j], sum, errors).await;
-                (self.on_done)(j - i);
-                i = j;
-                r
-            } else {
-                let r = self.one(state, &ops[i], sum).await;
+            if !is_outlook_write(&ops[i].action) {
+                self.one_recorded(state, &ops[i], sum, errors).await?;
                 (self.on_done)(1);
                 i += 1;
-                match r {
-                    Err(Failure::Item(side, id, message)) => {
-                        self.failed(state, &ops[i - 1], side, id, message, sum, errors)
-                    }
-                    other => other,
-                }
-            };
-            match result {
-                Ok(()) => {}
-                Err(Failure::Fatal(f)) => return Err(f),
-                Err(Failure::Item(..)) => {
-                    unreachable!("item failures are recorded where they happen")
-                }
+                continue;
             }
+            let (batch, others, next) = gather(ops, i, chunk);
+            let batch: Vec<&Op> = batch.into_iter().map(|k| &ops[k]).collect();
+            let n = batch.len();
+            settle(self.outlook_batch(state, &batch, sum, errors).await)?;
+            (self.on_done)(n);
+            for k in others {
+                self.one_recorded(state, &ops[k], sum, errors).await?;
+                (self.on_done)(1);
+            }
+            i = next;
         }
         Ok(())
+    }
+
+    /// One op that is not an Outlook write, its item failure recorded.
+    async fn one_recorded(
+        &self,
+        state: &mut State,
+        op: &Op,
+        sum: &mut KindSummary,
+        errors: &mut Vec<ItemError>,
+    ) -> Result<(), Fatal> {
+        let r = match self.one(state, op, sum).await {
+            Err(Failure::Item(side, id, message)) => {
+                self.failed(state, op, side, id, message, sum, errors)
+            }
+            other => other,
+        };
+        settle(r)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -153,9 +159,14 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         &self,
         id: &str,
         given: &Option<OutlookItem>,
+        fetched: &mut HashMap<String, StoreResult<Option<OutlookItem>>>,
     ) -> Result<Option<OutlookItem>, Failure> {
         match given {
             Some(i) => Ok(Some(i.clone())),
+            None if fetched.contains_key(id) => fetched
+                .remove(id)
+                .expect("checked")
+                .map_err(|e| classify(Side::Outlook, id, e)),
             None => self
                 .outlook
                 .get(self.kind, id)
@@ -183,14 +194,36 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
     async fn outlook_batch(
         &self,
         state: &mut State,
-        ops: &[Op],
+        ops: &[&Op],
         sum: &mut KindSummary,
         errors: &mut Vec<ItemError>,
     ) -> Result<(), Failure> {
+        // The items to back up that the plan does not hold, read in one go.
+        let missing: Vec<String> = ops
+            .iter()
+            .filter_map(|op| match &op.action {
+                Action::UpdateOutlook {
+                    outlook_id,
+                    before: None,
+                    ..
+                }
+                | Action::DeleteOutlook {
+                    outlook_id,
+                    before: None,
+                    ..
+                } => Some(outlook_id.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut fetched: HashMap<String, StoreResult<Option<OutlookItem>>> = HashMap::new();
+        if missing.len() > 1 {
+            let got = self.outlook.get_many(self.kind, &missing).await;
+            fetched.extend(missing.into_iter().zip(got));
+        }
         let mut writes = vec![];
         let mut sent: Vec<&Op> = vec![];
-        for op in ops {
-            let prepared = self.prepare_outlook(state, op).await;
+        for &op in ops {
+            let prepared = self.prepare_outlook(state, op, &mut fetched).await;
             match prepared {
                 Ok(Some(w)) => {
                     writes.push(w);
@@ -207,6 +240,22 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
             return Ok(());
         }
         let results = self.outlook.write(self.kind, writes).await;
+        // Record the batch's answers in one transaction: each write is still
+        // recorded only after it landed, with one commit per batch.
+        state
+            .in_transaction(|state| self.record_batch(state, sent, results, sum, errors))
+            .map_err(state_err)?
+    }
+
+    /// Record a batch's answers, in the order of its ops.
+    fn record_batch(
+        &self,
+        state: &mut State,
+        sent: Vec<&Op>,
+        results: Vec<crate::store::WriteResult>,
+        sum: &mut KindSummary,
+        errors: &mut Vec<ItemError>,
+    ) -> Result<(), Failure> {
         let mut fatal = None;
         for (op, result) in sent.into_iter().zip(results) {
             match result {
@@ -241,6 +290,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         &self,
         state: &mut State,
         op: &Op,
+        fetched: &mut HashMap<String, StoreResult<Option<OutlookItem>>>,
     ) -> Result<Option<OutlookWrite>, Failure> {
         match &op.action {
             Action::CreateOutlook { from } => Ok(Some(OutlookWrite::Create {
@@ -252,7 +302,8 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
                 from,
                 before,
             } => {
-                let Some(before) = self.outlook_before(outlook_id, before).await? else {
+                let before = self.outlook_before(outlook_id, before, fetched).await?;
+                let Some(before) = before else {
                     return Err(Failure::Item(
                         Side::Outlook,
                         outlook_id.clone(),
@@ -269,7 +320,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
             Action::DeleteOutlook {
                 outlook_id, before, ..
             } => {
-                match self.outlook_before(outlook_id, before).await? {
+                match self.outlook_before(outlook_id, before, fetched).await? {
                     Some(before) => {
                         self.backup(Side::Outlook, outlook_id, "delete", &before)?;
                         Ok(Some(OutlookWrite::Delete {
@@ -440,6 +491,51 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
             state.clear_pending(p).map_err(state_err)?;
         }
         Ok(())
+    }
+}
+
+/// How many other ops an Outlook write may overtake to fill a batch.
+const LOOKAHEAD: usize = 100;
+
+/// The Outlook writes of one batch, from `ops[start]` (an Outlook write) on:
+/// up to `chunk` of them, overtaking ops of other records (each pair's
+/// outcome does not depend on another pair's), so that changes on both
+/// sides, interleaved in id order, still go out 20 to a `$batch` instead of
+/// one. A write never overtakes an op that involves one of its records.
+/// Returns the batch, the overtaken ops (in plan order, run after the
+/// batch), and where to go on.
+fn gather(ops: &[Op], start: usize, chunk: usize) -> (Vec<usize>, Vec<usize>, usize) {
+    let mut batch = vec![start];
+    let mut others = vec![];
+    let mut held: std::collections::HashSet<(Side, String)> = Default::default();
+    let mut j = start + 1;
+    while j < ops.len() && batch.len() < chunk && others.len() < LOOKAHEAD {
+        let involved = involved(&ops[j]);
+        if !is_outlook_write(&ops[j].action) {
+            held.extend(involved);
+            others.push(j);
+        } else if involved.iter().any(|r| held.contains(r)) {
+            break;
+        } else {
+            batch.push(j);
+        }
+        j += 1;
+    }
+    // Overtaken ops at the end, with no write after them, keep their place.
+    while others.last() == Some(&(j - 1)) {
+        others.pop();
+        j -= 1;
+    }
+    (batch, others, j)
+}
+
+/// An op's or a batch's result for the run: only a fatal failure stops it
+/// (item failures are recorded where they happen).
+fn settle(r: Result<(), Failure>) -> Result<(), Fatal> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(Failure::Fatal(f)) => Err(f),
+        Err(Failure::Item(..)) => unreachable!("item failures are recorded where they happen"),
     }
 }
 

@@ -14,7 +14,7 @@ use super::{enc, item_of_kind, item_url_in, GraphClient, PREFER_READ};
 use crate::model::{Item, Kind, OutlookItem};
 use crate::store::{OutlookWrite, StoreError, StoreResult, WriteResult};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 
 /// Graph takes at most 20 requests per `$batch`.
@@ -38,6 +38,24 @@ impl Member {
             prefer,
         }
     }
+}
+
+/// A `$batch` request body.
+#[derive(serde::Serialize)]
+struct BatchRequest<'a> {
+    requests: Vec<MemberRequest<'a>>,
+}
+
+/// One member as sent: `{"id", "method", "url", "headers"?, "body"?}`.
+#[derive(serde::Serialize)]
+struct MemberRequest<'a> {
+    id: String,
+    method: &'static str,
+    url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers: Option<std::collections::BTreeMap<&'static str, &'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a Value>,
 }
 
 /// A member's final answer.
@@ -74,23 +92,26 @@ impl GraphClient {
             let mut again = Vec::new();
             let mut wait: Option<Duration> = None;
             for chunk in pending.chunks(BATCH_MAX) {
-                let requests: Vec<Value> = chunk
+                // Serialized from borrowed members: the bodies are not
+                // copied into a request tree first.
+                let requests: Vec<MemberRequest> = chunk
                     .iter()
                     .map(|&i| {
                         let m = &members[i];
-                        let mut r = json!({"id": i.to_string(), "method": m.method, "url": m.url});
-                        let mut headers = serde_json::Map::new();
+                        let mut headers = std::collections::BTreeMap::new();
                         if let Some(p) = m.prefer {
-                            headers.insert("Prefer".into(), json!(p));
+                            headers.insert("Prefer", p);
                         }
-                        if let Some(b) = &m.body {
-                            headers.insert("Content-Type".into(), json!("application/json"));
-                            r["body"] = b.clone();
+                        if m.body.is_some() {
+                            headers.insert("Content-Type", "application/json");
                         }
-                        if !headers.is_empty() {
-                            r["headers"] = Value::Object(headers);
+                        MemberRequest {
+                            id: i.to_string(),
+                            method: m.method,
+                            url: &m.url,
+                            headers: (!headers.is_empty()).then_some(headers),
+                            body: m.body.as_ref(),
                         }
-                        r
                     })
                     .collect();
                 let reads_only = chunk.iter().all(|&i| members[i].method == "GET");
@@ -98,12 +119,12 @@ impl GraphClient {
                     .send(
                         Method::POST,
                         "/$batch",
-                        Some(&json!({ "requests": requests })),
+                        Some(&BatchRequest { requests }),
                         None,
                         reads_only,
                     )
                     .await;
-                let resp = match sent {
+                let mut resp = match sent {
                     Ok(r) if r.ok() => r,
                     Ok(r) => {
                         let e = to_store_error(r.status, &r.body, "POST /$batch");
@@ -119,17 +140,23 @@ impl GraphClient {
                         continue;
                     }
                 };
-                let answers = resp
-                    .body
-                    .get("responses")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+                // Answers by member id, moved out of the answer, not copied.
+                let mut answers: std::collections::HashMap<String, Value> =
+                    match resp.body.get_mut("responses").map(Value::take) {
+                        Some(Value::Array(a)) => a
+                            .into_iter()
+                            .filter_map(|a| {
+                                Some((a.get("id").and_then(Value::as_str)?.to_string(), a))
+                            })
+                            // A repeated id: the first answer counts.
+                            .fold(Default::default(), |mut m, (id, a)| {
+                                m.entry(id).or_insert(a);
+                                m
+                            }),
+                        _ => Default::default(),
+                    };
                 for &i in chunk {
-                    let Some(a) = answers
-                        .iter()
-                        .find(|a| a.get("id").and_then(Value::as_str) == Some(&i.to_string()))
-                    else {
+                    let Some(mut a) = answers.remove(&i.to_string()) else {
                         out[i] = Some(Err(StoreError::Malformed(format!(
                             "$batch answer without member {i}"
                         ))));
@@ -151,12 +178,12 @@ impl GraphClient {
                     };
                     if retry && attempt + 1 < self.config().max_attempts {
                         again.push(i);
-                        wait = wait.max(member_retry_after(a));
+                        wait = wait.max(member_retry_after(&a));
                         continue;
                     }
                     out[i] = Some(Ok(MemberResp {
                         status,
-                        body: a.get("body").cloned().unwrap_or(Value::Null),
+                        body: a.get_mut("body").map(Value::take).unwrap_or(Value::Null),
                     }));
                 }
             }

@@ -15,25 +15,29 @@ use reqwest::Method;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
-/// Every page of a delta round: the entries (in order) and the deltaLink.
+/// Every page of a delta round, handed to `on_page` as it comes (a full
+/// listing of 100k items is never held as JSON all at once); the deltaLink.
 async fn pages(
     c: &GraphClient,
     first: &str,
     prefer: Option<&str>,
-) -> StoreResult<(Vec<Value>, String)> {
+    on_page: &mut dyn FnMut(Vec<Value>) -> StoreResult<()>,
+) -> StoreResult<String> {
     let mut url = first.to_string();
     let mut seen = HashSet::new();
-    let mut entries = Vec::new();
     loop {
-        let r = c.send(Method::GET, &url, None, prefer, true).await?;
+        let r = c
+            .send(Method::GET, &url, None::<&Value>, prefer, true)
+            .await?;
         if is_expired_delta(r.status, &r.body) {
             return Err(StoreError::CursorExpired);
         }
         if !r.ok() {
             return Err(to_store_error(r.status, &r.body, "delta"));
         }
-        match r.body.get("value") {
-            Some(Value::Array(a)) => entries.extend(a.iter().cloned()),
+        let mut body = r.body;
+        match body.get_mut("value").map(Value::take) {
+            Some(Value::Array(a)) => on_page(a)?,
             None | Some(Value::Null) => {}
             Some(_) => {
                 return Err(StoreError::Malformed(
@@ -41,10 +45,10 @@ async fn pages(
                 ))
             }
         }
-        if let Some(d) = r.body.get("@odata.deltaLink").and_then(Value::as_str) {
-            return Ok((entries, d.to_string()));
+        if let Some(d) = body.get("@odata.deltaLink").and_then(Value::as_str) {
+            return Ok(d.to_string());
         }
-        match r.body.get("@odata.nextLink").and_then(Value::as_str) {
+        match body.get("@odata.nextLink").and_then(Value::as_str) {
             // A nextLink seen before would loop for ever.
             Some(n) if !seen.insert(n.to_string()) => {
                 return Err(StoreError::Malformed("delta nextLink repeats".into()))
@@ -58,6 +62,29 @@ async fn pages(
         }
     }
 }
+
+/// What the last delta entry of an id said.
+enum Seen {
+    Removed,
+    /// Read the item again (its link and gender are not in the delta).
+    Hydrate,
+    /// The entry as mapped (kept as a result: only the last word may fail the run).
+    /// Boxed: most entries are `Hydrate`, and a map of 100k holds them.
+    Ready(Box<StoreResult<OutlookItem>>),
+}
+
+/// What reading an item back gave.
+enum Got {
+    NotRead,
+    Gone,
+    Body(Value),
+}
+
+/// Items read back per slice (ten `$batch` requests).
+const HYDRATE_SLICE: usize = 200;
+
+/// Items per delta page asked of Graph.
+const DELTA_PAGE: usize = 200;
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -85,35 +112,13 @@ pub(super) async fn changes(
         },
     };
     let prefer = (kind == Kind::Events).then_some(PREFER_READ);
-    let (entries, delta_link) = pages(c, &first, prefer).await?;
-
-    // The same id may come more than once; the last word counts.
-    let mut order: Vec<String> = Vec::new();
-    let mut last: HashMap<String, Value> = HashMap::new();
-    for e in entries {
-        let Some(id) = e.get("id").and_then(Value::as_str).map(str::to_string) else {
-            return Err(StoreError::Malformed(format!(
-                "{kind} delta entry without an id"
-            )));
-        };
-        if last.insert(id.clone(), e).is_none() {
-            order.push(id);
-        }
-    }
-    let mut out = OutlookChanges {
-        full: cursor.is_none(),
-        cursor: delta_link,
-        ..Default::default()
+    // Graph pages a delta by 10 unless asked for more (it caps the page
+    // itself, at 200 for contacts): a full listing or a round after a big
+    // run then takes a twentieth of the round trips. Asked on every page.
+    let paged = match prefer {
+        Some(p) => format!("{p}, odata.maxpagesize={DELTA_PAGE}"),
+        None => format!("odata.maxpagesize={DELTA_PAGE}"),
     };
-    let mut present: Vec<Value> = Vec::new();
-    for id in order {
-        let e = last.remove(&id).expect("recorded");
-        if e.get("@removed").is_some() {
-            out.removed.push(id);
-        } else {
-            present.push(e);
-        }
-    }
 
     // Read link and gender of contacts and single events; series instances
     // are skipped by the sync and need no link.
@@ -127,49 +132,95 @@ pub(super) async fn changes(
         }
         Kind::Tasks => false,
     };
-    let need: Vec<usize> = (0..present.len())
-        .filter(|&i| hydrate(&present[i]))
-        .collect();
-    let mut members = Vec::with_capacity(need.len());
-    if !need.is_empty() {
-        let collection = c.collection(kind).await?;
-        for &i in &need {
-            let id = present[i]
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            members.push(Member::get(item_url_in(&collection, kind, id), prefer));
-        }
-    }
-    let answers = c.batch(members).await;
-    let mut gone: HashSet<usize> = HashSet::new();
-    for (k, &i) in need.iter().enumerate() {
-        match &answers[k] {
-            Ok(a) if (200..300).contains(&a.status) => present[i] = a.body.clone(),
-            // Deleted between the delta page and the read.
-            Ok(a) if a.status == 404 => {
-                gone.insert(i);
+    // The same id may come more than once; the last word counts. Entries
+    // are reduced as their page arrives: an id for those read again
+    // afterwards, the mapped item for the others.
+    let mut order: Vec<String> = Vec::new();
+    let mut last: HashMap<String, Seen> = HashMap::new();
+    let delta_link = pages(c, &first, Some(&paged), &mut |entries| {
+        for e in entries {
+            let Some(id) = e.get("id").and_then(Value::as_str).map(str::to_string) else {
+                return Err(StoreError::Malformed(format!(
+                    "{kind} delta entry without an id"
+                )));
+            };
+            let seen = if e.get("@removed").is_some() {
+                Seen::Removed
+            } else if hydrate(&e) {
+                Seen::Hydrate
+            } else {
+                Seen::Ready(Box::new(c.mapper().read(kind, &e)))
+            };
+            if last.insert(id.clone(), seen).is_none() {
+                order.push(id);
             }
-            Ok(a) => return Err(to_store_error(a.status, &a.body, &format!("GET {kind}"))),
-            Err(e) => return Err(e.clone()),
+        }
+        Ok(())
+    })
+    .await?;
+    let mut out = OutlookChanges {
+        full: cursor.is_none(),
+        cursor: delta_link,
+        ..Default::default()
+    };
+    let mut present: Vec<(String, Seen)> = Vec::new();
+    for id in order {
+        match last.remove(&id).expect("recorded") {
+            Seen::Removed => out.removed.push(id),
+            seen => present.push((id, seen)),
         }
     }
-    for (i, v) in present.iter().enumerate() {
-        let id = v
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if gone.contains(&i) {
-            out.removed.push(id);
-            continue;
+    let collection = if present.iter().any(|(_, s)| matches!(s, Seen::Hydrate)) {
+        Some(c.collection(kind).await?)
+    } else {
+        None
+    };
+    // Read back in slices, each mapped before the next is read, so only a
+    // slice's answers are held as JSON at once.
+    let mut read: Vec<Got> = Vec::with_capacity(HYDRATE_SLICE);
+    for slice in present.chunks(HYDRATE_SLICE) {
+        let need: Vec<&str> = slice
+            .iter()
+            .filter(|(_, s)| matches!(s, Seen::Hydrate))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let members = need
+            .iter()
+            .map(|id| {
+                let collection = collection.as_deref().unwrap_or_default();
+                Member::get(item_url_in(collection, kind, id), prefer)
+            })
+            .collect();
+        let mut answers = c.batch(members).await.into_iter();
+        for (_, s) in slice {
+            if !matches!(s, Seen::Hydrate) {
+                read.push(Got::NotRead);
+                continue;
+            }
+            match answers.next().expect("one answer per member") {
+                Ok(a) if (200..300).contains(&a.status) => read.push(Got::Body(a.body)),
+                // Deleted between the delta page and the read.
+                Ok(a) if a.status == 404 => read.push(Got::Gone),
+                Ok(a) => return Err(to_store_error(a.status, &a.body, &format!("GET {kind}"))),
+                Err(e) => return Err(e),
+            }
         }
-        let it: OutlookItem = c.mapper().read(kind, v)?;
-        // calendarView/delta may mention events that left the window.
-        if !it.recurring && it.item.outside_window(window.from, window.to) {
-            out.removed.push(it.id);
-        } else {
-            out.items.push(it);
+        for ((id, s), r) in slice.iter().zip(read.drain(..)) {
+            let it = match (s, r) {
+                (_, Got::Gone) => {
+                    out.removed.push(id.clone());
+                    continue;
+                }
+                (_, Got::Body(v)) => c.mapper().read(kind, &v)?,
+                (Seen::Ready(it), Got::NotRead) => (**it).clone()?,
+                _ => unreachable!("every hydrated entry has an answer"),
+            };
+            // calendarView/delta may mention events that left the window.
+            if !it.recurring && it.item.outside_window(window.from, window.to) {
+                out.removed.push(it.id);
+            } else {
+                out.items.push(it);
+            }
         }
     }
     Ok(out)

@@ -196,11 +196,11 @@ impl GraphClient {
     /// once on 401. Only `idempotent` requests are retried after a dropped
     /// connection: a write whose answer was lost may have been applied.
     /// Non-2xx answers come back as `Resp` for the caller to map.
-    pub(crate) async fn send(
+    pub(crate) async fn send<B: serde::Serialize + ?Sized>(
         &self,
         method: Method,
         url: &str,
-        body: Option<&Value>,
+        body: Option<&B>,
         prefer: Option<&str>,
         idempotent: bool,
     ) -> StoreResult<Resp> {
@@ -290,7 +290,9 @@ impl GraphClient {
 
     /// GET a JSON resource; 404 → `None`.
     async fn get_json(&self, url: &str, prefer: Option<&str>) -> StoreResult<Option<Value>> {
-        let r = self.send(Method::GET, url, None, prefer, true).await?;
+        let r = self
+            .send(Method::GET, url, None::<&Value>, prefer, true)
+            .await?;
         match r.status {
             404 => Ok(None),
             _ if r.ok() => Ok(Some(r.body)),
@@ -390,6 +392,31 @@ impl OutlookStore for GraphClient {
             None => Ok(None),
             Some(v) => self.mapper().read(kind, &v).map(Some),
         }
+    }
+
+    async fn get_many(&self, kind: Kind, ids: &[String]) -> Vec<StoreResult<Option<OutlookItem>>> {
+        let collection = match self.collection(kind).await {
+            Ok(c) => c,
+            Err(e) => return vec![Err(e); ids.len()],
+        };
+        let prefer = (kind == Kind::Events).then_some(PREFER_READ);
+        let members = ids
+            .iter()
+            .map(|id| batch::Member::get(item_url_in(&collection, kind, id), prefer))
+            .collect();
+        // As `get`, member by member: 404 is "gone", other failures are errors.
+        self.batch(members)
+            .await
+            .into_iter()
+            .map(|a| {
+                let a = a?;
+                match a.status {
+                    404 => Ok(None),
+                    s if (200..300).contains(&s) => self.mapper().read(kind, &a.body).map(Some),
+                    s => Err(error::to_store_error(s, &a.body, &format!("GET {kind}"))),
+                }
+            })
+            .collect()
     }
 
     async fn write(&self, kind: Kind, writes: Vec<OutlookWrite>) -> Vec<WriteResult> {

@@ -142,10 +142,11 @@ impl OroClient {
     async fn list_events_once(
         &self,
         since: Option<DateTime<Utc>>,
+        limit: u32,
         into: &mut BTreeMap<String, OroRecord>,
     ) -> StoreResult<()> {
         let cal = self.calendar().await?;
-        let limit = self.config.page_size.max(1);
+        let limit = limit.max(1);
         for page in 1..=super::MAX_PAGES {
             let mut q = format!(
                 "{BASE}/calendarevents?calendar={}&page={page}&limit={limit}",
@@ -190,13 +191,17 @@ impl OroClient {
     /// listing unseen; a missed id would look deleted to the engine. So the
     /// listing is repeated until two passes see the same (id, updatedAt)
     /// set, and the union of all passes is the answer.
-    async fn list_events(&self, since: Option<DateTime<Utc>>) -> StoreResult<Vec<OroRecord>> {
+    async fn list_events(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> StoreResult<Vec<OroRecord>> {
         const MAX_PASSES: usize = 4;
         let mut all: BTreeMap<String, OroRecord> = BTreeMap::new();
         let mut previous: Option<Vec<(String, DateTime<Utc>)>> = None;
         for _ in 0..MAX_PASSES {
             let mut pass = BTreeMap::new();
-            self.list_events_once(since, &mut pass).await?;
+            self.list_events_once(since, limit, &mut pass).await?;
             let keys: Vec<(String, DateTime<Utc>)> = pass
                 .values()
                 .map(|r| (r.id.clone(), r.updated_at))
@@ -223,7 +228,7 @@ impl OroClient {
         window: &Window,
     ) -> StoreResult<Vec<OroRecord>> {
         let mut out: Vec<OroRecord> = self
-            .list_events(since)
+            .list_events(since, self.config.page_size)
             .await?
             .into_iter()
             .filter(|r| in_window(r, window))
@@ -234,7 +239,10 @@ impl OroClient {
 
     pub(crate) async fn event_ids(&self, window: &Window) -> StoreResult<Vec<String>> {
         let mut ids: Vec<String> = self
-            .list_events(None)
+            // The legacy API has no sparse fieldsets: the id listing reads
+            // whole events, so it takes the id listing's larger pages to
+            // keep its round trips down.
+            .list_events(None, self.config.id_page_size)
             .await?
             .into_iter()
             .filter(|r| in_window(r, window))

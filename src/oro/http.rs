@@ -125,7 +125,8 @@ impl OroClient {
             }
             return Ok(Reply {
                 status,
-                body: bytes.to_vec(),
+                // Takes the buffer over when it is not shared, without a copy.
+                body: Vec::from(bytes),
             });
         }
         Err(StoreError::Unavailable(format!(

@@ -117,6 +117,8 @@ struct Shared {
     member_faults: VecDeque<Fault>,
     requests: usize,
     member_requests: usize,
+    /// Every Graph request as "METHOD path", with a `$batch`'s members.
+    log: Vec<(String, Vec<String>)>,
     opts: FakeOptions,
 }
 
@@ -254,6 +256,7 @@ async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: B
     let fault = {
         let mut s = app.shared.lock().expect("fake lock");
         s.requests += 1;
+        s.log.push((format!("{method} {gpath}"), Vec::new()));
         let is_delta = gpath.ends_with("/delta");
         match s.faults.front() {
             Some(Fault::ExpiredDelta) if !is_delta => None,
@@ -370,6 +373,14 @@ fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
     let mut out = Vec::new();
     for r in reqs {
         s.member_requests += 1;
+        let line = format!(
+            "{} {}",
+            r.get("method").and_then(Value::as_str).unwrap_or("GET"),
+            r.get("url").and_then(Value::as_str).unwrap_or("")
+        );
+        if let Some(last) = s.log.last_mut() {
+            last.1.push(line);
+        }
         let id = r
             .get("id")
             .and_then(Value::as_str)
@@ -458,6 +469,7 @@ impl FakeGraph {
             member_faults: VecDeque::new(),
             requests: 0,
             member_requests: 0,
+            log: Vec::new(),
             opts,
         }));
         let app = App {
@@ -589,6 +601,11 @@ impl FakeGraph {
     /// `$batch` members seen.
     pub fn member_requests(&self) -> usize {
         self.lock().member_requests
+    }
+    /// Every Graph request so far ("METHOD /path", query left out), each
+    /// with its `$batch` members ("METHOD url"), in order.
+    pub fn request_log(&self) -> Vec<(String, Vec<String>)> {
+        self.lock().log.clone()
     }
     /// Writes applied through Graph.
     pub fn writes(&self) -> FakeWrites {

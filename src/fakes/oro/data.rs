@@ -23,6 +23,11 @@ pub fn type_of(kind: Kind) -> &'static str {
     }
 }
 
+/// The stored (static) name of a type name, if the fake knows it.
+fn static_type(ty: &str) -> Option<&'static str> {
+    [CONTACTS, TASKS, EVENTS].into_iter().find(|t| *t == ty)
+}
+
 /// One record as the fake holds it. Contacts keep `emails`/`phones` as
 /// Oro's lists of `{email}`/`{phone}`, the primary one first; events keep
 /// the legacy API's fields (`title`, `start`, `end`, `allDay`, `calendar`,
@@ -262,12 +267,8 @@ impl FakeData {
     /// A user edits a record: `updatedAt` becomes now. False when absent.
     pub fn user_edit(&mut self, ty: &str, id: u64, f: impl FnOnce(&mut FakeRecord)) -> bool {
         let now = self.now();
-        match self
-            .records
-            .iter_mut()
-            .find(|((t, i), _)| *t == ty && *i == id)
-        {
-            Some((_, r)) => {
+        match self.get_mut(ty, id) {
+            Some(r) => {
                 f(r);
                 r.updated_at = now;
                 true
@@ -278,27 +279,38 @@ impl FakeData {
 
     /// A user deletes a record. False when absent.
     pub fn user_delete(&mut self, ty: &str, id: u64) -> bool {
-        let key = self
-            .records
-            .keys()
-            .find(|(t, i)| *t == ty && *i == id)
-            .copied();
-        key.and_then(|k| self.records.remove(&k)).is_some()
+        static_type(ty)
+            .and_then(|t| self.records.remove(&(t, id)))
+            .is_some()
     }
 
+    // Lookups go by key, not by scanning: benchmarks seed 100k records.
     pub fn get(&self, ty: &str, id: u64) -> Option<&FakeRecord> {
-        self.records
-            .iter()
-            .find(|((t, i), _)| *t == ty && *i == id)
-            .map(|(_, r)| r)
+        self.records.get(&(static_type(ty)?, id))
+    }
+
+    fn get_mut(&mut self, ty: &str, id: u64) -> Option<&mut FakeRecord> {
+        self.records.get_mut(&(static_type(ty)?, id))
     }
 
     pub fn all(&self, ty: &str) -> Vec<FakeRecord> {
-        self.records
-            .iter()
-            .filter(|((t, _), _)| *t == ty)
-            .map(|(_, r)| r.clone())
-            .collect()
+        self.iter(ty).cloned().collect()
+    }
+
+    /// The records of a type in id order, without copying them (the list
+    /// endpoints filter first and copy only the page they answer).
+    pub fn iter<'a>(&'a self, ty: &str) -> impl Iterator<Item = &'a FakeRecord> + 'a {
+        self.iter_from(ty, 0)
+    }
+
+    /// The records of a type with an id of at least `min`, in id order.
+    pub fn iter_from<'a>(
+        &'a self,
+        ty: &str,
+        min: u64,
+    ) -> impl Iterator<Item = &'a FakeRecord> + 'a {
+        let range = static_type(ty).map(|t| self.records.range((t, min)..=(t, u64::MAX)));
+        range.into_iter().flatten().map(|(_, r)| r)
     }
 
     pub fn writes(&self) -> FakeWrites {
@@ -308,11 +320,7 @@ impl FakeData {
     /// Store what the API computed for an existing record (bumps `updatedAt`).
     pub(crate) fn api_replace(&mut self, ty: &str, rec: FakeRecord) {
         let now = self.now();
-        if let Some((_, r)) = self
-            .records
-            .iter_mut()
-            .find(|((t, i), _)| *t == ty && *i == rec.id)
-        {
+        if let Some(r) = self.get_mut(ty, rec.id) {
             *r = FakeRecord {
                 updated_at: now,
                 created_at: r.created_at,

@@ -182,9 +182,8 @@ pub(crate) async fn list(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) 
     }
     let body = {
         let d = s.data.lock().expect("data");
-        let mut evs: Vec<FakeRecord> = d
-            .all(EVENTS)
-            .into_iter()
+        let mut evs: Vec<&FakeRecord> = d
+            .iter(EVENTS)
             .filter(|r| r.attributes.get("calendar").and_then(Value::as_u64) == Some(calendar))
             .filter(|r| {
                 filters.iter().all(|(n, op, t)| {
@@ -220,10 +219,10 @@ pub(crate) async fn list(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) 
                 evs.iter()
                     .skip(p.saturating_sub(1) * l)
                     .take(l)
-                    .map(render)
+                    .map(|r| render(r))
                     .collect()
             }
-            _ => evs.iter().map(render).collect(),
+            _ => evs.iter().map(|r| render(r)).collect(),
         };
         Value::Array(page)
     };

@@ -83,6 +83,26 @@ pub(super) struct ListQuery {
 }
 
 impl ListQuery {
+    /// The smallest id that can pass the id filters (`gt`/`gte` on one
+    /// id), so a listing walked by id starts there instead of at the first
+    /// record (the client pages its id listing this way).
+    pub(super) fn min_id(&self) -> u64 {
+        self.filters
+            .iter()
+            .filter_map(|f| match f {
+                Filter::Id(Op::Gt, r) if r.len() == 1 => Some(r[0].0.saturating_add(1)),
+                Filter::Id(Op::Gte, r) if r.len() == 1 => Some(r[0].0),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Sorted by id alone, ascending: the store's own order.
+    pub(super) fn by_id(&self) -> bool {
+        matches!(self.sort.as_slice(), [(f, false)] if f == "id")
+    }
+
     /// Whether a record passes every filter (Oro ANDs them).
     pub(super) fn matches(&self, r: &FakeRecord) -> bool {
         self.filters.iter().all(|f| f.matches(r))
