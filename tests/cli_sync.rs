@@ -2,52 +2,23 @@
 //! loopback: the JSON summary, the exit codes from their real causes, and
 //! `--dry-run`.
 
-use orosync::fakes::graph::{FakeGraph, FakeOptions};
-use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::model::Kind;
 use orosync::testkit::sample;
 use std::path::Path;
 use std::process::Command;
 
-struct Servers {
-    oro: FakeOro,
-    graph: FakeGraph,
-}
+mod support;
+
+/// Both fakes (the shared test support), for profiles in temporary folders.
+type Servers = support::World;
 
 async fn servers() -> Servers {
-    Servers {
-        oro: FakeOro::start(FakeOroOptions::default())
-            .await
-            .expect("fake Oro"),
-        graph: FakeGraph::start(FakeOptions::default())
-            .await
-            .expect("fake Graph"),
-    }
+    support::World::new().await
 }
 
 fn write_config(dir: &Path, s: &Servers, extra: &str) {
-    let cfg = format!(
-        r#"[oro]
-url = "{oro}"
-username = "{user}"
-auth = "wsse"
-
-[outlook]
-client_id = "orosync-test"
-graph_url = "{graph}"
-login_url = "{login}"
-
-[sync]
-time_zone = "UTC"
-{extra}
-"#,
-        oro = s.oro.url(),
-        user = s.oro.options().username,
-        graph = s.graph.url(),
-        login = s.graph.login_url(),
-    );
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("config.toml"), cfg).unwrap();
+    std::fs::write(dir.join("config.toml"), s.config_text(extra)).unwrap();
 }
 
 struct Run {
