@@ -3,12 +3,12 @@
 //! (no argument: all four). Figures go to docs/benchmarks.md.
 //!
 //! Method. The fakes run on their own tokio runtime in another OS thread;
-//! the engine, both HTTP clients, SQLite and the backups run on the main
-//! thread, on a current-thread runtime, so the main thread's CPU time
-//! (`/proc/thread-self/schedstat`, in ns) is the client's CPU and nothing
-//! of the fakes'. Request counts come from the fakes' own logs, which the
+//! the engine, both HTTP clients, SQLite and the backups run on a thread
+//! of their own (one per run), on a current-thread runtime, so that thread's user + system time
+//! (`getrusage(RUSAGE_THREAD)`) is the client's CPU and nothing of the
+//! fakes'. Request counts come from the fakes' own logs, which the
 //! machine's load does not change. `memory` runs the `orosync` binary as a
-//! child process and reads its peak RSS from `wait4`.
+//! child process and reads its peak RSS through `/usr/bin/time`.
 //!
 //! Oro records are seeded one second apart in the past, as real records
 //! are spread in time: Oro's change listing is `updatedAt >= watermark` at
@@ -41,21 +41,25 @@ use std::time::{Duration, Instant};
 
 // ------------------------------------------------------------ measuring
 
-/// CPU time of the calling thread, in ns (schedstat's first field).
-fn thread_cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-/// CPU time of the whole process (every thread, the fakes' included), in ns.
-fn process_cpu_ns() -> u64 {
+/// User + system CPU time, in ns, of the calling thread (`RUSAGE_THREAD`)
+/// or of the whole process (`RUSAGE_SELF`: every thread, the fakes' too).
+fn rusage_ns(who: libc::c_int) -> u64 {
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct we own.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    unsafe { libc::getrusage(who, &mut ru) };
     let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1000;
     tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// The client's CPU: user + system time of the run's own thread, which
+/// runs the engine, both HTTP clients, SQLite and the backups and nothing
+/// else (the fakes have their own runtime thread).
+fn thread_cpu_ns() -> u64 {
+    rusage_ns(libc::RUSAGE_THREAD)
+}
+
+fn process_cpu_ns() -> u64 {
+    rusage_ns(libc::RUSAGE_SELF)
 }
 
 fn load() -> String {

@@ -858,4 +858,96 @@ mod tests {
         assert_eq!(plan.conflicts[0].winner, Winner::Outlook);
         assert!(matches!(plan.ops[0].action, Action::UpdateOro { .. }));
     }
+
+    /// An incremental run gives the planner only the links of what changed
+    /// (`KindInput::link_ids_needed`); the plan must be the one it makes
+    /// over every link.
+    #[test]
+    fn a_plan_over_the_needed_links_equals_the_plan_over_all_links() {
+        use crate::plan::PendingConflict;
+        let window = crate::store::Window::around(t0(), 30, 365);
+        let mut inp = KindInput::new(Kind::Contacts, window);
+        inp.keys = crate::settings::Keys::default().of(Kind::Contacts).to_vec();
+        let rec = |id: &str, item: crate::model::Item| OroRecord {
+            id: id.into(),
+            created_at: t0(),
+            updated_at: t0(),
+            recurring: false,
+            item,
+        };
+        let out = |id: &str, link: Option<&str>, item: crate::model::Item| OutlookItem {
+            id: id.into(),
+            created_at: t0(),
+            modified_at: t0(),
+            link: link.map(str::to_string),
+            recurring: false,
+            item,
+        };
+        for n in 1..=10 {
+            let base = contact(&format!("Ann{n}"), "Lee");
+            inp.links.push(Link {
+                oro_id: n.to_string(),
+                outlook_id: format!("X{n}"),
+                oro_hash: base.hash(),
+                outlook_hash: base.hash(),
+                oro_version: None,
+                outlook_version: None,
+            });
+            if n != 3 {
+                // 3 is deleted in Oro.
+                inp.oro_ids.insert(n.to_string());
+            }
+        }
+        // 2 edited in Oro, X4 edited in Outlook, X5 deleted in Outlook.
+        let mut two = contact("Ann2", "Lee");
+        edit_note(&mut two, "oro");
+        inp.oro_records.push(rec("2", two));
+        let mut four = contact("Ann4", "Lee");
+        edit_note(&mut four, "outlook");
+        inp.outlook_items.push(out("X4", Some("4"), four));
+        inp.outlook_removed.insert("X5".into());
+        // A new Outlook item stamped with 6, which X6 holds.
+        inp.outlook_items
+            .push(out("Y", Some("6"), contact("Ann6", "Lee")));
+        // A resolved conflict on 7 (its records must be read).
+        inp.pending.push(PendingConflict {
+            id: 1,
+            oro_id: "7".into(),
+            outlook_id: "X7".into(),
+            resolution: Some(Side::Oro),
+        });
+        // A new Oro record matching a new Outlook item by key.
+        inp.oro_ids.insert("20".into());
+        inp.oro_records.push(rec("20", contact("Bea", "Kim")));
+        inp.outlook_items.push(out("Z", None, contact("Bea", "Kim")));
+
+        let linked: Vec<String> = inp.links.iter().map(|l| l.oro_id.clone()).collect();
+        let ids = inp.link_ids_needed(&linked);
+        // The merge pass over ids in byte order finds the same.
+        let mut sorted = linked.clone();
+        sorted.sort();
+        assert_eq!(inp.link_ids_needed(&sorted), ids);
+        let mut only = inp.clone();
+        only.links.retain(|l| {
+            ids.oro.contains(l.oro_id.as_str()) || ids.outlook.contains(l.outlook_id.as_str())
+        });
+        let kept: Vec<&str> = only.links.iter().map(|l| l.oro_id.as_str()).collect();
+        assert_eq!(kept, ["2", "3", "4", "5", "6", "7"]);
+
+        let all = plan_kind(&inp);
+        assert!(!all.needs.is_empty(), "the pending conflict needs its records");
+        assert_eq!(plan_kind(&only), all);
+        // With the records of 7 read, a plan with writes: still the same.
+        for i in [&mut inp, &mut only] {
+            i.oro_fetched
+                .insert("7".into(), Some(rec("7", contact("Ann7", "Lee"))));
+            i.outlook_fetched
+                .insert("X7".into(), Some(out("X7", Some("7"), contact("Ann7", "Lee"))));
+        }
+        let all = plan_kind(&inp);
+        assert!(all.needs.is_empty());
+        assert!(all.ops.len() >= 4, "{:?}", all.ops);
+        assert!(!all.skipped.is_empty(), "Y is skipped: X6 holds 6");
+        assert_eq!(plan_kind(&only), all);
+    }
 }
