@@ -39,6 +39,11 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+// The `orosync` binary's allocator (src/main.rs), so the client's CPU is
+// measured as the binary spends it.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // ------------------------------------------------------------ measuring
 
 /// User + system CPU time, in ns, of the calling thread (`RUSAGE_THREAD`)
