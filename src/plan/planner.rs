@@ -919,7 +919,8 @@ mod tests {
         // A new Oro record matching a new Outlook item by key.
         inp.oro_ids.insert("20".into());
         inp.oro_records.push(rec("20", contact("Bea", "Kim")));
-        inp.outlook_items.push(out("Z", None, contact("Bea", "Kim")));
+        inp.outlook_items
+            .push(out("Z", None, contact("Bea", "Kim")));
 
         let linked: Vec<String> = inp.links.iter().map(|l| l.oro_id.clone()).collect();
         let ids = inp.link_ids_needed(&linked);
@@ -935,7 +936,10 @@ mod tests {
         assert_eq!(kept, ["2", "3", "4", "5", "6", "7"]);
 
         let all = plan_kind(&inp);
-        assert!(!all.needs.is_empty(), "the pending conflict needs its records");
+        assert!(
+            !all.needs.is_empty(),
+            "the pending conflict needs its records"
+        );
         assert_eq!(plan_kind(&only), all);
         // With the records of 7 read (and of 5, re-created in Outlook from
         // Oro), a plan with writes: still the same.
@@ -944,8 +948,10 @@ mod tests {
                 .insert("5".into(), Some(rec("5", contact("Ann5", "Lee"))));
             i.oro_fetched
                 .insert("7".into(), Some(rec("7", contact("Ann7", "Lee"))));
-            i.outlook_fetched
-                .insert("X7".into(), Some(out("X7", Some("7"), contact("Ann7", "Lee"))));
+            i.outlook_fetched.insert(
+                "X7".into(),
+                Some(out("X7", Some("7"), contact("Ann7", "Lee"))),
+            );
         }
         let all = plan_kind(&inp);
         assert!(all.needs.is_empty(), "{:?}", all.needs);

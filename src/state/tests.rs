@@ -162,8 +162,12 @@ fn unlinked_cache_and_retries_round_trip() {
 fn links_touching_reads_only_the_links_of_the_given_ids() {
     let mut s = State::in_memory().unwrap();
     for n in 1..=5 {
-        s.put_link(Kind::Contacts, &oro(&n.to_string()), &outlook(&format!("X{n}")))
-            .unwrap();
+        s.put_link(
+            Kind::Contacts,
+            &oro(&n.to_string()),
+            &outlook(&format!("X{n}")),
+        )
+        .unwrap();
     }
     // Another kind's link is not read.
     s.put_link(Kind::Tasks, &oro("1"), &outlook("T1")).unwrap();
