@@ -233,7 +233,7 @@ fn purge(cx: &mut Ctx) {
             Action::DeleteOutlook {
                 outlook_id: item.id.clone(),
                 oro_id: item.link.clone(),
-                before: Some(item.clone()),
+                before: Some(Box::new(item.clone())),
             },
             PURGE_REASON,
             None,
@@ -290,8 +290,8 @@ fn adopt_stamped(cx: &mut Ctx) {
                 if same {
                     cx.push(
                         Action::Link {
-                            oro: rec.clone(),
-                            outlook: item.clone(),
+                            oro: Box::new(rec.clone()),
+                            outlook: Box::new(item.clone()),
                             stamp: false,
                         },
                         "Outlook item already carries this Oro id",
@@ -301,8 +301,8 @@ fn adopt_stamped(cx: &mut Ctx) {
                     cx.push(
                         Action::UpdateOutlook {
                             outlook_id: item.id.clone(),
-                            from: rec.clone(),
-                            before: Some(item.clone()),
+                            from: Box::new(rec.clone()),
+                            before: Some(Box::new(item.clone())),
                         },
                         "paired by OroCRM_id: Oro's values replace Outlook's",
                         None,
@@ -311,8 +311,8 @@ fn adopt_stamped(cx: &mut Ctx) {
                     cx.push(
                         Action::UpdateOro {
                             oro_id: rec.id.clone(),
-                            from: item.clone(),
-                            before: Some(rec.clone()),
+                            from: Box::new(item.clone()),
+                            before: Some(Box::new(rec.clone())),
                             stamp: false,
                         },
                         "paired by OroCRM_id: Outlook's values replace Oro's",
@@ -337,7 +337,7 @@ fn adopt_stamped(cx: &mut Ctx) {
                         Action::DeleteOutlook {
                             outlook_id: item.id.clone(),
                             oro_id: Some(oro_id),
-                            before: Some(item.clone()),
+                            before: Some(Box::new(item.clone())),
                         },
                         "its Oro record no longer exists",
                         None,
@@ -416,8 +416,8 @@ fn place_unlinked_oro(cx: &mut Ctx) {
                 if fresh && rec.item.same_as(&item.item) {
                     cx.push(
                         Action::Link {
-                            oro: rec.clone(),
-                            outlook: item.clone(),
+                            oro: Box::new(rec.clone()),
+                            outlook: Box::new(item.clone()),
                             stamp: true,
                         },
                         "same key and values: linked",
@@ -427,8 +427,8 @@ fn place_unlinked_oro(cx: &mut Ctx) {
                     cx.push(
                         Action::UpdateOutlook {
                             outlook_id: item.id.clone(),
-                            from: rec.clone(),
-                            before: fresh.then(|| item.clone()),
+                            from: Box::new(rec.clone()),
+                            before: fresh.then(|| Box::new(item.clone())),
                         },
                         "matched by key: Oro's values replace Outlook's",
                         None,
@@ -436,7 +436,9 @@ fn place_unlinked_oro(cx: &mut Ctx) {
                 }
             }
             None => cx.push(
-                Action::CreateOutlook { from: rec.clone() },
+                Action::CreateOutlook {
+                    from: Box::new(rec.clone()),
+                },
                 "not in Outlook yet",
                 None,
             ),
@@ -470,8 +472,8 @@ fn place_unlinked_outlook(cx: &mut Ctx) {
                 if fresh && rec.item.same_as(&item.item) {
                     cx.push(
                         Action::Link {
-                            oro: rec.clone(),
-                            outlook: item.clone(),
+                            oro: Box::new(rec.clone()),
+                            outlook: Box::new(item.clone()),
                             stamp: true,
                         },
                         "same key and values: linked",
@@ -481,8 +483,8 @@ fn place_unlinked_outlook(cx: &mut Ctx) {
                     cx.push(
                         Action::UpdateOro {
                             oro_id: rec.id.clone(),
-                            from: item.clone(),
-                            before: fresh.then(|| rec.clone()),
+                            from: Box::new(item.clone()),
+                            before: fresh.then(|| Box::new(rec.clone())),
                             stamp: true,
                         },
                         "matched by key: Outlook's values replace Oro's",
@@ -491,7 +493,9 @@ fn place_unlinked_outlook(cx: &mut Ctx) {
                 }
             }
             None => cx.push(
-                Action::CreateOro { from: item.clone() },
+                Action::CreateOro {
+                    from: Box::new(item.clone()),
+                },
                 "not in Oro yet",
                 None,
             ),
@@ -591,8 +595,8 @@ fn pair(cx: &mut Ctx, link: &Link) {
                 match here_oro {
                     Some(r) => cx.push(
                         Action::Link {
-                            oro: r.clone(),
-                            outlook: i.clone(),
+                            oro: Box::new(r.clone()),
+                            outlook: Box::new(i.clone()),
                             stamp: true,
                         },
                         "OroCRM_id restored",
@@ -631,7 +635,9 @@ fn pair(cx: &mut Ctx, link: &Link) {
         }
         PairDecision::RecreateInOutlook => match here_oro {
             Some(r) => cx.push(
-                Action::CreateOutlook { from: r.clone() },
+                Action::CreateOutlook {
+                    from: Box::new(r.clone()),
+                },
                 "deleted in Outlook: created again from Oro",
                 clears,
             ),
@@ -651,7 +657,7 @@ fn pair(cx: &mut Ctx, link: &Link) {
                 Action::DeleteOutlook {
                     outlook_id: link.outlook_id.clone(),
                     oro_id: Some(link.oro_id.clone()),
-                    before: here_outlook.cloned(),
+                    before: here_outlook.cloned().map(Box::new),
                 },
                 if conflict {
                     "deleted in Oro, edited in Outlook: deleted (backed up)"
@@ -674,8 +680,8 @@ fn pair(cx: &mut Ctx, link: &Link) {
                 // The same new values on both sides: no conflict.
                 cx.push(
                     Action::Link {
-                        oro: r.clone(),
-                        outlook: i.clone(),
+                        oro: Box::new(r.clone()),
+                        outlook: Box::new(i.clone()),
                         stamp: restamp,
                     },
                     "changed alike on both sides",
@@ -700,8 +706,8 @@ fn pair(cx: &mut Ctx, link: &Link) {
                     cx.note(&link.oro_id, &link.outlook_id, Winner::Pending);
                     cx.push(
                         Action::Pending {
-                            oro: r.clone(),
-                            outlook: i.clone(),
+                            oro: Box::new(r.clone()),
+                            outlook: Box::new(i.clone()),
                         },
                         "changed on both sides: waiting for your choice",
                         None,
@@ -750,8 +756,8 @@ fn to_outlook(
         // Already holds Oro's values: only remember the pair.
         Some(i) if r.item.same_as(&i.item) => cx.push(
             Action::Link {
-                oro: r.clone(),
-                outlook: i.clone(),
+                oro: Box::new(r.clone()),
+                outlook: Box::new(i.clone()),
                 stamp: nonempty(&i.link) != Some(r.id.as_str()),
             },
             reason,
@@ -760,8 +766,8 @@ fn to_outlook(
         _ => cx.push(
             Action::UpdateOutlook {
                 outlook_id: link.outlook_id.clone(),
-                from: r.clone(),
-                before: i.cloned(),
+                from: Box::new(r.clone()),
+                before: i.cloned().map(Box::new),
             },
             reason,
             clears,
@@ -781,8 +787,8 @@ fn to_oro(
     match r {
         Some(r) if r.item.same_as(&i.item) => cx.push(
             Action::Link {
-                oro: r.clone(),
-                outlook: i.clone(),
+                oro: Box::new(r.clone()),
+                outlook: Box::new(i.clone()),
                 stamp: restamp,
             },
             reason,
@@ -791,8 +797,8 @@ fn to_oro(
         _ => cx.push(
             Action::UpdateOro {
                 oro_id: link.oro_id.clone(),
-                from: i.clone(),
-                before: r.cloned(),
+                from: Box::new(i.clone()),
+                before: r.cloned().map(Box::new),
                 stamp: restamp,
             },
             reason,
