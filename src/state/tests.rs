@@ -183,4 +183,10 @@ fn links_touching_reads_only_the_links_of_the_given_ids() {
         .collect();
     assert_eq!(pairs, [("2", "X2"), ("4", "X4"), ("5", "X5")]);
     assert_eq!(got[0], s.links(Kind::Contacts).unwrap()[1]);
+    // Ids only: which of these are linked (T1 is a task's Outlook id).
+    let (oro, outlook) = s
+        .linked_among(Kind::Contacts, ["1", "9"], ["X2", "T1", "X7"])
+        .unwrap();
+    assert_eq!(oro.into_iter().collect::<Vec<_>>(), ["1"]);
+    assert_eq!(outlook.into_iter().collect::<Vec<_>>(), ["X2"]);
 }
