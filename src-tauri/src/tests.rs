@@ -507,6 +507,7 @@ impl TlsFront {
 #[test]
 fn an_untrusted_oro_certificate_is_shown_then_trusted_and_tested_again() {
     use orosync::fakes::oro::{FakeOro, FakeOroOptions};
+    use orosync::secrets::SecretStore;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
