@@ -227,8 +227,11 @@ pub enum ProbeError {
 struct Recorder {
     os: Option<Arc<rustls::client::WebPkiServerVerifier>>,
     provider: Arc<CryptoProvider>,
-    seen: std::sync::Mutex<Option<(Vec<u8>, Result<(), String>)>>,
+    seen: std::sync::Mutex<Option<Seen>>,
 }
+
+/// The leaf certificate (DER) and the OS roots' verdict on it.
+type Seen = (Vec<u8>, Result<(), String>);
 
 /// The error the recorder stops every handshake with.
 const PROBE_STOP: &str = "orosync certificate probe: handshake stopped after the certificate";
