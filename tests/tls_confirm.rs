@@ -33,9 +33,16 @@ fn config(w: &World) -> String {
 
 /// `orosync login oro [extra]` with the API key on a piped stdin, no keyring.
 async fn login_piped(w: &World, extra: &[&str]) -> Run {
+    login_piped_env(w, extra, &[]).await
+}
+
+async fn login_piped_env(w: &World, extra: &[&str], env: &[(&str, &std::path::Path)]) -> Run {
     let mut args = vec!["login", "oro"];
     args.extend_from_slice(extra);
     let mut cmd = w.command(&args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     cmd.env_remove("OROSYNC_ORO_API_KEY");
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -239,6 +246,16 @@ fn login_on_a_pty(w: &World, answer: &str, key: &str) -> (i32, String) {
         }
         if answered && !keyed && seen.contains("API key for") {
             keyed = true;
+            // The prompt is printed before echo is turned off: type only
+            // once the terminal no longer echoes, as a person would see it.
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&master);
+            for _ in 0..500 {
+                let mut t: libc::termios = unsafe { std::mem::zeroed() };
+                if unsafe { libc::tcgetattr(fd, &mut t) } == 0 && t.c_lflag & libc::ECHO == 0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
             master.write_all(format!("{key}\n").as_bytes()).unwrap();
         }
     }
@@ -288,4 +305,35 @@ async fn on_a_terminal_no_changes_nothing_and_yes_pins_and_signs_in() {
         "{text}"
     );
     assert!(w.oro.stats().requests > 0);
+}
+
+/// A certificate the system trusts (here a CA given by `SSL_CERT_FILE`,
+/// which the OS-roots loader reads in place of the system's store) is
+/// neither asked about nor pinned; without that CA it is one to confirm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_the_system_trusts_is_neither_asked_about_nor_pinned() {
+    let w = World::new().await;
+    let (front, ca) = TlsFront::start_ca_signed(port_of(&w.oro.url())).await;
+    let text = w.config_text("").replace(&w.oro.url(), &front.url());
+    std::fs::write(w.profile().join("config.toml"), &text).unwrap();
+    let roots = tempfile::tempdir().unwrap();
+    let ca_file = roots.path().join("roots.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+
+    let r = login_piped_env(&w, &[], &[("SSL_CERT_FILE", &ca_file)]).await;
+    assert!(signed_in(&r), "{r:?}");
+    assert!(!r.stderr.contains("not trusted"), "{}", r.stderr);
+    assert_eq!(config(&w), text, "nothing pinned");
+    let mut sync = w.command(&["sync", "--yes", "--json"]);
+    sync.env("SSL_CERT_FILE", &ca_file);
+    assert_eq!(run_command(sync).await.code, 0);
+
+    // The same server without that CA among the roots: to be confirmed.
+    let r = login_piped(&w, &[]).await;
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("OroSync test CA"),
+        "the issuer is shown: {}",
+        r.stderr
+    );
 }

@@ -334,9 +334,56 @@ fn self_signed_acceptor() -> (tokio_rustls::TlsAcceptor, Vec<u8>) {
     )
 }
 
+/// A certificate for localhost signed by a fresh CA: the acceptor, the
+/// leaf's DER, and the CA certificate as PEM (to trust through
+/// `SSL_CERT_FILE`, which the OS-roots loader reads instead of the system's).
+fn ca_signed_acceptor() -> ((tokio_rustls::TlsAcceptor, Vec<u8>), String) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ca_key = rcgen::KeyPair::generate().expect("key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "OroSync test CA");
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .expect("params")
+        .signed_by(&key, &ca, &ca_key)
+        .expect("leaf");
+    let der = leaf.der().to_vec();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(der.clone())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .expect("server config");
+    (
+        (
+            tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(cfg)),
+            der,
+        ),
+        ca.pem(),
+    )
+}
+
 impl TlsFront {
     pub async fn start(backend: u16) -> TlsFront {
-        let current = std::sync::Arc::new(std::sync::Mutex::new(self_signed_acceptor()));
+        Self::serve(backend, self_signed_acceptor()).await
+    }
+
+    /// With a certificate from a CA; returns the CA's PEM too.
+    pub async fn start_ca_signed(backend: u16) -> (TlsFront, String) {
+        let (acceptor, ca) = ca_signed_acceptor();
+        (Self::serve(backend, acceptor).await, ca)
+    }
+
+    async fn serve(backend: u16, first: (tokio_rustls::TlsAcceptor, Vec<u8>)) -> TlsFront {
+        let current = std::sync::Arc::new(std::sync::Mutex::new(first));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
