@@ -383,7 +383,14 @@ async fn unreadable_oro_records_of_every_kind_are_listed_as_skipped() {
 /// applied once the Oro record is fixed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pair_whose_oro_record_turns_unreadable_is_held_then_synced_when_fixed() {
-    let w = World::new().await;
+    // Oro's clock by hand, so a later record's updatedAt is later than the
+    // unreadable one's (the watermark must not pass it).
+    let clock = orosync::clock::ManualClock::new(chrono::Utc::now());
+    let opts = orosync::fakes::oro::FakeOroOptions {
+        clock: std::sync::Arc::new(clock.clone()),
+        ..Default::default()
+    };
+    let w = World::with(opts, Default::default(), "").await;
     let c = w.oro.user_create(&contact("Held", "Contact"));
     let e = w.oro.user_create(&event("Held event", 4));
     w.oro.user_create(&contact("Other", "Person"));
@@ -424,6 +431,7 @@ async fn a_pair_whose_oro_record_turns_unreadable_is_held_then_synced_when_fixed
         x.job_title = Some("Edited in Outlook".into());
     }
     w.graph.user_edit_item(&outlook_contact, &edited);
+    clock.advance(chrono::Duration::minutes(1));
     w.oro.user_create(&contact("New", "Meanwhile"));
 
     let r = w.sync("bidirectional").await;
@@ -456,6 +464,15 @@ async fn a_pair_whose_oro_record_turns_unreadable_is_held_then_synced_when_fixed
         "the unreadable record is left as it is"
     );
     assert!(w.state_problems().is_empty());
+
+    // A run before it is fixed: still held, nothing written to it.
+    let oro_writes = w.oro.writes();
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(w.oro.writes(), oro_writes, "the held pair is not written");
+    assert_eq!(w.graph.items(Kind::Events).len(), 1);
 
     // Fixed in Oro (back to the values last synced, so Oro's side counts
     // as unchanged): the held Outlook edit goes through.

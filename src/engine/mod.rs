@@ -440,8 +440,16 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         } else {
             Some(reading.cursor.as_str())
         };
+        // Nor does the Oro watermark pass an unreadable record: the next run
+        // must list it again to keep its pair held (its own updatedAt is
+        // unknown, so the watermark stays where it was until it is fixed).
+        let watermark = if reading.unreadable.is_empty() {
+            reading.watermark
+        } else {
+            None
+        };
         state
-            .finish_kind(kind, reading.watermark, cursor)
+            .finish_kind(kind, watermark, cursor)
             .map_err(state_fatal)?;
         Ok(())
     }
