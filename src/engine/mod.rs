@@ -65,10 +65,11 @@ fn state_fatal(e: crate::state::StateError) -> Fatal {
     Fatal::State(e.to_string())
 }
 
-/// An Oro record the planner needs cannot be read: its pair is held as it
-/// is this run. The Outlook side's change for it (an edit, a deletion) is
-/// left out of the input, and the run keeps the Outlook cursor so that
-/// change comes again next run (see `held`).
+/// An Oro record cannot be read (in the listing, or when the planner asks
+/// for it): its pair is held as it is this run. The Outlook side's change
+/// for it (an edit, a deletion) is left out of the input; true when there
+/// was one, and the run then keeps the Outlook cursor so that change comes
+/// again next run (`Reading::held`).
 fn hold_unreadable(input: &mut KindInput, oro_id: &str) -> bool {
     let before = (input.outlook_items.len(), input.outlook_removed.len());
     let outlook: BTreeSet<String> = input
@@ -231,7 +232,6 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         input.outlook_removed = changes.removed.into_iter().collect();
         input.outlook_full = changes.full;
 
-        // Records whose write failed last time are read again.
         // The pairs of unreadable Oro records are held as they are: not
         // written to from Outlook either (what would be overwritten cannot
         // be read, so it could not be backed up).
@@ -239,6 +239,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         for id in unreadable.keys() {
             held |= hold_unreadable(&mut input, id);
         }
+        // Records whose write failed last time are read again.
         let retried = if first {
             vec![]
         } else {
