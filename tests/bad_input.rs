@@ -514,3 +514,70 @@ async fn a_pair_whose_oro_record_turns_unreadable_is_held_then_synced_when_fixed
     assert_eq!(job, outlook_job);
     assert!(w.state_problems().is_empty());
 }
+
+/// A record broken without its `updatedAt` moving (an import, a repair
+/// straight in the database) is not in the change listing; it is met when
+/// the planner asks for it, here to re-create its Outlook item the user
+/// deleted. That run does not stop (it did: exit 4): the record is listed
+/// as skipped and the deletion waits; once the record is fixed the item
+/// comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_record_the_planner_asks_for_is_skipped_not_fatal() {
+    let start = chrono::Utc::now();
+    let clock = orosync::clock::ManualClock::new(start);
+    let opts = orosync::fakes::oro::FakeOroOptions {
+        clock: std::sync::Arc::new(clock.clone()),
+        ..Default::default()
+    };
+    let w = World::with(opts, Default::default(), "").await;
+    let c = w.oro.user_create(&contact("Asked", "For"));
+    w.oro.user_create(&contact("Other", "Person"));
+    assert_eq!(w.sync("bidirectional").await.code, 0);
+    let item = w
+        .graph
+        .items(Kind::Contacts)
+        .into_iter()
+        .find(|i| i.link.as_deref() == Some(c.as_str()))
+        .unwrap()
+        .id;
+
+    // Broken with an updatedAt before the watermark.
+    clock.set(start - chrono::Duration::hours(1));
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        r.attributes.insert("birthday".into(), json!("1980-02-30"));
+    });
+    clock.set(start + chrono::Duration::minutes(1));
+    w.graph.user_delete(&item);
+
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let skipped = v["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["id"] == c.as_str() && s["side"] == "oro"),
+        "{v}"
+    );
+    assert_eq!(
+        w.graph.items(Kind::Contacts).len(),
+        1,
+        "nothing re-created yet"
+    );
+    assert!(w.state_problems().is_empty());
+
+    // Fixed: the item comes back with the record's values.
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        r.attributes.remove("birthday");
+    });
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let back = w
+        .graph
+        .items(Kind::Contacts)
+        .into_iter()
+        .filter(|i| i.link.as_deref() == Some(c.as_str()))
+        .count();
+    assert_eq!(back, 1, "{:?}", w.graph.items(Kind::Contacts));
+    assert!(w.state_problems().is_empty());
+}
