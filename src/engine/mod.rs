@@ -231,13 +231,6 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         input.outlook_removed = changes.removed.into_iter().collect();
         input.outlook_full = changes.full;
 
-        // The pairs of unreadable Oro records are held as they are: not
-        // written to from Outlook either (what would be overwritten cannot
-        // be read, so it could not be backed up).
-        let mut held = false;
-        for id in unreadable.keys() {
-            held |= hold_unreadable(&mut input, id);
-        }
         // Records whose write failed last time are read again.
         let retried = if first {
             vec![]
@@ -251,7 +244,6 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
                         input.oro_fetched.insert(id.clone(), r);
                     }
                     Err(StoreError::Malformed(m)) => {
-                        held |= hold_unreadable(&mut input, id);
                         unreadable.insert(id.clone(), m);
                     }
                     Err(e) => return Err(fatal_of(e)),
@@ -268,11 +260,21 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
                 state.links(kind).map_err(state_fatal)?
             } else {
                 let linked = state.linked_oro_ids(kind).map_err(state_fatal)?;
-                let ids = input.link_ids_needed(&linked);
+                let mut ids = input.link_ids_needed(&linked);
+                // Holding an unreadable record's pair needs its link.
+                ids.oro.extend(unreadable.keys().map(String::as_str));
                 state
                     .links_touching(kind, ids.oro, ids.outlook)
                     .map_err(state_fatal)?
             };
+        }
+        // The pairs of unreadable Oro records are held as they are: not
+        // written to from Outlook either (what would be overwritten cannot
+        // be read, so it could not be backed up). After the links are read:
+        // holding finds the pair's Outlook id through its link.
+        let mut held = false;
+        for id in unreadable.keys() {
+            held |= hold_unreadable(&mut input, id);
         }
         Ok(Reading {
             input,
