@@ -220,7 +220,6 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         input.purge = purge;
         input.first_sync = first;
         if !purge {
-            input.links = state.links(kind).map_err(state_fatal)?;
             input.pending = state.pending_for_planner(kind).map_err(state_fatal)?;
         }
         if !first {
@@ -232,13 +231,6 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         input.outlook_removed = changes.removed.into_iter().collect();
         input.outlook_full = changes.full;
 
-        // The pairs of unreadable Oro records are held as they are: not
-        // written to from Outlook either (what would be overwritten cannot
-        // be read, so it could not be backed up).
-        let mut held = false;
-        for id in unreadable.keys() {
-            held |= hold_unreadable(&mut input, id);
-        }
         // Records whose write failed last time are read again.
         let retried = if first {
             vec![]
@@ -252,7 +244,6 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
                         input.oro_fetched.insert(id.clone(), r);
                     }
                     Err(StoreError::Malformed(m)) => {
-                        held |= hold_unreadable(&mut input, id);
                         unreadable.insert(id.clone(), m);
                     }
                     Err(e) => return Err(fatal_of(e)),
@@ -262,6 +253,28 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
                     input.outlook_fetched.insert(id.clone(), r);
                 }
             }
+        }
+        if !purge {
+            input.links = if first || input.outlook_full {
+                // Everything was listed: every link is in play.
+                state.links(kind).map_err(state_fatal)?
+            } else {
+                let linked = state.linked_oro_ids(kind).map_err(state_fatal)?;
+                let mut ids = input.link_ids_needed(&linked);
+                // Holding an unreadable record's pair needs its link.
+                ids.oro.extend(unreadable.keys().map(String::as_str));
+                state
+                    .links_touching(kind, ids.oro, ids.outlook)
+                    .map_err(state_fatal)?
+            };
+        }
+        // The pairs of unreadable Oro records are held as they are: not
+        // written to from Outlook either (what would be overwritten cannot
+        // be read, so it could not be backed up). After the links are read:
+        // holding finds the pair's Outlook id through its link.
+        let mut held = false;
+        for id in unreadable.keys() {
+            held |= hold_unreadable(&mut input, id);
         }
         Ok(Reading {
             input,
@@ -463,9 +476,21 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         kind: Kind,
         input: &KindInput,
     ) -> Result<(), crate::state::StateError> {
-        let links = state.links(kind)?;
-        let linked_oro: BTreeSet<&str> = links.iter().map(|l| l.oro_id.as_str()).collect();
-        let linked_outlook: BTreeSet<&str> = links.iter().map(|l| l.outlook_id.as_str()).collect();
+        // Only the links of the records seen this run: they are all that
+        // is asked below.
+        let (linked_oro, linked_outlook) = state.linked_among(
+            kind,
+            input
+                .oro_records
+                .iter()
+                .chain(input.oro_fetched.values().flatten())
+                .map(|r| r.id.as_str()),
+            input
+                .outlook_items
+                .iter()
+                .chain(input.outlook_fetched.values().flatten())
+                .map(|i| i.id.as_str()),
+        )?;
         let mut keep = vec![];
         let mut forget = vec![];
         let oro_seen: Vec<&OroRecord> = input
@@ -474,7 +499,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             .chain(input.oro_fetched.values().flatten())
             .collect();
         for r in oro_seen {
-            if linked_oro.contains(r.id.as_str()) || r.recurring || !input.oro_ids.contains(&r.id) {
+            if linked_oro.contains(&r.id) || r.recurring || !input.oro_ids.contains(&r.id) {
                 forget.push((Side::Oro, r.id.clone()));
             } else {
                 keep.push(Candidate::Oro(r.clone()));
@@ -487,7 +512,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             .collect();
         for i in outlook_seen {
             let stamped = i.link.as_deref().is_some_and(|l| !l.trim().is_empty());
-            if linked_outlook.contains(i.id.as_str()) || stamped || i.recurring {
+            if linked_outlook.contains(&i.id) || stamped || i.recurring {
                 forget.push((Side::Outlook, i.id.clone()));
             } else {
                 keep.push(Candidate::Outlook(i.clone()));
