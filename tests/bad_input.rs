@@ -581,3 +581,82 @@ async fn an_unreadable_record_the_planner_asks_for_is_skipped_not_fatal() {
     assert_eq!(back, 1, "{:?}", w.graph.items(Kind::Contacts));
     assert!(w.state_problems().is_empty());
 }
+
+/// bi7 on a held pair: the Outlook item of a record Oro cannot read is
+/// deleted. Nothing can be re-created from what cannot be read, so the
+/// deletion waits (the Oro record is untouched, no item appears); once the
+/// record is fixed, the next run re-creates exactly one Outlook item for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outlook_deletion_on_a_held_pair_waits_then_recreates_once_fixed() {
+    let w = World::with(Default::default(), Default::default(), "").await;
+    let c = w.oro.user_create(&contact("Held", "Deleted"));
+    w.oro.user_create(&contact("Other", "Person"));
+    assert_eq!(w.sync("bidirectional").await.code, 0);
+    let linked_to = |id: &str| {
+        w.graph
+            .items(Kind::Contacts)
+            .into_iter()
+            .filter(|i| i.link.as_deref() == Some(id))
+            .count()
+    };
+    let outlook_contact = w
+        .graph
+        .items(Kind::Contacts)
+        .into_iter()
+        .find(|i| i.link.as_deref() == Some(c.as_str()))
+        .unwrap()
+        .id;
+    let birthday = w
+        .oro
+        .record(Kind::Contacts, &c)
+        .unwrap()
+        .attributes
+        .get("birthday")
+        .cloned();
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        r.attributes.insert("birthday".into(), json!("1980-02-30"));
+    });
+    w.graph.user_delete(&outlook_contact);
+
+    for _ in 0..2 {
+        let r = w.sync("bidirectional").await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let skipped: Vec<&str> = v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["id"].as_str())
+            .collect();
+        assert_eq!(skipped, vec![c.as_str()], "{v}");
+        assert_eq!(
+            linked_to(&c),
+            0,
+            "nothing re-created from an unreadable record"
+        );
+        assert_eq!(
+            w.oro
+                .record(Kind::Contacts, &c)
+                .unwrap()
+                .attr_str("birthday"),
+            Some("1980-02-30"),
+            "the Oro record is left as it is"
+        );
+        assert!(w.state_problems().is_empty());
+    }
+
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        match birthday.clone() {
+            Some(b) => r.attributes.insert("birthday".into(), b),
+            None => r.attributes.remove("birthday"),
+        };
+    });
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(linked_to(&c), 1, "bi7: added to Outlook again, once");
+    assert_eq!(w.graph.items(Kind::Contacts).len(), 2);
+    assert!(w.state_problems().is_empty());
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(linked_to(&c), 1, "a later run adds nothing");
+}
