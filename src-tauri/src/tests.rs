@@ -443,3 +443,6 @@ fn args() {
     );
     assert!(p(&["--profile"]).is_err());
 }
+
+#[path = "setup_tests.rs"]
+mod setup_tests;
