@@ -87,7 +87,7 @@ pub fn report(dir: &Path, secrets: &dyn SecretStore, now: DateTime<Utc>) -> Stri
     let _ = writeln!(w, "\n[last runs]  (newest first)");
     runs(w, &dir.join("state.sqlite3"));
 
-    let _ = writeln!(w, "\n[recent warnings and errors]  (from {})", "logs/");
+    let _ = writeln!(w, "\n[recent warnings and errors]  (from logs/)");
     for line in recent_log_problems(&dir.join("logs"), LOG_LINES) {
         let _ = writeln!(w, "{line}");
     }

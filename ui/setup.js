@@ -299,7 +299,7 @@ async function init() {
   $("back").addEventListener("click", () => { clearErrors(); show(step - 1); });
   $("start").addEventListener("click", start);
   $("cancel").addEventListener("click", () => invoke("setup_cancel"));
-  // Enter in a field means the step's main action.
+  // Enter in a field submits nothing: each step's actions are buttons.
   $("setup").addEventListener("submit", (e) => e.preventDefault());
   await listen("outlook-sign-in", (e) => {
     const p = e.payload;

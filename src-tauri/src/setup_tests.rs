@@ -324,3 +324,52 @@ fn diagnostics_carry_no_secret() {
     assert!(report.contains("oro_api_key: stored"), "{report}");
     assert!(report.contains("url = \"http://127.0.0.1:9\""), "{report}");
 }
+
+/// The OAuth2 client-credentials method: the client id and secret are
+/// checked against Oro, and the secret is kept under its own name.
+#[test]
+fn oro_check_by_oauth2_client_credentials() {
+    let rt = runtime();
+    let fakes = tempfile::tempdir().unwrap();
+    let demo = servers(&rt, fakes.path());
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    let store = Arc::new(MemorySecrets::new());
+    let (app, w) = app_for(&profile, store.clone());
+    let mut f = form(&demo);
+    f["settings"]["oro_auth"] = json!("oauth2");
+    f["settings"]["oro_client_id"] = json!(demo.oro.options().client_id);
+    let wrong = invoke(&w, "setup_check_oro", json!({"form": f, "secret": "nope"})).unwrap();
+    assert_eq!(wrong["problem"], "sign-in", "{wrong}");
+    let secret = demo.oro.options().client_secret.clone();
+    let r = invoke(&w, "setup_check_oro", json!({"form": f, "secret": secret})).unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    sign_in(&app, &w, &demo, &f);
+    assert_eq!(
+        invoke(&w, "setup_start", json!({ "form": f })).unwrap()["saved"],
+        true
+    );
+    assert_eq!(
+        stored(store.as_ref()),
+        [orosync::secrets::ORO_CLIENT_SECRET, OUTLOOK_REFRESH_TOKEN]
+    );
+    let c = Config::load(&profile.join("config.toml")).unwrap();
+    assert_eq!(c.oro.auth, orosync::config::OroAuth::Oauth2);
+}
+
+#[test]
+fn about_in_the_tray_menu_opens_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), SyncMode::Manual, 120);
+    let tray = Tray::new(
+        dir.path().to_path_buf(),
+        Arc::new(MemorySecrets::new()),
+        Arc::new(notify::Silent),
+    );
+    let app = create_app(mock_builder(), tray)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let h = app.handle();
+    tray::handle_menu_event(h, tray::ids::ABOUT);
+    assert!(h.get_webview_window(tray::SETTINGS_LABEL).is_some());
+}

@@ -197,9 +197,13 @@ pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri
 pub struct ThrowAway(pub Option<std::path::PathBuf>);
 
 /// What the app leaves tidy when it ends: no `tray.json` claiming a next
-/// run, no demo profile.
+/// run, no demo profile, no first-run draft.
 pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
     app.state::<Tray>().unpublish();
+    // A first-run setup in progress: its scratch folder goes too.
+    if let Some(s) = app.try_state::<crate::setup::SetupSession>() {
+        s.discard();
+    }
     if let Some(ThrowAway(Some(dir))) = app.try_state::<ThrowAway>().as_deref() {
         let _ = std::fs::remove_dir_all(dir);
     }
