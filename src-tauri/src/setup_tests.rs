@@ -373,3 +373,47 @@ fn about_in_the_tray_menu_opens_the_window() {
     tray::handle_menu_event(h, tray::ids::ABOUT);
     assert!(h.get_webview_window(tray::SETTINGS_LABEL).is_some());
 }
+
+/// `oauth2-browser`: "Check" opens Oro's sign-in page (here, a stand-in
+/// browser that follows the fake's redirect back to the loopback port)
+/// and keeps the refresh token in the draft, then in the profile's store.
+#[test]
+fn oro_check_by_browser_sign_in() {
+    let rt = runtime();
+    let fakes = tempfile::tempdir().unwrap();
+    let demo = servers(&rt, fakes.path());
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    let store = Arc::new(MemorySecrets::new());
+    let (app, w) = app_for(&profile, store.clone());
+    let opened = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = opened.clone();
+    let handle = rt.handle().clone();
+    app.manage(commands::BrowserOpener(Arc::new(move |url: &str| {
+        seen.lock().unwrap().push(url.to_string());
+        let url = url.to_string();
+        handle.spawn(async move {
+            let _ = reqwest::get(url).await;
+        });
+        Ok(())
+    })));
+    let mut f = form(&demo);
+    f["settings"]["oro_auth"] = json!("oauth2-browser");
+    f["settings"]["oro_client_id"] = json!(demo.oro.options().public_client_id);
+    let r = invoke(&w, "setup_check_oro", json!({"form": f})).unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    let opened = opened.lock().unwrap().clone();
+    assert_eq!(opened.len(), 1);
+    assert!(opened[0].starts_with(&demo.oro_url), "{opened:?}");
+    assert!(
+        stored(store.as_ref()).is_empty(),
+        "only in the draft so far"
+    );
+    sign_in(&app, &w, &demo, &f);
+    let r = invoke(&w, "setup_start", json!({ "form": f })).unwrap();
+    assert_eq!(r["saved"], true, "{r}");
+    assert_eq!(
+        stored(store.as_ref()),
+        [orosync::secrets::ORO_REFRESH_TOKEN, OUTLOOK_REFRESH_TOKEN]
+    );
+}
