@@ -7,7 +7,7 @@
 //! were.
 
 use crate::app::{App, AppError};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, OroAuth};
 use crate::profile::Profile;
 use crate::secrets::{self, MemorySecrets, SecretError, SecretStore};
 use std::path::{Path, PathBuf};
@@ -27,6 +27,11 @@ pub enum SetupError {
     AlreadyConfigured { path: String },
     #[error("the settings are not complete yet: {0}")]
     NoSettings(String),
+    #[error("not signed in to {what} yet: sign in (and check) first; nothing was saved")]
+    NotSignedIn {
+        what: &'static str,
+        key: &'static str,
+    },
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The text never holds a secret value ([`SecretError`] does not).
@@ -45,6 +50,7 @@ impl SetupError {
     pub fn key(&self) -> Option<&str> {
         match self {
             SetupError::Config(e) => e.key(),
+            SetupError::NotSignedIn { key, .. } => Some(key),
             _ => None,
         }
     }
@@ -115,6 +121,7 @@ impl Draft {
         store: &dyn SecretStore,
     ) -> Result<Config, SetupError> {
         let config = self.config()?;
+        self.signed_in(&config)?;
         let target = profile_dir.join("config.toml");
         if target.exists() {
             return Err(SetupError::AlreadyConfigured {
@@ -127,6 +134,31 @@ impl Draft {
             return Err(e);
         }
         Ok(config)
+    }
+}
+
+impl Draft {
+    /// A profile is only written whole: with the Oro secret its sign-in
+    /// method needs and the Microsoft token, both got during the setup.
+    fn signed_in(&self, config: &Config) -> Result<(), SetupError> {
+        let oro = match config.oro.auth {
+            OroAuth::Wsse => secrets::ORO_API_KEY,
+            OroAuth::Oauth2 => secrets::ORO_CLIENT_SECRET,
+            OroAuth::Oauth2Browser => secrets::ORO_REFRESH_TOKEN,
+        };
+        for (name, what, key) in [
+            (oro, "Oro", "oro.secret"),
+            (
+                secrets::OUTLOOK_REFRESH_TOKEN,
+                "Microsoft",
+                "outlook.client_id",
+            ),
+        ] {
+            if !matches!(self.secrets.get(name), Ok(Some(_))) {
+                return Err(SetupError::NotSignedIn { what, key });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -341,6 +373,25 @@ mod tests {
         let e = draft_with_secrets().commit(&profile, &store).unwrap_err();
         assert!(matches!(e, SetupError::Io { .. }), "{e}");
         assert!(names(&store).is_empty());
+    }
+
+    #[test]
+    fn a_draft_without_both_sign_ins_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let store = MemorySecrets::new();
+        let d = draft_with_secrets();
+        d.secrets().delete(secrets::OUTLOOK_REFRESH_TOKEN).unwrap();
+        let e = d.commit(&root.path().join("p"), &store).unwrap_err();
+        assert_eq!(e.key(), Some("outlook.client_id"), "{e}");
+        assert!(e.to_string().contains("Microsoft"), "{e}");
+        d.secrets()
+            .set(secrets::OUTLOOK_REFRESH_TOKEN, &Secret::new("rt"))
+            .unwrap();
+        d.secrets().delete(secrets::ORO_API_KEY).unwrap();
+        let e = d.commit(&root.path().join("p"), &store).unwrap_err();
+        assert_eq!(e.key(), Some("oro.secret"), "{e}");
+        assert!(names(&store).is_empty());
+        assert!(!root.path().join("p").exists());
     }
 
     #[test]

@@ -204,6 +204,11 @@ fn start_saves_everything_and_runs_the_previewed_first_sync() {
     // Without the Microsoft sign-in the preview says what is missing.
     let err = invoke(&w, "setup_preview", json!({ "form": f })).unwrap_err();
     assert!(err.as_str().unwrap().contains("sign"), "{err}");
+    // Nor is anything saved: a profile is only written whole.
+    let r = invoke(&w, "setup_start", json!({ "form": f })).unwrap();
+    assert_eq!(r["saved"], false, "{r}");
+    assert_eq!(r["errors"][0]["key"], "outlook.client_id", "{r}");
+    assert!(!profile.exists() && stored(store.as_ref()).is_empty());
     sign_in(&app, &w, &demo, &f);
 
     // A refused setting is named and nothing is saved.
