@@ -328,6 +328,10 @@ pub fn setup_start<R: Runtime>(
         "first-run setup saved to {}; first sync starts",
         tray.config_path().display()
     );
+    // The window goes on as the settings window (History shows the run).
+    if let Some(w) = app.get_webview_window(crate::tray::SETTINGS_LABEL) {
+        let _ = w.set_title("OroSync settings");
+    }
     tray.settings_changed(&config);
     tray.request_first_sync();
     crate::tray::refresh(&app);
