@@ -71,6 +71,7 @@ impl Draft {
                 what: "cannot make a temporary folder for the setup".into(),
                 source,
             })?;
+        private(scratch.path())?;
         Ok(Draft {
             scratch,
             secrets: Arc::new(MemorySecrets::new()),
@@ -162,6 +163,25 @@ impl Draft {
     }
 }
 
+/// Make `dir` private to the user (0700 on unix), as a profile must be:
+/// it holds personal data from both systems, and a temporary folder is
+/// created with the process's umask.
+fn private(dir: &Path) -> Result<(), SetupError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
+            |source| SetupError::Io {
+                what: format!("cannot make {} private", dir.display()),
+                source,
+            },
+        )?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
 /// Copy every draft secret into `store`; on a failure, take back what was
 /// stored. Returns the names stored.
 fn store_secrets(
@@ -214,6 +234,7 @@ fn write_profile(dir: &Path, config: &Config) -> Result<(), SetupError> {
             .prefix(".orosync-setup-")
             .tempdir_in(&parent)
             .map_err(io(format!("cannot write in {}", parent.display())))?;
+        private(staging.path())?;
         let written = config
             .save(&staging.path().join("config.toml"))
             .map_err(SetupError::from)
@@ -268,6 +289,12 @@ mod tests {
         let d = draft_with_secrets();
         let scratch = d.scratch_dir().to_path_buf();
         assert!(scratch.join("config.toml").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&scratch).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "the draft is private");
+        }
         drop(d);
         assert!(!scratch.exists(), "the scratch folder goes with the draft");
         assert!(!profile.exists() && !root.path().join("orosync").exists());
@@ -295,6 +322,12 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(stray, ["default"], "no staging folder left beside it");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&profile), 0o700, "the profile is private");
+        }
         let text = std::fs::read_to_string(profile.join("config.toml")).unwrap();
         assert!(!text.contains("key-123") && !text.contains("rt-456"));
     }
