@@ -79,11 +79,9 @@ impl OroClient {
                 let rec = match jsonapi::record(kind, res, self.config.time_zone) {
                     Ok(r) => r,
                     Err(StoreError::Malformed(m)) => {
-                        // A record Oro holds but that is no valid record (a
-                        // date like 1980-02-30 from a non-strict database):
-                        // left out, so it stops no one else's sync. Its pair
-                        // stays as it is until the record is fixed.
-                        tracing::warn!(%kind, id = %res.id, "an unreadable Oro record is skipped: {m}");
+                        // Left out; its pair stays as it is until the record
+                        // is fixed (the id listing still has it).
+                        self.note_unreadable(kind, &res.id, &m);
                         newest = newest.max(res.time("updatedAt").ok().flatten());
                         continue;
                     }
