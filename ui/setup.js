@@ -15,6 +15,8 @@ let defaults = null;
 let oroChecked = false;
 let signedIn = false;
 let previewed = false;
+// The fingerprint of a self-signed Oro certificate the user trusted here.
+let trustedFingerprint = "";
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -78,7 +80,12 @@ function form() {
   s.conflict_resolution = $("conflict_resolution").value;
   s.kinds = Array.from(document.querySelectorAll('#kinds input[type="checkbox"]'))
     .filter((b) => b.checked).map((b) => b.value);
-  return { settings: s, graph_url: $("graph_url").value, login_url: $("login_url").value };
+  return {
+    settings: s,
+    graph_url: $("graph_url").value,
+    login_url: $("login_url").value,
+    tls_fingerprint: trustedFingerprint,
+  };
 }
 
 function fill(view) {
@@ -173,6 +180,9 @@ async function checkOro() {
     oroChecked = r.ok;
     if (r.ok) {
       say("oro-result", r.message, true);
+    } else if (r.problem === "certificate" && r.certificate && r.certificate.fingerprint) {
+      say("oro-result", "Not connected yet: " + r.message, false);
+      showCertificate(r.certificate);
     } else {
       say("oro-result", "Not connected: " + r.message, false);
       fieldError(r.key, r.message);
@@ -184,6 +194,33 @@ async function checkOro() {
     b.disabled = false;
     update();
   }
+}
+
+// An untrusted (self-signed) or changed Oro certificate, shown as text to
+// compare with what the server's administrator says, and a button to
+// trust it: the check runs again over that pin, saved with the settings.
+function showCertificate(c) {
+  const box = $("oro-confirm");
+  const facts = el("dl", null, "about");
+  const rows = [
+    ["Server", c.host],
+    ["Subject", c.subject],
+    ["Issuer", c.issuer],
+    ["Valid", `${c.not_before || "?"} to ${c.not_after || "?"}`],
+    ["Fingerprint", c.fingerprint],
+  ];
+  if (c.pinned) rows.push(["Trusted before", c.pinned]);
+  for (const [k, v] of rows) facts.append(el("dt", k), el("dd", v || ""));
+  const trust = el("button", "Trust this certificate");
+  trust.type = "button";
+  trust.id = "oro-trust";
+  trust.addEventListener("click", () => {
+    trustedFingerprint = c.fingerprint;
+    checkOro();
+  });
+  box.replaceChildren(el("p", "This server's certificate is not trusted by the system:"), facts, trust);
+  box.hidden = false;
+  trust.focus();
 }
 
 async function signIn(method) {
@@ -286,6 +323,8 @@ async function init() {
   }
   fill(view);
   $("oro_auth").addEventListener("change", () => { authChanged(); invalidateOro(); });
+  // Another server: a certificate trusted for the old one does not count.
+  $("oro_url").addEventListener("input", () => { trustedFingerprint = ""; });
   for (const id of ["oro_url", "oro_username", "oro_client_id", "oro_secret"]) {
     $(id).addEventListener("input", invalidateOro);
   }

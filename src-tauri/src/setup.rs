@@ -53,6 +53,10 @@ pub struct SetupForm {
     pub settings: SettingsDto,
     pub graph_url: String,
     pub login_url: String,
+    /// A self-signed Oro certificate the user chose to trust in this setup
+    /// (`[oro] tls_fingerprint`); empty for none.
+    #[serde(default)]
+    pub tls_fingerprint: String,
 }
 
 impl SetupForm {
@@ -63,6 +67,15 @@ impl SetupForm {
         let mut base = Config::new("", "", "");
         base.outlook.graph_url = self.graph_url.trim().to_string();
         base.outlook.login_url = self.login_url.trim().to_string();
+        if !self.tls_fingerprint.trim().is_empty() {
+            let pin = orosync::oro::tls::Fingerprint::parse(&self.tls_fingerprint).map_err(
+                |problem| ConfigError::Invalid {
+                    key: "oro.tls_fingerprint".into(),
+                    problem,
+                },
+            )?;
+            base.oro.tls_fingerprint = Some(pin);
+        }
         let mut s = self.settings.clone();
         if oro_only && s.outlook_client_id.trim().is_empty() {
             s.outlook_client_id = "not-chosen-yet".into();
@@ -93,6 +106,7 @@ pub fn setup_view(tray: State<'_, Tray>) -> SetupView {
             settings,
             graph_url: c.outlook.graph_url.clone(),
             login_url: c.outlook.login_url.clone(),
+            tls_fingerprint: String::new(),
         },
         choices: Choices::new(),
     }
@@ -105,11 +119,11 @@ pub struct CheckResult {
     pub message: String,
     /// The setting to fix (`oro.url`, `oro.secret`, ...), if one is at fault.
     pub key: Option<String>,
-    /// What kind of failure: "settings", "sign-in", "unreachable" or
-    /// "other". The window shows each the same way (the message); a kind
-    /// that needs its own answer (say, a certificate to confirm) gets its
-    /// own value here and its own place in the window.
+    /// What kind of failure: "settings", "sign-in", "unreachable",
+    /// "certificate" (an untrusted or changed one, in `certificate`, for
+    /// the user to trust or not) or "other".
     pub problem: Option<&'static str>,
+    pub certificate: Option<crate::models::CertificateDto>,
 }
 
 impl CheckResult {
@@ -119,6 +133,7 @@ impl CheckResult {
             message,
             key: key.map(str::to_string),
             problem: Some(problem),
+            certificate: None,
         }
     }
 }
@@ -135,6 +150,7 @@ fn check_failure(e: AppError) -> CheckResult {
                 message: c.to_string(),
                 key,
                 problem: Some("settings"),
+                certificate: None,
             }
         }
         other => CheckResult::failed("other", None, other.to_string()),
@@ -174,6 +190,26 @@ pub async fn setup_check_oro<R: Runtime>(
         Ok(c) => c,
         Err(e) => return Ok(check_failure(AppError::Config(e))),
     };
+    // A certificate the OS does not trust (self-signed, private CA) is
+    // shown for the user to trust (the window sends its fingerprint back
+    // in the form) before anything, the secret above all, is sent to Oro.
+    if config.oro.url.starts_with("https://") {
+        use orosync::app::trust::{probe_oro, Probe};
+        match probe_oro(&config.oro.url, config.oro.tls_fingerprint).await {
+            Err(e) => return Ok(check_failure(e)),
+            Ok(p @ (Probe::Untrusted { .. } | Probe::Changed { .. })) => {
+                let dto = crate::models::CertificateDto::from_probe(&config.oro.url, &p);
+                return Ok(CheckResult {
+                    ok: false,
+                    message: dto.message.clone(),
+                    key: Some("oro.url".into()),
+                    problem: Some("certificate"),
+                    certificate: Some(dto),
+                });
+            }
+            Ok(_) => {}
+        }
+    }
     let store = session.with(|d| d.secrets())?;
     let outcome = if config.oro.auth == OroAuth::Oauth2Browser {
         let opener = app
@@ -213,6 +249,7 @@ pub async fn setup_check_oro<R: Runtime>(
             ),
             key: None,
             problem: None,
+            certificate: None,
         },
         Err(e) => check_failure(e),
     })

@@ -424,3 +424,38 @@ fn oro_check_by_browser_sign_in() {
         [orosync::secrets::ORO_REFRESH_TOKEN, OUTLOOK_REFRESH_TOKEN]
     );
 }
+
+/// A self-signed Oro server: "Check" shows its certificate before any
+/// secret is sent; trusting it (the window sends the fingerprint back)
+/// checks again over the pin, and Start sync saves that pin.
+#[test]
+fn a_self_signed_oro_is_trusted_in_the_setup() {
+    let rt = runtime();
+    let fakes = tempfile::tempdir().unwrap();
+    let demo = servers(&rt, fakes.path());
+    let backend: u16 = demo.oro_url.rsplit(':').next().unwrap().parse().unwrap();
+    let front = rt.block_on(TlsFront::start(backend));
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    let (app, w) = app_for(&profile, Arc::new(MemorySecrets::new()));
+    let mut f = form(&demo);
+    f["settings"]["oro_url"] = json!(format!("https://localhost:{}", front.port));
+    let key = demo.oro.options().api_key.clone();
+    let before = demo.oro.stats().requests;
+    let r = invoke(&w, "setup_check_oro", json!({"form": f, "secret": key})).unwrap();
+    assert_eq!(r["ok"], false, "{r}");
+    assert_eq!(r["problem"], "certificate");
+    assert_eq!(r["certificate"]["state"], "untrusted");
+    let fp = front.fingerprint();
+    assert_eq!(r["certificate"]["fingerprint"], fp.as_str());
+    assert_eq!(demo.oro.stats().requests, before, "no secret was sent");
+
+    f["tls_fingerprint"] = json!(fp);
+    let r = invoke(&w, "setup_check_oro", json!({"form": f, "secret": key})).unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    sign_in(&app, &w, &demo, &f);
+    let r = invoke(&w, "setup_start", json!({ "form": f })).unwrap();
+    assert_eq!(r["saved"], true, "{r}");
+    let c = Config::load(&profile.join("config.toml")).unwrap();
+    assert_eq!(c.oro.tls_fingerprint.unwrap().to_string(), fp);
+}
