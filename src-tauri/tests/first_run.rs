@@ -80,14 +80,19 @@ async fn start(profile: &Path) -> (Driver, Client) {
             }
         }))
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        match ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
+        // A session whose app did not come up (seen once on a loaded
+        // machine) can hang its request: give up on it and start another.
+        let mut builder = ClientBuilder::rustls().expect("tls");
+        builder.capabilities(caps.clone());
+        let url = format!("http://127.0.0.1:{port}");
+        let attempt = builder.connect(&url);
+        let session = match tokio::time::timeout(Duration::from_secs(40), attempt).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err("no answer in 40 s".to_string()),
+        };
+        match session {
             Ok(c) => return (driver, c),
             Err(e) if Instant::now() < deadline => {
                 eprintln!("waiting for tauri-driver: {e}");
