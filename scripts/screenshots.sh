@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Screenshots of the settings window (each tab) and the open tray menu,
+# Screenshots of the settings window (each tab), the open tray menu and
+# the first-run setup (each step),
 # taken from the real app (`--demo`) under Xvfb, into docs/screenshots/.
 # Needs what scripts/e2e.sh needs; installs nothing.
 set -euo pipefail
@@ -35,6 +36,11 @@ pid=$!
 sleep 5
 "$IMPORT" -window root -crop 860x680+0+0 +repage "$out/settings-sync-200.png"
 kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# The first-run setup, step by step, and the About tab: saved by the
+# first-run WebDriver test as it goes (against its own fake servers).
+OROSYNC_TEST_E2E=1 OROSYNC_SCREENSHOTS="$PWD/$out" \
+  cargo test -p orosync-tray --test first_run -- --exact first_run_sets_up_and_syncs
 
 # The tray menu, docked in trayer.
 trayer --edge top --align right --widthtype request --height 24 --SetDockType true --transparent false >/dev/null 2>&1 &

@@ -2,7 +2,7 @@
 //! (`allow-<command>`), so `capabilities/` can grant the settings window
 //! exactly the commands it uses and nothing else.
 
-/// Every command of `commands.rs`; keep in step with `generate_handler!`.
+/// Every command of `commands.rs`, `setup.rs` and `about.rs`; keep in step with `generate_handler!`.
 const COMMANDS: &[&str] = &[
     "get_settings",
     "save_settings",
@@ -18,6 +18,15 @@ const COMMANDS: &[&str] = &[
     "resync",
     "sign_out_outlook",
     "sign_in_outlook",
+    "setup_view",
+    "setup_check_oro",
+    "setup_sign_in_outlook",
+    "setup_preview",
+    "setup_start",
+    "setup_cancel",
+    "about",
+    "get_diagnostics",
+    "copy_diagnostics",
 ];
 
 fn main() {

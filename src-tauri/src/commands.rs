@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::models::{
-    CertificateDto, FieldError, KindCounts, PreviewDto, RunDto, SaveResult, SettingsDto,
-    SettingsView, StatusDto, TestResult,
+    CertificateDto, FieldError, PreviewDto, RunDto, SaveResult, SettingsDto, SettingsView,
+    StatusDto, TestResult,
 };
 use crate::runner::Tray;
 use orosync::app::SyncRequest;
@@ -249,29 +249,7 @@ pub async fn resync_preview(tray: State<'_, Tray>) -> Result<PreviewDto> {
     if let Some(f) = &s.fatal {
         return Err(Error::Other(f.to_string()));
     }
-    let kinds: Vec<KindCounts> = s
-        .kinds
-        .iter()
-        .map(|(k, v)| KindCounts {
-            kind: k.as_str().into(),
-            oro_created: v.oro.created as u64,
-            oro_updated: v.oro.updated as u64,
-            oro_deleted: v.oro.deleted as u64,
-            outlook_created: v.outlook.created as u64,
-            outlook_updated: v.outlook.updated as u64,
-            outlook_deleted: v.outlook.deleted as u64,
-            conflicts: v.conflicts as u64,
-            failed: v.failed as u64,
-        })
-        .collect();
-    Ok(PreviewDto {
-        outlook_deletes: kinds.iter().map(|k| k.outlook_deleted).sum(),
-        creates: kinds
-            .iter()
-            .map(|k| k.oro_created + k.outlook_created)
-            .sum(),
-        kinds,
-    })
+    Ok(PreviewDto::from_summary(&s))
 }
 
 /// The user confirmed the resync preview.
@@ -322,7 +300,7 @@ pub type OpenFn = dyn Fn(&str) -> std::io::Result<()> + Send + Sync;
 /// Open `url` in the system browser. `xdg-open` rather than an opener
 /// plugin: it is called from Rust, so the window needs no permission to
 /// open URLs of its own choosing.
-fn open_in_browser(url: &str) -> std::io::Result<()> {
+pub(crate) fn open_in_browser(url: &str) -> std::io::Result<()> {
     std::process::Command::new("xdg-open")
         .arg(url)
         .stdin(std::process::Stdio::null())
@@ -348,6 +326,17 @@ pub async fn sign_in_outlook<R: Runtime>(
             "save the settings first: the sign-in needs the application (client) id".into(),
         ));
     }
+    sign_in_outlook_to(app, config, tray.secrets.clone(), method).await
+}
+
+/// The Microsoft sign-in of `config`, kept in `store`: the settings
+/// window's (the profile's store) and the first-run setup's (its draft).
+pub(crate) async fn sign_in_outlook_to<R: Runtime>(
+    app: AppHandle<R>,
+    config: Config,
+    store: Arc<dyn secrets::SecretStore>,
+    method: Option<String>,
+) -> Result<String> {
     let opener = app.try_state::<BrowserOpener>().map(|o| o.inner().clone());
     let browser = match method.as_deref() {
         None => has_display() || opener.is_some(),
@@ -359,7 +348,6 @@ pub async fn sign_in_outlook<R: Runtime>(
             )))
         }
     };
-    let store = tray.secrets.clone();
     let handle = app.clone();
     let emit = move |p: SignInProgress| {
         use tauri::Emitter;

@@ -5,12 +5,14 @@
 //! - [`run`] adds what needs a desktop: the tray icon, single instance,
 //!   the run loop, and `--demo`.
 
+pub mod about;
 pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod models;
 pub mod notify;
 pub mod runner;
+pub mod setup;
 pub mod tray;
 
 use orosync::scheduler::Action;
@@ -79,6 +81,7 @@ impl Args {
 pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
     builder
         .manage(tray)
+        .manage(setup::SetupSession::default())
         .invoke_handler(tauri::generate_handler![
             commands::get_settings,
             commands::save_settings,
@@ -94,6 +97,15 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             commands::resync,
             commands::sign_out_outlook,
             commands::sign_in_outlook,
+            setup::setup_view,
+            setup::setup_check_oro,
+            setup::setup_sign_in_outlook,
+            setup::setup_preview,
+            setup::setup_start,
+            setup::setup_cancel,
+            about::about,
+            about::get_diagnostics,
+            about::copy_diagnostics,
         ])
 }
 
@@ -118,30 +130,37 @@ pub async fn drive<R: Runtime>(app: AppHandle<R>) {
     }
 }
 
+/// The tray's log: `logs/tray.log` in the profile, opened at each line
+/// once the folder is there, so a profile that is not set up yet is not
+/// created by logging (a cancelled first-run setup leaves nothing); until
+/// then, stderr.
+struct ProfileLog(PathBuf);
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ProfileLog {
+    type Writer = Box<dyn std::io::Write + 'a>;
+    fn make_writer(&'a self) -> Self::Writer {
+        let logs = self.0.join("logs");
+        if logs.is_dir() {
+            if let Ok(f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(logs.join("tray.log"))
+            {
+                return Box::new(f);
+            }
+        }
+        Box::new(std::io::stderr())
+    }
+}
+
 fn init_logging(dir: &std::path::Path) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::new("warn,orosync=info,orosync_tray=info");
-    let logs = dir.join("logs");
-    let _ = std::fs::create_dir_all(&logs);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(logs.join("tray.log"));
-    match file {
-        Ok(f) => {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_ansi(false)
-                .with_writer(std::sync::Mutex::new(f))
-                .try_init();
-        }
-        Err(_) => {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_writer(std::io::stderr)
-                .try_init();
-        }
-    }
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(ProfileLog(dir.to_path_buf()))
+        .try_init();
 }
 
 /// The desktop app.
@@ -213,7 +232,12 @@ pub fn run() {
         ));
         (dir, secrets)
     };
-    let _ = orosync::profile::Profile::open(&dir);
+    let needs_setup = !dir.join("config.toml").exists();
+    // A profile that is set up gets its folders (and so its log) now; one
+    // that is not is made by the first-run setup's "Start sync" only.
+    if !needs_setup {
+        let _ = orosync::profile::Profile::open(&dir);
+    }
     init_logging(&dir);
     // Set in `setup`, once there is an app handle to open the window with.
     let on_activate: Arc<std::sync::OnceLock<AppHandle<tauri::Wry>>> = Default::default();
@@ -229,7 +253,6 @@ pub fn run() {
         })),
     };
     let tray_state = Tray::new(dir.clone(), secrets, Arc::new(desktop));
-    let needs_setup = !dir.join("config.toml").exists();
     let open_tab = args.settings.clone();
     let zoom = args.zoom;
     let args_profile = args.profile.clone().filter(|_| !args.demo);
@@ -237,10 +260,11 @@ pub fn run() {
     // tauri-driver sets this: show the window so WebDriver can use it.
     let automation = std::env::var_os("TAURI_WEBVIEW_AUTOMATION").is_some();
 
-    let builder =
-        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             let _ = tray::open_settings(app, None);
-        }));
+        }))
+        .plugin(tauri_plugin_clipboard_manager::init());
     let app = create_app(builder, tray_state)
         .setup(move |app| {
             let _ = on_activate.set(app.handle().clone());

@@ -302,6 +302,35 @@ pub struct PreviewDto {
     pub creates: u64,
 }
 
+impl PreviewDto {
+    /// A dry run's counts (the planner's, not recomputed here).
+    pub fn from_summary(s: &orosync::summary::Summary) -> PreviewDto {
+        let kinds: Vec<KindCounts> = s
+            .kinds
+            .iter()
+            .map(|(k, v)| KindCounts {
+                kind: k.as_str().into(),
+                oro_created: v.oro.created as u64,
+                oro_updated: v.oro.updated as u64,
+                oro_deleted: v.oro.deleted as u64,
+                outlook_created: v.outlook.created as u64,
+                outlook_updated: v.outlook.updated as u64,
+                outlook_deleted: v.outlook.deleted as u64,
+                conflicts: v.conflicts as u64,
+                failed: v.failed as u64,
+            })
+            .collect();
+        PreviewDto {
+            outlook_deletes: kinds.iter().map(|k| k.outlook_deleted).sum(),
+            creates: kinds
+                .iter()
+                .map(|k| k.oro_created + k.outlook_created)
+                .sum(),
+            kinds,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TestResult {
     pub ok: bool,

@@ -28,6 +28,9 @@ struct Inner {
     sched: Scheduler,
     /// A confirmed resync is asked for; coalesced like any request.
     resync: bool,
+    /// The first-run setup's "Start sync": its preview showed (and the
+    /// user accepted) what the first sync deletes.
+    first_sync_confirmed: bool,
     last: Option<LastRun>,
     pending_conflicts: usize,
     /// The servers were unreachable at the last check (no error shown).
@@ -73,6 +76,7 @@ impl Tray {
             inner: Mutex::new(Inner {
                 sched: Scheduler::new(schedule, Utc::now()),
                 resync: false,
+                first_sync_confirmed: false,
                 last,
                 pending_conflicts: pending,
                 offline_reason: None,
@@ -107,6 +111,16 @@ impl Tray {
     pub fn request_resync(&self) {
         let mut g = self.lock();
         g.resync = true;
+        g.sched.request();
+        drop(g);
+        self.wake.notify_one();
+    }
+
+    /// The first sync, now, with its deletions confirmed (the setup
+    /// showed them in its preview).
+    pub fn request_first_sync(&self) {
+        let mut g = self.lock();
+        g.first_sync_confirmed = true;
         g.sched.request();
         drop(g);
         self.wake.notify_one();
@@ -212,6 +226,11 @@ impl Tray {
     /// Tell `orosync status` when the next run is (`<profile>/tray.json`),
     /// when that changed.
     pub fn publish(&self) {
+        // Not set up yet: the profile folder is not ours to create (a
+        // cancelled first-run setup leaves nothing behind).
+        if !self.config_path().exists() {
+            return;
+        }
         let next = {
             let g = self.lock();
             if g.sched.is_paused() {
@@ -287,10 +306,16 @@ impl Tray {
     /// the outcome, and send its notification. A failed notification is
     /// logged and never fails the run.
     pub async fn run(&self, reason: Reason) -> Report {
-        let resync = std::mem::take(&mut self.lock().resync);
+        let (resync, first) = {
+            let mut g = self.lock();
+            (
+                std::mem::take(&mut g.resync),
+                std::mem::take(&mut g.first_sync_confirmed),
+            )
+        };
         let req = SyncRequest {
             resync,
-            confirmed: resync,
+            confirmed: resync || first,
             ..Default::default()
         };
         let result = match self.app() {

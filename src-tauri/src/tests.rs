@@ -606,3 +606,5 @@ fn an_untrusted_oro_certificate_is_shown_then_trusted_and_tested_again() {
         "a changed certificate gets nothing"
     );
 }
+#[path = "setup_tests.rs"]
+mod setup_tests;

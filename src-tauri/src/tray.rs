@@ -17,6 +17,7 @@ pub mod ids {
     pub const STATUS: &str = "status";
     pub const PAUSE: &str = "pause";
     pub const SETTINGS: &str = "settings";
+    pub const ABOUT: &str = "about";
     pub const OPEN_LOG: &str = "open_log";
     pub const AUTOSTART: &str = "autostart";
     pub const QUIT: &str = "quit";
@@ -60,6 +61,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         None::<&str>,
     )?;
     let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, None::<&str>)?;
+    let about = MenuItem::with_id(app, ids::ABOUT, "About OroSync", true, None::<&str>)?;
     let log = MenuItem::with_id(app, ids::OPEN_LOG, "Open log", true, None::<&str>)?;
     let home = crate::autostart::config_home();
     let autostart = CheckMenuItem::with_id(
@@ -79,6 +81,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             &PredefinedMenuItem::separator(app)?,
             &pause,
             &settings,
+            &about,
             &log,
             &autostart,
             &PredefinedMenuItem::separator(app)?,
@@ -110,6 +113,11 @@ pub fn handle_menu_event<R: Runtime>(app: &AppHandle<R>, id: &str) {
         ids::PAUSE => tray.set_paused(!tray.is_paused()),
         ids::SETTINGS => {
             if let Err(e) = open_settings(app, None) {
+                tracing::warn!("cannot open the settings window: {e}");
+            }
+        }
+        ids::ABOUT => {
+            if let Err(e) = open_settings(app, Some("about")) {
                 tracing::warn!("cannot open the settings window: {e}");
             }
         }
@@ -152,12 +160,19 @@ pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri
         w.set_focus()?;
         return Ok(());
     }
+    // Not set up yet: the first-run setup instead of empty settings.
+    let setup = !app.state::<Tray>().config_path().exists();
     let page = match tab {
+        _ if setup => "setup.html".to_string(),
         Some(t) => format!("index.html#{t}"),
         None => "index.html".to_string(),
     };
     let w = WebviewWindowBuilder::new(app, SETTINGS_LABEL, WebviewUrl::App(page.into()))
-        .title("OroSync settings")
+        .title(if setup {
+            "Set up OroSync"
+        } else {
+            "OroSync settings"
+        })
         .inner_size(860.0, 680.0)
         .min_inner_size(420.0, 360.0)
         // Ctrl + / Ctrl - / Ctrl 0 zoom the page (readable at 200%).
@@ -166,6 +181,15 @@ pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri
     if let Some(z) = app.try_state::<WindowZoom>() {
         w.set_zoom(z.0)?;
     }
+    // Closing the window during the first-run setup is a cancel.
+    let handle = app.clone();
+    w.on_window_event(move |e| {
+        if matches!(e, tauri::WindowEvent::Destroyed) {
+            if let Some(s) = handle.try_state::<crate::setup::SetupSession>() {
+                s.discard();
+            }
+        }
+    });
     Ok(())
 }
 
@@ -173,9 +197,13 @@ pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri
 pub struct ThrowAway(pub Option<std::path::PathBuf>);
 
 /// What the app leaves tidy when it ends: no `tray.json` claiming a next
-/// run, no demo profile.
+/// run, no demo profile, no first-run draft.
 pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
     app.state::<Tray>().unpublish();
+    // A first-run setup in progress: its scratch folder goes too.
+    if let Some(s) = app.try_state::<crate::setup::SetupSession>() {
+        s.discard();
+    }
     if let Some(ThrowAway(Some(dir))) = app.try_state::<ThrowAway>().as_deref() {
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -65,6 +65,9 @@ pub enum Command {
     Login(LoginArgs),
     /// Try OroSync against local fake servers filled with sample data.
     Demo(DemoArgs),
+    /// Print a report for support: version, settings, last runs and recent
+    /// errors, with every secret redacted.
+    Diagnostics,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +274,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Resolve(a) => resolve::run(&p, &a.id, a.keep.into()),
         Command::Sync(a) => sync::run(&p, a),
         Command::Login(a) => login::run(&p, a),
+        Command::Diagnostics => {
+            let secrets = crate::secrets::EnvFirst::new(crate::secrets::KeyringStore::new(
+                p.dir.display().to_string(),
+            ));
+            print!(
+                "{}",
+                crate::diagnostics::report(&p.dir, &secrets, chrono::Utc::now())
+            );
+            Ok(())
+        }
         Command::Demo(_) => unreachable!("handled above"),
     }
 }
