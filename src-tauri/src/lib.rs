@@ -287,8 +287,16 @@ pub fn run() {
             tauri::async_runtime::spawn(drive(app.handle().clone()));
             Ok(())
         })
-        .build(tauri::generate_context!())
-        .expect("the tray app starts");
+        .build(tauri::generate_context!());
+    // A failed start (no display, a window that cannot be made) is one clear
+    // line and exit 1, not a panic with a backtrace.
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("orosync-tray: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
     app.run(|_app, event| {
         // Closing the settings window leaves the tray running; only Quit ends it.
         if let RunEvent::ExitRequested {
