@@ -3,6 +3,9 @@
 //! process) under Xvfb. Run with `OROSYNC_TEST_E2E=1` from scripts/e2e.sh,
 //! which provides the display and the D-Bus session.
 
+// WebKitWebDriver, Xvfb and process groups: Linux only.
+#![cfg(target_os = "linux")]
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use orosync::config::{Config, SyncMode};
 use std::os::unix::process::CommandExt;
