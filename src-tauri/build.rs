@@ -16,6 +16,8 @@ const COMMANDS: &[&str] = &[
     "resync",
     "sign_out_outlook",
     "sign_in_outlook",
+    "get_autostart",
+    "set_autostart",
 ];
 
 fn main() {

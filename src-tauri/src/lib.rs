@@ -92,6 +92,8 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             commands::resync,
             commands::sign_out_outlook,
             commands::sign_in_outlook,
+            commands::get_autostart,
+            commands::set_autostart,
         ])
 }
 
