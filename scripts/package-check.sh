@@ -88,7 +88,7 @@ cat >"$run" <<'RUN'
 # Inside xvfb-run and dbus-run-session: $1 the installed binary, $2 a folder.
 set -u
 bin=$1; tmp=$2
-export XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache XDG_CONFIG_HOME=$tmp/config XDG_RUNTIME_DIR=$tmp/run TMPDIR=$tmp/tmp
+export HOME=$tmp XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache XDG_CONFIG_HOME=$tmp/config XDG_RUNTIME_DIR=$tmp/run TMPDIR=$tmp/tmp
 mkdir -p "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME" "$TMPDIR" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 trayer --edge top --align right --widthtype request --height 24 --SetDockType true --transparent false >/dev/null 2>&1 &
 trayer=$!
