@@ -33,9 +33,13 @@ fi
 export CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true
 
 # The command line goes in the same package: people expect `orosync` on
-# the PATH next to the tray app. Its path is only known here, so it is
-# passed as a config overlay rather than written in tauri.linux.conf.json.
-cargo build --release --locked -p orosync --bin orosync
+# the PATH next to the tray app. Both binaries are built in one go, with
+# the feature `tauri build` adds, so the tray build below finds everything
+# done (the CLI built alone would build its dependencies a second time with
+# other features: minutes on a cold build). The CLI's path is only known
+# here, so it is passed as a config overlay rather than written in
+# tauri.linux.conf.json.
+cargo build --release --locked -p orosync -p orosync-tray --bins --features tauri/custom-protocol
 cli="$CARGO_TARGET_DIR/release/orosync"
 overlay="$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/orosync":"%s"}},"rpm":{"files":{"/usr/bin/orosync":"%s"}}}}}' "$cli" "$cli")"
 
