@@ -79,6 +79,18 @@ for s in 32 64 128 256 512; do
   check "icon ${s}x${s}/apps/orosync-tray.png is ${s}x${s} (got ${dims:-none})" test "$dims" = "${s}x${s}"
 done
 
+# --- the .rpm: the same files and version (read with Debian's rpm tool)
+if command -v rpm >/dev/null && [ -s "$rpm" ]; then
+  rpmfiles="$(rpm -qpl "$rpm" 2>/dev/null)"
+  for f in /usr/bin/orosync-tray /usr/bin/orosync /usr/share/applications/orosync.desktop \
+    /usr/share/icons/hicolor/{32x32,64x64,128x128,256x256,512x512}/apps/orosync-tray.png; do
+    check "rpm ships $f" grep -qxF "$f" <<<"$rpmfiles"
+  done
+  check "rpm: version is Cargo's $version" test "$(rpm -qp --qf '%{VERSION}' "$rpm" 2>/dev/null)" = "$version"
+else
+  echo "INFO: no rpm tool: the .rpm's contents are not checked"
+fi
+
 # --- the installed app, on the demo, under Xvfb with a tray
 # StartupWMClass must be the settings window's WM_CLASS for docks to group
 # it with the launcher; the window is opened by --settings.
