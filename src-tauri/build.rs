@@ -7,6 +7,8 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "save_settings",
     "test_connection",
+    "probe_oro_certificate",
+    "trust_oro_certificate",
     "get_status",
     "sync_now",
     "get_history",

@@ -20,7 +20,7 @@ use toml::{Table, Value};
 /// limit keeps a wrong path (a log, `/dev/zero`) from eating memory.
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
-pub const SECTIONS: &[&str] = &["oro", "outlook", "sync", "keys"];
+pub const SECTIONS: &[&str] = &["oro", "outlook", "sync", "keys", "network"];
 const ORO_KEYS: &[&str] = &[
     "url",
     "username",
@@ -42,6 +42,11 @@ const SYNC_KEYS: &[&str] = &[
     "time_zone",
 ];
 const KEYS_KEYS: &[&str] = &["contacts", "tasks", "events"];
+const NETWORK_KEYS: &[&str] = &["timeout_seconds"];
+
+/// `[network] timeout_seconds`: long enough for a slow server's biggest
+/// page, short enough that a stalled connection is noticed within minutes.
+pub const TIMEOUT_SECONDS: std::ops::RangeInclusive<i64> = 1..=600;
 
 pub const INTERVAL_SECONDS: std::ops::RangeInclusive<i64> = 30..=86_400;
 /// The event window is capped at a century each way so that date arithmetic
@@ -73,7 +78,9 @@ pub enum ConfigError {
         column: usize,
         message: String,
     },
-    #[error("unknown section [{name}]; the sections are [oro], [outlook], [sync] and [keys]")]
+    #[error(
+        "unknown section [{name}]; the sections are [oro], [outlook], [sync], [keys] and [network]"
+    )]
     UnknownSection { name: String },
     #[error("{key}: unknown key; {hint}")]
     UnknownKey { key: String, hint: String },
@@ -231,6 +238,23 @@ impl Default for SyncConfig {
     }
 }
 
+/// `[network]`: how the clients talk to the servers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkConfig {
+    /// Per HTTP request (connecting included), to Oro and to Microsoft
+    /// Graph; a request past it is retried (reads) like a dropped one.
+    /// `None`: each client's own default (Oro 30 s, Graph 100 s).
+    pub timeout_seconds: Option<u32>,
+}
+
+impl NetworkConfig {
+    /// The timeout for a client whose own default is `default`.
+    pub fn timeout_or(&self, default: std::time::Duration) -> std::time::Duration {
+        self.timeout_seconds
+            .map_or(default, |s| std::time::Duration::from_secs(u64::from(s)))
+    }
+}
+
 /// The whole `config.toml`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -238,6 +262,7 @@ pub struct Config {
     pub outlook: OutlookConfig,
     pub sync: SyncConfig,
     pub keys: Keys,
+    pub network: NetworkConfig,
 }
 
 impl Config {
@@ -261,6 +286,7 @@ impl Config {
             },
             sync: SyncConfig::default(),
             keys: Keys::default(),
+            network: NetworkConfig::default(),
         }
     }
 
@@ -319,7 +345,7 @@ impl Config {
                     Value::Table(_) => ConfigError::UnknownSection { name: shown(name) },
                     _ => ConfigError::UnknownKey {
                         key: shown(name),
-                        hint: "keys belong in a section: [oro], [outlook], [sync] or [keys]".into(),
+                        hint: "keys belong in a section: [oro], [outlook], [sync], [keys] or [network]".into(),
                     },
                 });
             }
@@ -342,11 +368,13 @@ impl Config {
         let outlook = parse_outlook(section("outlook")?)?;
         let sync = parse_sync(section("sync")?)?;
         let keys = parse_keys(section("keys")?)?;
+        let network = parse_network(section("network")?)?;
         Ok(Config {
             oro,
             outlook,
             sync,
             keys,
+            network,
         })
     }
 
@@ -432,6 +460,15 @@ impl Config {
                 "{kind} = {}",
                 list(self.keys.of(kind).iter().map(|f| f.name()))
             ));
+        }
+        line(String::new());
+        line("[network]".into());
+        let range = format!("{} to {}", TIMEOUT_SECONDS.start(), TIMEOUT_SECONDS.end());
+        match self.network.timeout_seconds {
+            Some(t) => line(format!("timeout_seconds = {t}  # per request, {range}")),
+            None => line(format!(
+                "# timeout_seconds = 30  # per request, {range}; unset: 30 for Oro, 100 for Graph"
+            )),
         }
         out
     }
@@ -956,6 +993,15 @@ fn parse_sync(s: Section<'_>) -> Result<SyncConfig, ConfigError> {
     })
 }
 
+fn parse_network(s: Section<'_>) -> Result<NetworkConfig, ConfigError> {
+    s.only(NETWORK_KEYS)?;
+    Ok(NetworkConfig {
+        timeout_seconds: s
+            .integer("timeout_seconds", TIMEOUT_SECONDS)?
+            .map(|v| v as u32),
+    })
+}
+
 fn parse_keys(s: Section<'_>) -> Result<Keys, ConfigError> {
     s.only(KEYS_KEYS)?;
     let mut keys: BTreeMap<Kind, Vec<Field>> = Keys::default().0;
@@ -1221,6 +1267,41 @@ tasks = ["dueDate", "subject"]
     }
 
     #[test]
+    fn the_network_timeout_is_read_checked_and_written_back() {
+        let c = Config::parse(&format!("{MINIMAL}[network]\ntimeout_seconds = 5\n")).unwrap();
+        assert_eq!(c.network.timeout_seconds, Some(5));
+        assert_eq!(
+            c.network.timeout_or(std::time::Duration::from_secs(30)),
+            std::time::Duration::from_secs(5)
+        );
+        assert_eq!(Config::parse(&c.to_toml()).unwrap(), c);
+        let d = Config::parse(MINIMAL).unwrap();
+        assert_eq!(d.network.timeout_seconds, None);
+        assert_eq!(Config::parse(&d.to_toml()).unwrap(), d);
+        for (bad, needle) in [
+            ("0", "from 1 to 600, found 0"),
+            ("601", "found 601"),
+            ("\"30\"", "found a string"),
+            ("2.5", "found a float"),
+        ] {
+            let e = Config::parse(&format!("{MINIMAL}[network]\ntimeout_seconds = {bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("network.timeout_seconds: ") && e.contains(needle),
+                "{e}"
+            );
+        }
+        let e = Config::parse(&format!("{MINIMAL}[network]\nproxy = \"x\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("network.proxy") && e.contains("timeout_seconds"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn kinds_must_be_known_distinct_and_not_empty() {
         assert_eq!(
             err_with("sync", "kinds = [\"notes\"]"),
@@ -1264,7 +1345,7 @@ tasks = ["dueDate", "subject"]
             Config::parse(&format!("{MINIMAL}[proxy]\nurl = \"x\"\n"))
                 .unwrap_err()
                 .to_string(),
-            "unknown section [proxy]; the sections are [oro], [outlook], [sync] and [keys]"
+            "unknown section [proxy]; the sections are [oro], [outlook], [sync], [keys] and [network]"
         );
         assert_eq!(
             err_with("sync", "intervall_seconds = 60"),

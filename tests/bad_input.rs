@@ -8,7 +8,7 @@
 mod support;
 
 use orosync::model::{Contact, Gender, Item, Kind, Priority};
-use orosync::testkit::{contact, task};
+use orosync::testkit::{contact, event, task};
 use serde_json::json;
 use support::{run_command, World};
 
@@ -308,4 +308,355 @@ async fn graph_ids_with_odd_characters_are_escaped_everywhere() {
     let (o, g) = (w.oro.writes(), w.graph.writes());
     assert_eq!(w.sync("bidirectional").await.code, 0);
     assert_eq!((w.oro.writes(), w.graph.writes()), (o, g), "settled");
+}
+
+/// The Oro records that cannot be read, one of each kind (an impossible
+/// birthday, due date and event start): their ids.
+fn unreadable_one_of_each(w: &World) -> Vec<(Kind, String)> {
+    let c = w.oro.user_create(&contact("Bad", "Birthday"));
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        r.attributes.insert("birthday".into(), json!("1980-02-30"));
+    });
+    let t = w.oro.user_create(&task("Bad due date", Priority::Normal));
+    w.oro.user_edit(Kind::Tasks, &t, |r| {
+        r.attributes
+            .insert("dueDate".into(), json!("2026-02-30T00:00:00Z"));
+    });
+    let e = w.oro.user_create(&event("Bad start", 3));
+    w.oro.user_edit(Kind::Events, &e, |r| {
+        r.attributes
+            .insert("start".into(), json!("2026-02-30T10:00:00+00:00"));
+    });
+    vec![(Kind::Contacts, c), (Kind::Tasks, t), (Kind::Events, e)]
+}
+
+/// An unreadable Oro contact, task or event is skipped, listed under
+/// `skipped` (JSON and text) with its id and why, and stops nothing else:
+/// exit 0 (it is no failure of the sync; a rerun cannot fix it, the user
+/// fixes it in Oro), everything else synced, and the next run is quiet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_oro_records_of_every_kind_are_listed_as_skipped() {
+    let w = World::new().await;
+    w.oro.user_create(&contact("Good", "Record"));
+    w.oro.user_create(&task("Good task", Priority::High));
+    w.oro.user_create(&event("Good event", 2));
+    let bad = unreadable_one_of_each(&w);
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON summary");
+    let skipped = v["skipped"].as_array().expect("skipped");
+    for (kind, id) in &bad {
+        let s = skipped
+            .iter()
+            .find(|s| s["id"] == id.as_str() && s["kind"] == kind.as_str())
+            .unwrap_or_else(|| panic!("{kind} {id} not in skipped: {skipped:?}"));
+        assert_eq!(s["side"], "oro");
+        assert!(
+            s["reason"].as_str().unwrap().contains("cannot be read"),
+            "{s}"
+        );
+        assert_eq!(v["kinds"][kind.as_str()]["skipped"], 1, "{v}");
+    }
+    for kind in Kind::ALL {
+        assert_eq!(w.graph.items(kind).len(), 1, "{kind}: the good one synced");
+    }
+    // The text output lists them too.
+    let text = w.run(&["sync"]).await;
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    for (kind, id) in &bad {
+        assert!(
+            text.stdout
+                .contains(&format!("skipped: {kind} oro {id}: cannot be read")),
+            "{}",
+            text.stdout
+        );
+    }
+    let (o, g) = (w.oro.writes(), w.graph.writes());
+    assert_eq!(w.sync("bidirectional").await.code, 0);
+    assert_eq!((w.oro.writes(), w.graph.writes()), (o, g), "quiet");
+    assert!(w.state_problems().is_empty());
+}
+
+/// A synced pair whose Oro record turns unreadable: its Outlook item is
+/// not deleted (the event id listing still has it), an Outlook edit to it
+/// waits (the run goes on, exit 0, the pair listed as skipped) and is
+/// applied once the Oro record is fixed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pair_whose_oro_record_turns_unreadable_is_held_then_synced_when_fixed() {
+    // Oro's clock by hand, so a later record's updatedAt is later than the
+    // unreadable one's (the watermark must not pass it).
+    let clock = orosync::clock::ManualClock::new(chrono::Utc::now());
+    let opts = orosync::fakes::oro::FakeOroOptions {
+        clock: std::sync::Arc::new(clock.clone()),
+        ..Default::default()
+    };
+    let w = World::with(opts, Default::default(), "").await;
+    let c = w.oro.user_create(&contact("Held", "Contact"));
+    let e = w.oro.user_create(&event("Held event", 4));
+    w.oro.user_create(&contact("Other", "Person"));
+    assert_eq!(w.sync("bidirectional").await.code, 0);
+    let outlook_event = w.graph.items(Kind::Events)[0].id.clone();
+    let outlook_contact = w
+        .graph
+        .items(Kind::Contacts)
+        .into_iter()
+        .find(|i| i.link.as_deref() == Some(c.as_str()))
+        .unwrap()
+        .id;
+
+    let birthday = w
+        .oro
+        .record(Kind::Contacts, &c)
+        .unwrap()
+        .attributes
+        .get("birthday")
+        .cloned();
+    let start = w
+        .oro
+        .record(Kind::Events, &e)
+        .unwrap()
+        .attributes
+        .get("start")
+        .cloned();
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        r.attributes.insert("birthday".into(), json!("1980-02-30"));
+    });
+    w.oro.user_edit(Kind::Events, &e, |r| {
+        r.attributes
+            .insert("start".into(), json!("2026-02-30T10:00:00+00:00"));
+    });
+    // The user edits the contact in Outlook meanwhile, and another one.
+    let mut edited = contact("Held", "Contact");
+    if let Item::Contacts(x) = &mut edited {
+        x.job_title = Some("Edited in Outlook".into());
+    }
+    w.graph.user_edit_item(&outlook_contact, &edited);
+    clock.advance(chrono::Duration::minutes(1));
+    w.oro.user_create(&contact("New", "Meanwhile"));
+
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let ids: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&c.as_str()) && ids.contains(&e.as_str()),
+        "{v}"
+    );
+    assert!(
+        w.graph
+            .items(Kind::Events)
+            .iter()
+            .any(|i| i.id == outlook_event),
+        "the event's Outlook item is not deleted"
+    );
+    assert_eq!(w.graph.items(Kind::Contacts).len(), 3, "the new one synced");
+    assert_eq!(
+        w.oro
+            .record(Kind::Contacts, &c)
+            .unwrap()
+            .attr_str("birthday"),
+        Some("1980-02-30"),
+        "the unreadable record is left as it is"
+    );
+    assert!(w.state_problems().is_empty());
+
+    // A run before it is fixed: still held, nothing written to it.
+    let oro_writes = w.oro.writes();
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(w.oro.writes(), oro_writes, "the held pair is not written");
+    assert_eq!(w.graph.items(Kind::Events).len(), 1);
+
+    // Fixed in Oro (back to the values last synced, so Oro's side counts
+    // as unchanged): the held Outlook edit goes through.
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        match birthday {
+            Some(b) => r.attributes.insert("birthday".into(), b),
+            None => r.attributes.remove("birthday"),
+        };
+    });
+    w.oro.user_edit(Kind::Events, &e, |r| {
+        r.attributes.insert("start".into(), start.unwrap());
+    });
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["skipped"].as_array().map_or(0, Vec::len), 0, "{v}");
+    let job = w
+        .oro
+        .record(Kind::Contacts, &c)
+        .unwrap()
+        .attr_str("jobTitle")
+        .map(str::to_string);
+    let outlook_job = match &w
+        .graph
+        .items(Kind::Contacts)
+        .into_iter()
+        .find(|i| i.id == outlook_contact)
+        .unwrap()
+        .item
+    {
+        Item::Contacts(x) => x.job_title.clone(),
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        job.as_deref(),
+        Some("Edited in Outlook"),
+        "the held edit was kept"
+    );
+    assert_eq!(job, outlook_job);
+    assert!(w.state_problems().is_empty());
+}
+
+/// A record broken without its `updatedAt` moving (an import, a repair
+/// straight in the database) is not in the change listing; it is met when
+/// the planner asks for it, here to re-create its Outlook item the user
+/// deleted. That run does not stop (it did: exit 4): the record is listed
+/// as skipped and the deletion waits; once the record is fixed the item
+/// comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_record_the_planner_asks_for_is_skipped_not_fatal() {
+    let start = chrono::Utc::now();
+    let clock = orosync::clock::ManualClock::new(start);
+    let opts = orosync::fakes::oro::FakeOroOptions {
+        clock: std::sync::Arc::new(clock.clone()),
+        ..Default::default()
+    };
+    let w = World::with(opts, Default::default(), "").await;
+    let c = w.oro.user_create(&contact("Asked", "For"));
+    w.oro.user_create(&contact("Other", "Person"));
+    assert_eq!(w.sync("bidirectional").await.code, 0);
+    let item = w
+        .graph
+        .items(Kind::Contacts)
+        .into_iter()
+        .find(|i| i.link.as_deref() == Some(c.as_str()))
+        .unwrap()
+        .id;
+
+    // Broken with an updatedAt before the watermark.
+    clock.set(start - chrono::Duration::hours(1));
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        r.attributes.insert("birthday".into(), json!("1980-02-30"));
+    });
+    clock.set(start + chrono::Duration::minutes(1));
+    w.graph.user_delete(&item);
+
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let skipped = v["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["id"] == c.as_str() && s["side"] == "oro"),
+        "{v}"
+    );
+    assert_eq!(
+        w.graph.items(Kind::Contacts).len(),
+        1,
+        "nothing re-created yet"
+    );
+    assert!(w.state_problems().is_empty());
+
+    // Fixed: the item comes back with the record's values.
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        r.attributes.remove("birthday");
+    });
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let back = w
+        .graph
+        .items(Kind::Contacts)
+        .into_iter()
+        .filter(|i| i.link.as_deref() == Some(c.as_str()))
+        .count();
+    assert_eq!(back, 1, "{:?}", w.graph.items(Kind::Contacts));
+    assert!(w.state_problems().is_empty());
+}
+
+/// bi7 on a held pair: the Outlook item of a record Oro cannot read is
+/// deleted. Nothing can be re-created from what cannot be read, so the
+/// deletion waits (the Oro record is untouched, no item appears); once the
+/// record is fixed, the next run re-creates exactly one Outlook item for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outlook_deletion_on_a_held_pair_waits_then_recreates_once_fixed() {
+    let w = World::with(Default::default(), Default::default(), "").await;
+    let c = w.oro.user_create(&contact("Held", "Deleted"));
+    w.oro.user_create(&contact("Other", "Person"));
+    assert_eq!(w.sync("bidirectional").await.code, 0);
+    let linked_to = |id: &str| {
+        w.graph
+            .items(Kind::Contacts)
+            .into_iter()
+            .filter(|i| i.link.as_deref() == Some(id))
+            .count()
+    };
+    let outlook_contact = w
+        .graph
+        .items(Kind::Contacts)
+        .into_iter()
+        .find(|i| i.link.as_deref() == Some(c.as_str()))
+        .unwrap()
+        .id;
+    let birthday = w
+        .oro
+        .record(Kind::Contacts, &c)
+        .unwrap()
+        .attributes
+        .get("birthday")
+        .cloned();
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        r.attributes.insert("birthday".into(), json!("1980-02-30"));
+    });
+    w.graph.user_delete(&outlook_contact);
+
+    for _ in 0..2 {
+        let r = w.sync("bidirectional").await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let skipped: Vec<&str> = v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["id"].as_str())
+            .collect();
+        assert_eq!(skipped, vec![c.as_str()], "{v}");
+        assert_eq!(
+            linked_to(&c),
+            0,
+            "nothing re-created from an unreadable record"
+        );
+        assert_eq!(
+            w.oro
+                .record(Kind::Contacts, &c)
+                .unwrap()
+                .attr_str("birthday"),
+            Some("1980-02-30"),
+            "the Oro record is left as it is"
+        );
+        assert!(w.state_problems().is_empty());
+    }
+
+    w.oro.user_edit(Kind::Contacts, &c, |r| {
+        match birthday.clone() {
+            Some(b) => r.attributes.insert("birthday".into(), b),
+            None => r.attributes.remove("birthday"),
+        };
+    });
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(linked_to(&c), 1, "bi7: added to Outlook again, once");
+    assert_eq!(w.graph.items(Kind::Contacts).len(), 2);
+    assert!(w.state_problems().is_empty());
+    let r = w.sync("bidirectional").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(linked_to(&c), 1, "a later run adds nothing");
 }

@@ -2,6 +2,10 @@
 //! the fake Graph with a short timeout: one slow answer is retried, a server
 //! that stays slow ends as "unavailable" after the bounded attempts, and a
 //! slow write is not sent twice. (Oro's: `oro_contract::timeouts_are_retried`.)
+//! Then the same through the `orosync` binary against both fakes, with the
+//! timeout set in config.toml (`[network] timeout_seconds`).
+
+mod support;
 
 use orosync::fakes::graph::{FakeGraph, FakeOptions, Fault};
 use orosync::graph::auth::{AuthConfig, TokenManager};
@@ -82,4 +86,124 @@ async fn a_slow_graph_is_retried_then_unavailable_and_writes_once() {
         "slow graph: write result {:?}, created {created}",
         r[0].as_ref().map(|_| ())
     );
+}
+
+/// A short timeout for the binary, and answers well past it.
+const NETWORK: &str = "\n[network]\ntimeout_seconds = 2\n";
+const STALL: Duration = Duration::from_secs(6);
+
+async fn seeded_slow() -> support::World {
+    use orosync::fakes::oro::FakeOroOptions;
+    let w = support::World::with(FakeOroOptions::default(), FakeOptions::default(), NETWORK).await;
+    w.seed_first();
+    w
+}
+
+/// `orosync sync` as a process against fakes that stall: a stalled read is
+/// retried (exit 0), a server that stays slow ends with exit 4 and one
+/// clear line; each time the state passes its checks and a clean rerun
+/// reaches the outcome of a run that met no stall, with no record created
+/// twice (a slow create is not sent again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_the_binary_stalls_are_retried_or_end_in_exit_4_and_nothing_twice() {
+    use orosync::fakes::oro::Fault as OFault;
+    let reference = {
+        let w = seeded_slow().await;
+        let r = w.sync("bidirectional").await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        (
+            w.picture(),
+            w.oro.writes().created,
+            w.graph.writes().created,
+        )
+    };
+    // (name, stall set-up, allowed exit statuses of the stalled run)
+    type Stall = fn(&support::World);
+    let cases: Vec<(&str, Stall, &[i32])> = vec![
+        (
+            "oro: one stalled read",
+            |w| w.oro.inject(OFault::Latency(STALL), 1),
+            &[0],
+        ),
+        (
+            "graph: one stalled read",
+            |w| w.graph.inject(Fault::Latency(STALL), 1),
+            &[0],
+        ),
+        (
+            "oro: stays slow",
+            |w| w.oro.inject(OFault::Latency(STALL), 100),
+            &[4],
+        ),
+        (
+            "graph: stays slow",
+            |w| w.graph.inject(Fault::Latency(STALL), 100),
+            &[4],
+        ),
+        // The create's fate is unknown to the client: not sent again in
+        // this run; the next run adopts what landed (SYNC.md "Crash safety").
+        (
+            "oro: a slow create",
+            |w| w.oro.inject_writes(OFault::Latency(STALL), 1),
+            &[0, 1, 4],
+        ),
+    ];
+    for (name, stall, allowed) in cases {
+        let w = seeded_slow().await;
+        stall(&w);
+        let r = w.sync("bidirectional").await;
+        assert!(
+            allowed.contains(&r.code),
+            "{name}: exit {}: {}",
+            r.code,
+            r.stderr
+        );
+        if r.code == 4 {
+            let line = r.stderr.lines().last().unwrap_or("");
+            assert!(
+                line.starts_with("orosync: ") && line.contains("timed out"),
+                "{name}: one clear line: {}",
+                r.stderr
+            );
+        }
+        assert!(
+            w.state_problems().is_empty(),
+            "{name}: {:?}",
+            w.state_problems()
+        );
+        // Let a stalled write land (or not) before the rerun reads.
+        tokio::time::sleep(STALL).await;
+        w.oro.clear_faults();
+        w.graph.clear_faults();
+        let again = w.sync("bidirectional").await;
+        assert_eq!(again.code, 0, "{name}: clean rerun: {}", again.stderr);
+        assert!(
+            w.state_problems().is_empty(),
+            "{name}: {:?}",
+            w.state_problems()
+        );
+        assert!(
+            w.doubly_linked().is_empty(),
+            "{name}: {:?}",
+            w.doubly_linked()
+        );
+        let got = w.picture();
+        assert!(
+            got == reference.0,
+            "{name}: outcome differs:\n{}",
+            got.diff(&reference.0)
+        );
+        assert_eq!(w.oro.writes().created, reference.1, "{name}: Oro creates");
+        assert_eq!(
+            w.graph.writes().created,
+            reference.2,
+            "{name}: Outlook creates"
+        );
+        eprintln!(
+            "{name}: exit {} in {:.1?}, then 0 with the outcome of a run without stalls; {}",
+            r.code,
+            r.took,
+            r.stderr.lines().last().unwrap_or("")
+        );
+    }
 }

@@ -5,8 +5,9 @@
 
 use orosync::config::Config;
 use orosync::oro::http_client_pinned;
-use orosync::oro::tls::Fingerprint;
+use orosync::oro::tls::{self, Fingerprint, Probe, ProbeError};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,6 +15,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// A TLS server on loopback with a fresh self-signed certificate; answers
 /// every request "200 ok". Returns its port and the certificate.
 async fn self_signed_server() -> (u16, Vec<u8>) {
+    let (port, der, _) = counting_self_signed_server().await;
+    (port, der)
+}
+
+/// As [`self_signed_server`], also counting the HTTP requests it received.
+async fn counting_self_signed_server() -> (u16, Vec<u8>, Arc<AtomicUsize>) {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
     let ck =
         rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
     let der = ck.cert.der().to_vec();
@@ -34,6 +43,7 @@ async fn self_signed_server() -> (u16, Vec<u8>) {
                 return;
             };
             let acceptor = acceptor.clone();
+            let counter = counter.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else {
                     return;
@@ -46,6 +56,7 @@ async fn self_signed_server() -> (u16, Vec<u8>) {
                         Ok(n) => got.extend_from_slice(&buf[..n]),
                     }
                 }
+                counter.fetch_add(1, Ordering::SeqCst);
                 let _ = tls
                     .write_all(
                         b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
@@ -55,7 +66,7 @@ async fn self_signed_server() -> (u16, Vec<u8>) {
             });
         }
     });
-    (port, der)
+    (port, der, requests)
 }
 
 async fn get(port: u16, pin: Option<Fingerprint>) -> Result<String, String> {
@@ -119,4 +130,113 @@ fn the_fingerprint_is_validated_in_the_config() {
             "{e}"
         );
     }
+}
+
+fn probe(port: u16, pin: Option<Fingerprint>) -> Result<Probe, ProbeError> {
+    tls::probe(
+        &format!("https://localhost:{port}"),
+        pin,
+        Duration::from_secs(5),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_probe_shows_an_untrusted_certificate_and_sends_nothing() {
+    let (port, der, requests) = counting_self_signed_server().await;
+    let got = tokio::task::spawn_blocking(move || probe(port, None))
+        .await
+        .unwrap()
+        .unwrap();
+    let Probe::Untrusted {
+        certificate,
+        reason,
+    } = got
+    else {
+        panic!("{got:?}");
+    };
+    // The same format the config key takes, and the certificate's own hash.
+    assert_eq!(certificate.fingerprint, Fingerprint::of(&der));
+    assert_eq!(
+        Fingerprint::parse(&certificate.fingerprint.to_string()).unwrap(),
+        certificate.fingerprint
+    );
+    assert!(certificate.subject.contains("CN="), "{certificate:?}");
+    assert_eq!(certificate.subject, certificate.issuer, "self-signed");
+    let (from, to) = (
+        certificate.not_before.unwrap(),
+        certificate.not_after.unwrap(),
+    );
+    assert!(
+        from < to && certificate.valid_at(chrono::Utc::now()),
+        "{from} {to}"
+    );
+    assert!(reason.to_lowercase().contains("certificate"), "{reason}");
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "no request was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_probe_tells_the_pinned_certificate_from_a_changed_one() {
+    let (port, der, requests) = counting_self_signed_server().await;
+    let pin = Fingerprint::of(&der);
+    let got = tokio::task::spawn_blocking(move || probe(port, Some(pin)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, Probe::Pinned);
+
+    let mut old = pin;
+    old.0[5] ^= 0x10;
+    let got = tokio::task::spawn_blocking(move || probe(port, Some(old)))
+        .await
+        .unwrap()
+        .unwrap();
+    match got {
+        Probe::Changed {
+            pinned,
+            certificate,
+        } => {
+            assert_eq!(pinned, old);
+            assert_eq!(certificate.fingerprint, pin);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_probe_reports_what_it_cannot_tell() {
+    // Plain http (loopback): no certificate involved.
+    assert_eq!(
+        tls::probe("http://127.0.0.1:9", None, Duration::from_secs(1)).unwrap(),
+        Probe::NotTls
+    );
+    // Nobody listening.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let e = tokio::task::spawn_blocking(move || probe(port, None))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(e, ProbeError::Unreachable { .. }), "{e}");
+    // A server that does not speak TLS.
+    let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = plain.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = plain.accept().await {
+            let _ = s
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let e = tokio::task::spawn_blocking(move || probe(port, None))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(e, ProbeError::Handshake { .. }), "{e}");
+    assert!(e.to_string().contains(&format!("localhost:{port}")), "{e}");
+    assert!(matches!(
+        tls::probe("ftp://x", None, Duration::from_secs(1)),
+        Err(ProbeError::BadUrl(_))
+    ));
 }

@@ -374,6 +374,35 @@ async function setupAutostart() {
   });
 }
 
+// An untrusted or changed Oro certificate, shown as text for the user to
+// compare before "Trust this certificate" pins it.
+function showCertificate(c) {
+  const box = $("certificate");
+  const facts = $("certificate-facts");
+  facts.replaceChildren();
+  if (!c || !c.fingerprint) {
+    box.hidden = true;
+    return;
+  }
+  const rows = [
+    ["Server", c.host],
+    ["Subject", c.subject],
+    ["Issuer", c.issuer],
+    ["Valid", `${c.not_before || "?"} to ${c.not_after || "?"}`],
+    ["Fingerprint", c.fingerprint],
+  ];
+  if (c.pinned) rows.push(["Trusted before", c.pinned]);
+  for (const [k, v] of rows) {
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = v || "";
+    facts.append(dt, dd);
+  }
+  $("trust-certificate").dataset.fingerprint = c.fingerprint;
+  box.hidden = false;
+}
+
 // ------------------------------------------------------------------ start
 
 async function start() {
@@ -388,6 +417,18 @@ async function start() {
     try {
       const r = await invoke("test_connection");
       say("test-result", r.message, r.ok);
+      showCertificate(r.certificate);
+    } catch (err) {
+      say("test-result", String(err), false);
+    }
+  });
+  $("trust-certificate").addEventListener("click", async () => {
+    const fingerprint = $("trust-certificate").dataset.fingerprint;
+    say("test-result", "Trusting the certificate and testing again…");
+    try {
+      const r = await invoke("trust_oro_certificate", { fingerprint });
+      say("test-result", r.message, r.ok);
+      showCertificate(r.certificate);
     } catch (err) {
       say("test-result", String(err), false);
     }

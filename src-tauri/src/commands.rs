@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::models::{
-    FieldError, KindCounts, PreviewDto, RunDto, SaveResult, SettingsDto, SettingsView, StatusDto,
-    TestResult,
+    CertificateDto, FieldError, KindCounts, PreviewDto, RunDto, SaveResult, SettingsDto,
+    SettingsView, StatusDto, TestResult,
 };
 use crate::runner::Tray;
 use orosync::app::SyncRequest;
@@ -85,27 +85,30 @@ pub fn save_settings<R: Runtime>(
 pub async fn test_connection(tray: State<'_, Tray>) -> Result<TestResult> {
     let app = match tray.app() {
         Ok(a) => a,
-        Err(e) => {
-            return Ok(TestResult {
-                ok: false,
-                message: e.to_string(),
-            })
-        }
+        Err(e) => return Ok(fail(e.to_string())),
     };
     if let Err(why) = orosync::reach::check(&app.config).await {
-        return Ok(TestResult {
-            ok: false,
-            message: why,
-        });
+        return Ok(fail(why));
+    }
+    // Before any credential is sent: a certificate the user has not
+    // confirmed (or one that changed) stops the test and is shown.
+    let url = &app.config.oro.url;
+    match orosync::app::trust::probe_oro(url, app.config.oro.tls_fingerprint).await {
+        Ok(p) => {
+            let cert = CertificateDto::from_probe(url, &p);
+            if cert.needs_confirmation() {
+                return Ok(TestResult {
+                    ok: false,
+                    message: cert.message.clone(),
+                    certificate: Some(cert),
+                });
+            }
+        }
+        Err(e) => return Ok(fail(e.to_string())),
     }
     let oro = match orosync::app::oro_client(&app.config, app.secrets.as_ref()) {
         Ok(c) => c,
-        Err(e) => {
-            return Ok(TestResult {
-                ok: false,
-                message: e.to_string(),
-            })
-        }
+        Err(e) => return Ok(fail(e.to_string())),
     };
     match oro.user_id().await {
         Ok(id) => Ok(TestResult {
@@ -114,12 +117,54 @@ pub async fn test_connection(tray: State<'_, Tray>) -> Result<TestResult> {
                 "Connected to Oro at {} as {} (user {id}).",
                 app.config.oro.url, app.config.oro.username
             ),
+            certificate: None,
         }),
-        Err(e) => Ok(TestResult {
-            ok: false,
-            message: format!("Oro answered, but: {e}"),
-        }),
+        Err(e) => Ok(fail(format!("Oro answered, but: {e}"))),
     }
+}
+
+fn fail(message: String) -> TestResult {
+    TestResult {
+        ok: false,
+        message,
+        certificate: None,
+    }
+}
+
+/// The Oro server's certificate: trusted, pinned, or to be confirmed
+/// (with its fingerprint, subject, issuer and validity). `url` is the one
+/// to probe (the first-run window's field before it is saved); without it,
+/// the saved `[oro] url` and its pin. Sends nothing but a TLS handshake.
+#[tauri::command]
+pub async fn probe_oro_certificate(
+    tray: State<'_, Tray>,
+    url: Option<String>,
+) -> Result<CertificateDto> {
+    let (config, _) = current_config(&tray)?;
+    let (url, pin) = match url {
+        Some(u) if u.trim_end_matches('/') != config.oro.url => (u, None),
+        _ => (config.oro.url.clone(), config.oro.tls_fingerprint),
+    };
+    let p = orosync::app::trust::probe_oro(&url, pin).await?;
+    Ok(CertificateDto::from_probe(&url, &p))
+}
+
+/// The user trusts the certificate they were shown: pinned in config.toml
+/// (`[oro] tls_fingerprint`, the rest of the file kept) only if the server
+/// still presents exactly `fingerprint`; then the connection is tested
+/// again over the pin.
+#[tauri::command]
+pub async fn trust_oro_certificate<R: Runtime>(
+    app: AppHandle<R>,
+    tray: State<'_, Tray>,
+    fingerprint: String,
+) -> Result<TestResult> {
+    let pin = orosync::oro::tls::Fingerprint::parse(&fingerprint)
+        .map_err(|e| Error::Other(format!("fingerprint: {e}")))?;
+    let config = orosync::app::trust::trust_oro_certificate(&tray.config_path(), pin).await?;
+    tray.settings_changed(&config);
+    crate::tray::refresh(&app);
+    test_connection(tray).await
 }
 
 #[tauri::command]
@@ -274,7 +319,7 @@ fn open_in_browser(url: &str) -> std::io::Result<()> {
 }
 
 /// "Sign in" on the Microsoft account tab: a browser sign-in when there is
-/// a display and `xdg-open` starts, else the device code, shown in the
+/// a display and the system opener starts, else the device code, shown in the
 /// window (`method` = "device" asks for it directly). Waits, off the UI
 /// thread, until the user finished; the token goes to the profile's store.
 #[tauri::command]

@@ -83,6 +83,8 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             commands::get_settings,
             commands::save_settings,
             commands::test_connection,
+            commands::probe_oro_certificate,
+            commands::trust_oro_certificate,
             commands::get_status,
             commands::sync_now,
             commands::get_history,

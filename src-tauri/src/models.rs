@@ -306,6 +306,98 @@ pub struct PreviewDto {
 pub struct TestResult {
     pub ok: bool,
     pub message: String,
+    /// Set when the Oro server's certificate stopped the test (untrusted or
+    /// changed): what the window shows before "Trust this certificate".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateDto>,
+}
+
+/// The Oro server's certificate as the window shows it
+/// (`probe_oro_certificate`, and a test stopped by it).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CertificateDto {
+    /// "untrusted", "changed", "pinned", "trusted" or "not-tls".
+    pub state: String,
+    /// `host:port`.
+    pub host: String,
+    /// What the server presents, as `[oro] tls_fingerprint` takes it;
+    /// `None` when there is nothing to confirm (trusted, not-tls).
+    pub fingerprint: Option<String>,
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub not_before: Option<String>,
+    pub not_after: Option<String>,
+    /// The pin in the config when the certificate changed.
+    pub pinned: Option<String>,
+    /// One line for the user.
+    pub message: String,
+}
+
+impl CertificateDto {
+    pub fn from_probe(url: &str, p: &orosync::app::trust::Probe) -> CertificateDto {
+        use orosync::app::trust::{self, Probe};
+        let host = trust::host_of(url);
+        let mut dto = CertificateDto {
+            state: String::new(),
+            host: host.clone(),
+            fingerprint: None,
+            subject: None,
+            issuer: None,
+            not_before: None,
+            not_after: None,
+            pinned: None,
+            message: String::new(),
+        };
+        let cert = match p {
+            Probe::NotTls => {
+                dto.state = "not-tls".into();
+                dto.message = format!("{host} is reached without TLS (http:// on this computer).");
+                None
+            }
+            Probe::Trusted => {
+                dto.state = "trusted".into();
+                dto.message = format!("The certificate of {host} is trusted by this system.");
+                None
+            }
+            Probe::Pinned => {
+                dto.state = "pinned".into();
+                dto.message = format!("{host} presents the certificate you trusted.");
+                None
+            }
+            Probe::Untrusted { certificate, .. } => {
+                dto.state = "untrusted".into();
+                dto.message = format!(
+                    "The certificate of {host} is not trusted by this system. Check its fingerprint with the server's administrator before you trust it."
+                );
+                Some(certificate)
+            }
+            Probe::Changed {
+                pinned,
+                certificate,
+            } => {
+                dto.state = "changed".into();
+                dto.pinned = Some(pinned.to_string());
+                dto.message = format!(
+                    "The certificate of {host} has changed since you trusted it: pinned {pinned}, presented now {}. It is refused until you trust the new one.",
+                    certificate.fingerprint
+                );
+                Some(certificate)
+            }
+        };
+        if let Some(c) = cert {
+            dto.fingerprint = Some(c.fingerprint.to_string());
+            dto.subject = Some(c.subject.clone());
+            dto.issuer = Some(c.issuer.clone());
+            dto.not_before = c.not_before.as_ref().map(stamp);
+            dto.not_after = c.not_after.as_ref().map(stamp);
+        }
+        dto
+    }
+
+    /// Whether the user can trust it from the window.
+    pub fn needs_confirmation(&self) -> bool {
+        matches!(self.state.as_str(), "untrusted" | "changed")
+    }
 }
 
 pub fn stamp(t: &chrono::DateTime<chrono::Utc>) -> String {

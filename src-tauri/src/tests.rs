@@ -481,3 +481,166 @@ fn window_start_at_login_writes_and_removes_the_autostart_entry() {
     assert!(!entry.exists());
     std::env::remove_var("XDG_CONFIG_HOME");
 }
+
+/// A self-signed TLS front for a plain-HTTP server on loopback, whose
+/// certificate can be replaced; returns its port.
+struct TlsFront {
+    port: u16,
+    current: Arc<std::sync::Mutex<(tokio_rustls::TlsAcceptor, Vec<u8>)>>,
+}
+
+fn self_signed() -> (tokio_rustls::TlsAcceptor, Vec<u8>) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let der = ck.cert.der().to_vec();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der()));
+    let cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![CertificateDer::from(der.clone())], key)
+    .unwrap();
+    (tokio_rustls::TlsAcceptor::from(Arc::new(cfg)), der)
+}
+
+impl TlsFront {
+    async fn start(backend: u16) -> TlsFront {
+        let current = Arc::new(std::sync::Mutex::new(self_signed()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cur = current.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = cur.lock().unwrap().0.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    if let Ok(mut plain) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", backend)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                    }
+                });
+            }
+        });
+        TlsFront { port, current }
+    }
+
+    fn fingerprint(&self) -> String {
+        orosync::oro::tls::Fingerprint::of(&self.current.lock().unwrap().1).to_string()
+    }
+
+    fn replace_certificate(&self) {
+        *self.current.lock().unwrap() = self_signed();
+    }
+}
+
+/// "Test connection" against a self-signed Oro: the certificate is shown
+/// (nothing sent to Oro), "Trust this certificate" pins exactly the one
+/// shown and tests again over the pin; a different fingerprint is refused;
+/// a certificate replaced later is shown as changed, naming both.
+#[test]
+fn an_untrusted_oro_certificate_is_shown_then_trusted_and_tested_again() {
+    use orosync::fakes::oro::{FakeOro, FakeOroOptions};
+    use orosync::secrets::SecretStore;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let oro = rt
+        .block_on(FakeOro::start(FakeOroOptions::default()))
+        .unwrap();
+    let backend: u16 = oro.url().rsplit(':').next().unwrap().parse().unwrap();
+    let front = rt.block_on(TlsFront::start(backend));
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Config::new(
+        &format!("https://localhost:{}", front.port),
+        &oro.options().username,
+        "app",
+    );
+    // Reachable loopback addresses, so the offline check passes.
+    c.outlook.graph_url = oro.url();
+    c.outlook.login_url = oro.url();
+    let path = dir.path().join("config.toml");
+    c.save(&path).unwrap();
+    let comment = "# kept when the pin is written";
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{comment}\n{text}")).unwrap();
+    let secrets = MemorySecrets::new();
+    secrets
+        .set(
+            orosync::secrets::ORO_API_KEY,
+            &orosync::secrets::Secret::new(oro.options().api_key.clone()),
+        )
+        .unwrap();
+    let (_app, w) = app_for(dir.path(), Arc::new(secrets));
+    let fp = front.fingerprint();
+
+    let r = invoke(&w, "test_connection", json!({})).unwrap();
+    assert_eq!(r["ok"], false, "{r}");
+    assert_eq!(r["certificate"]["state"], "untrusted", "{r}");
+    assert_eq!(r["certificate"]["fingerprint"], fp.as_str());
+    assert!(r["certificate"]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("CN="));
+    assert_eq!(oro.stats().requests, 0, "nothing was sent to Oro");
+    let p = invoke(&w, "probe_oro_certificate", json!({})).unwrap();
+    assert_eq!(p["state"], "untrusted");
+    assert_eq!(p["fingerprint"], fp.as_str());
+
+    // Not what the server presents: refused, nothing written.
+    let mut other = orosync::oro::tls::Fingerprint::parse(&fp).unwrap();
+    other.0[0] ^= 1;
+    let e = invoke(
+        &w,
+        "trust_oro_certificate",
+        json!({ "fingerprint": other.to_string() }),
+    )
+    .unwrap_err();
+    assert!(e.as_str().unwrap().contains("nothing was pinned"), "{e}");
+    assert!(!std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("tls_fingerprint"));
+
+    let r = invoke(&w, "trust_oro_certificate", json!({ "fingerprint": fp })).unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    assert!(r["message"].as_str().unwrap().contains("Connected"), "{r}");
+    assert!(r.get("certificate").is_none(), "{r}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(comment), "{text}");
+    assert_eq!(
+        Config::load(&path)
+            .unwrap()
+            .oro
+            .tls_fingerprint
+            .unwrap()
+            .to_string(),
+        fp
+    );
+    assert!(oro.stats().requests > 0);
+    assert_eq!(
+        invoke(&w, "probe_oro_certificate", json!({})).unwrap()["state"],
+        "pinned"
+    );
+
+    front.replace_certificate();
+    let new = front.fingerprint();
+    let before = oro.stats().requests;
+    let r = invoke(&w, "test_connection", json!({})).unwrap();
+    assert_eq!(r["ok"], false);
+    assert_eq!(r["certificate"]["state"], "changed", "{r}");
+    assert_eq!(r["certificate"]["pinned"], fp.as_str());
+    assert_eq!(r["certificate"]["fingerprint"], new.as_str());
+    let m = r["message"].as_str().unwrap();
+    assert!(m.contains(&fp) && m.contains(&new), "{m}");
+    assert_eq!(
+        oro.stats().requests,
+        before,
+        "a changed certificate gets nothing"
+    );
+}

@@ -48,6 +48,7 @@ pub fn oro_client(cfg: &Config, secrets: &dyn SecretStore) -> Result<OroClient, 
     let mut oc = OroConfig::new(&cfg.oro.url, &cfg.oro.username, auth);
     oc.time_zone = cfg.time_zone();
     oc.tls_fingerprint = cfg.oro.tls_fingerprint;
+    oc.timeout = cfg.network.timeout_or(oc.timeout);
     oc.contacts_scope = match cfg.sync.contacts_scope {
         config::ContactsScope::Mine => crate::oro::ContactsScope::Mine,
         config::ContactsScope::All => crate::oro::ContactsScope::All,
@@ -62,7 +63,8 @@ pub fn graph_client(cfg: &Config, secrets: Arc<dyn SecretStore>) -> Result<Graph
             "not signed in to Outlook: run `orosync login outlook`".into(),
         ));
     }
-    let gc = GraphConfig::new(&cfg.outlook.graph_url, cfg.time_zone(), &cfg.oro.url);
+    let mut gc = GraphConfig::new(&cfg.outlook.graph_url, cfg.time_zone(), &cfg.oro.url);
+    gc.timeout = cfg.network.timeout_or(gc.timeout);
     let auth = AuthConfig::new(
         &cfg.outlook.login_url,
         &cfg.outlook.tenant,

@@ -76,7 +76,9 @@ pub async fn login_oro_browser(
     .await
     .map_err(store_error)?;
     show(login.authorize_url());
-    let http = crate::oro::http_client(Duration::from_secs(30)).map_err(store_error)?;
+    // Oro's token endpoint is Oro itself: the same pinned certificate.
+    let http = crate::oro::http_client_pinned(Duration::from_secs(30), cfg.oro.tls_fingerprint)
+        .map_err(store_error)?;
     let tokens: OAuthTokens = login.finish(&http, wait).await.map_err(store_error)?;
     let mut oc = OroConfig::new(
         &cfg.oro.url,
@@ -88,6 +90,7 @@ pub async fn login_oro_browser(
         },
     );
     oc.time_zone = cfg.time_zone();
+    oc.tls_fingerprint = cfg.oro.tls_fingerprint;
     let client = OroClient::new(oc).map_err(store_error)?;
     let user = verify(&client, "sign-in").await?;
     // Store the token in use now: a refresh during the check rotates it.

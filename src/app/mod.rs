@@ -5,6 +5,7 @@
 mod clients;
 mod error;
 pub mod login;
+pub mod trust;
 
 pub use clients::{graph_client, oro_client};
 pub use error::AppError;

@@ -13,6 +13,8 @@
 use super::sync::app_failure;
 use super::{Failure, LoginArgs, SideArg};
 use crate::app::login::{self, BROWSER_WAIT};
+use crate::app::trust::{self, Fingerprint, Probe};
+use crate::config::Config;
 use crate::profile::Profile;
 use crate::secrets::{KeyringStore, Secret, SecretStore};
 use std::io::{BufRead, IsTerminal};
@@ -28,8 +30,21 @@ pub fn run(profile: &Profile, args: LoginArgs) -> Result<(), Failure> {
     let store: Arc<dyn SecretStore> =
         Arc::new(KeyringStore::new(profile.dir.display().to_string()));
     let rt = super::runtime()?;
+    let flag = match (&args.trust_fingerprint, args.target) {
+        (None, _) => None,
+        (Some(_), SideArg::Outlook) => {
+            return Err(Failure::usage(
+                "--trust-fingerprint is for `orosync login oro` (the Oro server's certificate)",
+            ))
+        }
+        (Some(f), SideArg::Oro) => Some(
+            Fingerprint::parse(f)
+                .map_err(|problem| Failure::usage(format!("--trust-fingerprint: {problem}")))?,
+        ),
+    };
     match args.target {
         SideArg::Oro => {
+            let cfg = confirm_certificate(profile, cfg, flag, &rt)?;
             let user = match login::oro_prompt(&cfg) {
                 Some((name, what)) => {
                     shadowed_by_env(name);
@@ -77,6 +92,104 @@ pub fn run(profile: &Profile, args: LoginArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Before any credential is sent: when the Oro server's certificate is not
+/// trusted by the OS, show it and pin it once the user confirms (a yes on
+/// the terminal, or `--trust-fingerprint` equal to what the server
+/// presents); a pinned certificate that changed is refused. Returns the
+/// config to sign in with (with the new pin).
+fn confirm_certificate(
+    profile: &Profile,
+    cfg: Config,
+    flag: Option<Fingerprint>,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Config, Failure> {
+    let host = trust::host_of(&cfg.oro.url);
+    let probe = rt
+        .block_on(trust::probe_oro(&cfg.oro.url, cfg.oro.tls_fingerprint))
+        .map_err(app_failure)?;
+    let (certificate, reason) = match probe {
+        Probe::NotTls | Probe::Trusted | Probe::Pinned => {
+            if let (Some(f), Probe::Pinned) = (flag, &probe) {
+                if Some(f) != cfg.oro.tls_fingerprint {
+                    return Err(mismatch(&host, cfg.oro.tls_fingerprint, f));
+                }
+            }
+            return Ok(cfg);
+        }
+        Probe::Changed {
+            pinned,
+            certificate,
+        } => {
+            if flag != Some(certificate.fingerprint) {
+                if let Some(f) = flag {
+                    return Err(mismatch(&host, Some(certificate.fingerprint), f));
+                }
+                return Err(Failure {
+                    code: 4,
+                    message: trust::changed_message(
+                        &cfg.oro.url,
+                        &pinned,
+                        &certificate.fingerprint,
+                    ),
+                });
+            }
+            (certificate, format!("it replaces the pinned {pinned}"))
+        }
+        Probe::Untrusted {
+            certificate,
+            reason,
+        } => (certificate, reason),
+    };
+    eprintln!("The certificate of {host} is not trusted by this system ({reason}):");
+    for (what, value) in trust::describe(&certificate) {
+        eprintln!("  {what:<12} {value}");
+    }
+    let presented = certificate.fingerprint;
+    match flag {
+        Some(f) if f == presented => {}
+        Some(f) => return Err(mismatch(&host, Some(presented), f)),
+        None if std::io::stdin().is_terminal() => {
+            eprintln!(
+                "Compare the fingerprint with the one your Oro administrator gives you \
+                 (`openssl x509 -noout -fingerprint -sha256 -in <certificate>`)."
+            );
+            eprint!("Trust this certificate for {host}? [y/N] ");
+            let mut answer = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut answer)
+                .map_err(|e| Failure::failed(format!("cannot read from the terminal: {e}")))?;
+            if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+                return Err(Failure::usage(format!(
+                    "the certificate of {host} was not trusted; nothing was changed"
+                )));
+            }
+        }
+        None => {
+            return Err(Failure::usage(format!(
+                "the certificate of {host} is not trusted by this system and there is no terminal to confirm it: \
+                 check its fingerprint with the server's administrator, then run \
+                 `orosync login oro --trust-fingerprint {presented}`"
+            )))
+        }
+    }
+    let cfg = trust::write_pin(&profile.config_path(), presented).map_err(app_failure)?;
+    eprintln!("Pinned: {host} is trusted by this certificate only ([oro] tls_fingerprint in config.toml).");
+    Ok(cfg)
+}
+
+/// The server does not present the certificate the user named.
+fn mismatch(host: &str, presented: Option<Fingerprint>, given: Fingerprint) -> Failure {
+    let presented = presented.map_or("another certificate".into(), |p| p.to_string());
+    Failure {
+        code: 4,
+        message: format!(
+            "{host} presents {presented}, not the {given} given with --trust-fingerprint; \
+             nothing was trusted (check with the server's administrator)"
+        ),
+    }
 }
 
 /// A secret in the environment takes the place of the one stored here;

@@ -110,6 +110,10 @@ pub struct LoginArgs {
     /// Which system to sign in to.
     #[arg(value_enum)]
     pub target: SideArg,
+    /// Oro only: trust the server's self-signed certificate if, and only
+    /// if, its SHA-256 fingerprint is this one (confirms without a terminal).
+    #[arg(long, value_name = "sha256:HEX")]
+    pub trust_fingerprint: Option<String>,
 }
 
 #[derive(Debug, Args)]

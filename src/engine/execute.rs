@@ -158,11 +158,11 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
     async fn outlook_before(
         &self,
         id: &str,
-        given: &Option<OutlookItem>,
+        given: &Option<Box<OutlookItem>>,
         fetched: &mut HashMap<String, StoreResult<Option<OutlookItem>>>,
     ) -> Result<Option<OutlookItem>, Failure> {
         match given {
-            Some(i) => Ok(Some(i.clone())),
+            Some(i) => Ok(Some((**i).clone())),
             None if fetched.contains_key(id) => fetched
                 .remove(id)
                 .expect("checked")
@@ -178,10 +178,10 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
     async fn oro_before(
         &self,
         id: &str,
-        given: &Option<OroRecord>,
+        given: &Option<Box<OroRecord>>,
     ) -> Result<Option<OroRecord>, Failure> {
         match given {
-            Some(r) => Ok(Some(r.clone())),
+            Some(r) => Ok(Some((**r).clone())),
             None => self
                 .oro
                 .get(self.kind, id)

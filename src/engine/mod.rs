@@ -9,13 +9,13 @@ pub use backups::{BackupEntry, Backups, MemoryBackups};
 
 use crate::clock::Clock;
 use crate::model::{Kind, OroRecord, OutlookItem, Side};
-use crate::plan::{plan_kind, Candidate, KindInput, Plan, PURGE_REASON};
+use crate::plan::{plan_kind, Candidate, KindInput, Plan, Skip, PURGE_REASON};
 use crate::settings::SyncSettings;
 use crate::state::State;
 use crate::store::{OroStore, OutlookStore, StoreError, Window};
 use crate::summary::{Fatal, Summary};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Options of one run (`orosync sync` flags).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,6 +65,29 @@ fn state_fatal(e: crate::state::StateError) -> Fatal {
     Fatal::State(e.to_string())
 }
 
+/// An Oro record cannot be read (in the listing, or when the planner asks
+/// for it): its pair is held as it is this run. The Outlook side's change
+/// for it (an edit, a deletion) is left out of the input; true when there
+/// was one, and the run then keeps the Outlook cursor so that change comes
+/// again next run (`Reading::held`).
+fn hold_unreadable(input: &mut KindInput, oro_id: &str) -> bool {
+    let before = (input.outlook_items.len(), input.outlook_removed.len());
+    let outlook: BTreeSet<String> = input
+        .links
+        .iter()
+        .filter(|l| l.oro_id == oro_id)
+        .map(|l| l.outlook_id.clone())
+        .collect();
+    input
+        .outlook_items
+        .retain(|i| !outlook.contains(&i.id) && i.link.as_deref() != Some(oro_id));
+    input.outlook_removed.retain(|id| !outlook.contains(id));
+    for id in &outlook {
+        input.outlook_fetched.remove(id);
+    }
+    before != (input.outlook_items.len(), input.outlook_removed.len())
+}
+
 /// What was read of one kind, before planning.
 struct Reading {
     input: KindInput,
@@ -72,6 +95,10 @@ struct Reading {
     watermark: Option<DateTime<Utc>>,
     cursor: String,
     retried: Vec<(Side, String)>,
+    /// Oro records that could not be read (id → why): skipped this run.
+    unreadable: BTreeMap<String, String>,
+    /// An Outlook change was held back with an unreadable record's pair.
+    held: bool,
 }
 
 impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
@@ -130,7 +157,9 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
     /// Plan one kind without writing anything (for previews).
     pub async fn preview(&self, state: &State, kind: Kind, resync: bool) -> Result<Plan, Fatal> {
         let mut reading = self.read(state, kind, resync).await?;
-        self.plan(&mut reading.input).await
+        let r = &mut reading;
+        self.plan(&mut r.input, &mut r.unreadable, &mut r.held)
+            .await
     }
 
     async fn read(&self, state: &State, kind: Kind, resync: bool) -> Result<Reading, Fatal> {
@@ -167,6 +196,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             .map_err(fatal_of)?
             .into_iter()
             .collect();
+        let mut unreadable = self.oro.take_unreadable(kind);
 
         let cursor = if first {
             None
@@ -190,7 +220,6 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         input.purge = purge;
         input.first_sync = first;
         if !purge {
-            input.links = state.links(kind).map_err(state_fatal)?;
             input.pending = state.pending_for_planner(kind).map_err(state_fatal)?;
         }
         if !first {
@@ -210,26 +239,62 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         };
         for (side, id) in &retried {
             match side {
-                Side::Oro => {
-                    let r = self.oro.get(kind, id).await.map_err(fatal_of)?;
-                    input.oro_fetched.insert(id.clone(), r);
-                }
+                Side::Oro => match self.oro.get(kind, id).await {
+                    Ok(r) => {
+                        input.oro_fetched.insert(id.clone(), r);
+                    }
+                    Err(StoreError::Malformed(m)) => {
+                        unreadable.insert(id.clone(), m);
+                    }
+                    Err(e) => return Err(fatal_of(e)),
+                },
                 Side::Outlook => {
                     let r = self.outlook.get(kind, id).await.map_err(fatal_of)?;
                     input.outlook_fetched.insert(id.clone(), r);
                 }
             }
         }
+        if !purge {
+            input.links = if first || input.outlook_full {
+                // Everything was listed: every link is in play.
+                state.links(kind).map_err(state_fatal)?
+            } else {
+                let linked = state.linked_oro_ids(kind).map_err(state_fatal)?;
+                let mut ids = input.link_ids_needed(&linked);
+                // Holding an unreadable record's pair needs its link.
+                ids.oro.extend(unreadable.keys().map(String::as_str));
+                state
+                    .links_touching(kind, ids.oro, ids.outlook)
+                    .map_err(state_fatal)?
+            };
+        }
+        // The pairs of unreadable Oro records are held as they are: not
+        // written to from Outlook either (what would be overwritten cannot
+        // be read, so it could not be backed up). After the links are read:
+        // holding finds the pair's Outlook id through its link.
+        let mut held = false;
+        for id in unreadable.keys() {
+            held |= hold_unreadable(&mut input, id);
+        }
         Ok(Reading {
             input,
             watermark,
             cursor: changes.cursor,
             retried,
+            unreadable,
+            held,
         })
     }
 
-    /// Plan, fetching what the planner asks for, until it can decide.
-    async fn plan(&self, input: &mut KindInput) -> Result<Plan, Fatal> {
+    /// Plan, fetching what the planner asks for, until it can decide. An
+    /// Oro record it asks for that cannot be read is added to `unreadable`
+    /// and its pair held (see [`hold_unreadable`]).
+    async fn plan(
+        &self,
+        input: &mut KindInput,
+        unreadable: &mut BTreeMap<String, String>,
+        held: &mut bool,
+    ) -> Result<Plan, Fatal> {
         let kind = input.kind;
         for _ in 0..4 {
             let plan = plan_kind(input);
@@ -237,8 +302,16 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
                 return Ok(plan);
             }
             for id in &plan.needs.oro {
-                let r = self.oro.get(kind, id).await.map_err(fatal_of)?;
-                input.oro_fetched.insert(id.clone(), r);
+                match self.oro.get(kind, id).await {
+                    Ok(r) => {
+                        input.oro_fetched.insert(id.clone(), r);
+                    }
+                    Err(StoreError::Malformed(m)) => {
+                        *held |= hold_unreadable(input, id);
+                        unreadable.insert(id.clone(), m);
+                    }
+                    Err(e) => return Err(fatal_of(e)),
+                }
             }
             // Read together: Graph answers 20 per `$batch`.
             let ids: Vec<String> = plan.needs.outlook.iter().cloned().collect();
@@ -267,7 +340,10 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         let mut reading = self.read(state, kind, opts.resync).await?;
         let first = reading.input.first_sync;
         let purge = reading.input.purge;
-        let plan = self.plan(&mut reading.input).await?;
+        let r = &mut reading;
+        let plan = self
+            .plan(&mut r.input, &mut r.unreadable, &mut r.held)
+            .await?;
         let read = reading.input.oro_records.len() + reading.input.outlook_items.len();
         let total = if opts.dry_run { 0 } else { plan.ops.len() };
         progress(&Progress {
@@ -289,8 +365,18 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         let ks = summary.kind_mut(kind);
         ks.first_sync = first;
         ks.conflicts = plan.conflicts.len();
-        ks.skipped = plan.skipped.len();
+        ks.skipped = plan.skipped.len() + reading.unreadable.len();
         summary.skipped.extend(plan.skipped.iter().cloned());
+        summary
+            .skipped
+            .extend(reading.unreadable.iter().map(|(id, why)| Skip {
+                kind,
+                side: Side::Oro,
+                id: id.clone(),
+                reason: format!(
+                    "cannot be read ({why}); fix it in Oro, it is synced once it can be read"
+                ),
+            }));
         summary.conflicts.extend(plan.conflicts.iter().cloned());
 
         if opts.dry_run {
@@ -356,11 +442,28 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             .retried
             .into_iter()
             .filter(|r| !failed_again.contains(r))
+            .filter(|(side, id)| !(*side == Side::Oro && reading.unreadable.contains_key(id)))
             .collect();
         state.clear_retries(kind, &done).map_err(state_fatal)?;
         state.clear_intents(kind).map_err(state_fatal)?;
+        // A held pair's Outlook change was left out of this run: keep the
+        // Outlook cursor where it was so the next run reads it again (our
+        // own writes come back as echoes, which change nothing).
+        let cursor = if reading.held {
+            None
+        } else {
+            Some(reading.cursor.as_str())
+        };
+        // Nor does the Oro watermark pass an unreadable record: the next run
+        // must list it again to keep its pair held (its own updatedAt is
+        // unknown, so the watermark stays where it was until it is fixed).
+        let watermark = if reading.unreadable.is_empty() {
+            reading.watermark
+        } else {
+            None
+        };
         state
-            .finish_kind(kind, reading.watermark, Some(&reading.cursor))
+            .finish_kind(kind, watermark, cursor)
             .map_err(state_fatal)?;
         Ok(())
     }
@@ -373,9 +476,21 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         kind: Kind,
         input: &KindInput,
     ) -> Result<(), crate::state::StateError> {
-        let links = state.links(kind)?;
-        let linked_oro: BTreeSet<&str> = links.iter().map(|l| l.oro_id.as_str()).collect();
-        let linked_outlook: BTreeSet<&str> = links.iter().map(|l| l.outlook_id.as_str()).collect();
+        // Only the links of the records seen this run: they are all that
+        // is asked below.
+        let (linked_oro, linked_outlook) = state.linked_among(
+            kind,
+            input
+                .oro_records
+                .iter()
+                .chain(input.oro_fetched.values().flatten())
+                .map(|r| r.id.as_str()),
+            input
+                .outlook_items
+                .iter()
+                .chain(input.outlook_fetched.values().flatten())
+                .map(|i| i.id.as_str()),
+        )?;
         let mut keep = vec![];
         let mut forget = vec![];
         let oro_seen: Vec<&OroRecord> = input
@@ -384,7 +499,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             .chain(input.oro_fetched.values().flatten())
             .collect();
         for r in oro_seen {
-            if linked_oro.contains(r.id.as_str()) || r.recurring || !input.oro_ids.contains(&r.id) {
+            if linked_oro.contains(&r.id) || r.recurring || !input.oro_ids.contains(&r.id) {
                 forget.push((Side::Oro, r.id.clone()));
             } else {
                 keep.push(Candidate::Oro(r.clone()));
@@ -397,7 +512,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             .collect();
         for i in outlook_seen {
             let stamped = i.link.as_deref().is_some_and(|l| !l.trim().is_empty());
-            if linked_outlook.contains(i.id.as_str()) || stamped || i.recurring {
+            if linked_outlook.contains(&i.id) || stamped || i.recurring {
                 forget.push((Side::Outlook, i.id.clone()));
             } else {
                 keep.push(Candidate::Outlook(i.clone()));

@@ -93,9 +93,18 @@ pub(crate) fn describe_transport(e: &reqwest::Error) -> String {
         "request failed"
     };
     let mut msg = what.to_string();
-    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    if let Some(s) = src.take() {
+    let first: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    if let Some(s) = first {
         msg.push_str(&format!(" ({s})"));
+        // The cause that says what to do (a refused certificate) is at the
+        // bottom of the chain, under hyper's generic "client error (Connect)".
+        let mut root = s;
+        while let Some(next) = root.source() {
+            root = next;
+        }
+        if !std::ptr::addr_eq(root, s) {
+            msg.push_str(&format!(": {root}"));
+        }
     }
     msg
 }

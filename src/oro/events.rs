@@ -5,7 +5,7 @@ use super::error::from_status;
 use super::http::{Retry, JSON};
 use super::jsonapi::{format_time, parse_time};
 use super::{esc, zone, OroClient};
-use crate::model::{Event, Item, OroRecord, When};
+use crate::model::{Event, Item, Kind, OroRecord, When};
 use crate::store::{StoreError, StoreResult, Window};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -144,6 +144,7 @@ impl OroClient {
         since: Option<DateTime<Utc>>,
         limit: u32,
         into: &mut BTreeMap<String, OroRecord>,
+        unreadable: &mut std::collections::BTreeSet<String>,
     ) -> StoreResult<()> {
         let cal = self.calendar().await?;
         let limit = limit.max(1);
@@ -168,7 +169,20 @@ impl OroClient {
                 .as_array()
                 .ok_or_else(|| StoreError::Malformed("calendar events: not a list".into()))?;
             for e in arr {
-                let rec = record(e, self.config.time_zone)?;
+                let rec = match record(e, self.config.time_zone) {
+                    Ok(r) => r,
+                    // Unreadable but with an id: left out of the changes,
+                    // kept in the id listing (it must not look deleted).
+                    Err(StoreError::Malformed(m)) => match id_of(e) {
+                        Some(id) => {
+                            self.note_unreadable(Kind::Events, &id, &m);
+                            unreadable.insert(id);
+                            continue;
+                        }
+                        None => return Err(StoreError::Malformed(m)),
+                    },
+                    Err(other) => return Err(other),
+                };
                 match into.get(&rec.id) {
                     Some(old) if old.updated_at >= rec.updated_at => {}
                     _ => {
@@ -191,17 +205,21 @@ impl OroClient {
     /// listing unseen; a missed id would look deleted to the engine. So the
     /// listing is repeated until two passes see the same (id, updatedAt)
     /// set, and the union of all passes is the answer.
+    /// Also returns the ids of the events that could not be read (each
+    /// noted with [`OroClient::note_unreadable`]).
     async fn list_events(
         &self,
         since: Option<DateTime<Utc>>,
         limit: u32,
-    ) -> StoreResult<Vec<OroRecord>> {
+    ) -> StoreResult<(Vec<OroRecord>, std::collections::BTreeSet<String>)> {
         const MAX_PASSES: usize = 4;
+        let mut unreadable = std::collections::BTreeSet::new();
         let mut all: BTreeMap<String, OroRecord> = BTreeMap::new();
         let mut previous: Option<Vec<(String, DateTime<Utc>)>> = None;
         for _ in 0..MAX_PASSES {
             let mut pass = BTreeMap::new();
-            self.list_events_once(since, limit, &mut pass).await?;
+            self.list_events_once(since, limit, &mut pass, &mut unreadable)
+                .await?;
             let keys: Vec<(String, DateTime<Utc>)> = pass
                 .values()
                 .map(|r| (r.id.clone(), r.updated_at))
@@ -219,7 +237,10 @@ impl OroClient {
             }
             previous = Some(keys);
         }
-        Ok(all.into_values().collect())
+        // An event read in one pass and unreadable in a later one was
+        // edited meanwhile: the readable version is what the listing has.
+        unreadable.retain(|id| !all.contains_key(id));
+        Ok((all.into_values().collect(), unreadable))
     }
 
     pub(crate) async fn events_changed(
@@ -230,6 +251,7 @@ impl OroClient {
         let mut out: Vec<OroRecord> = self
             .list_events(since, self.config.page_size)
             .await?
+            .0
             .into_iter()
             .filter(|r| in_window(r, window))
             .collect();
@@ -238,15 +260,17 @@ impl OroClient {
     }
 
     pub(crate) async fn event_ids(&self, window: &Window) -> StoreResult<Vec<String>> {
-        let mut ids: Vec<String> = self
-            // The legacy API has no sparse fieldsets: the id listing reads
-            // whole events, so it takes the id listing's larger pages to
-            // keep its round trips down.
-            .list_events(None, self.config.id_page_size)
-            .await?
+        // The legacy API has no sparse fieldsets: the id listing reads
+        // whole events, so it takes the id listing's larger pages to
+        // keep its round trips down.
+        let (records, unreadable) = self.list_events(None, self.config.id_page_size).await?;
+        // An unreadable event's dates are unknown: it is kept whether in the
+        // window or not, so its pair is held as it is, never deleted.
+        let mut ids: Vec<String> = records
             .into_iter()
             .filter(|r| in_window(r, window))
             .map(|r| r.id)
+            .chain(unreadable)
             .collect();
         ids.sort_by(|a, b| crate::model::cmp_oro_ids(a, b));
         Ok(ids)

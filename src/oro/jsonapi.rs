@@ -17,13 +17,22 @@ pub(crate) struct Resource {
 
 impl Resource {
     pub(crate) fn from_value(v: &Value) -> StoreResult<Resource> {
+        Self::from_owned(v.clone())
+    }
+
+    /// Takes the resource's maps over (a page of resources is read once:
+    /// copying each record's attributes was a tenth of a first sync's CPU).
+    pub(crate) fn from_owned(v: Value) -> StoreResult<Resource> {
+        let Value::Object(mut v) = v else {
+            return Err(StoreError::Malformed("resource without an id".into()));
+        };
         let id = match v.get("id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => return Err(StoreError::Malformed("resource without an id".into())),
         };
-        let obj = |k: &str| match v.get(k) {
-            Some(Value::Object(m)) => m.clone(),
+        let mut obj = |k: &str| match v.remove(k) {
+            Some(Value::Object(m)) => m,
             _ => Map::new(),
         };
         Ok(Resource {
@@ -77,16 +86,24 @@ fn document(body: &[u8]) -> StoreResult<Value> {
     serde_json::from_slice(body).map_err(|e| StoreError::Malformed(format!("not JSON: {e}")))
 }
 
+/// The document's `data`, taken out of it.
+fn data(body: &[u8]) -> StoreResult<Option<Value>> {
+    Ok(match document(body)? {
+        Value::Object(mut m) => m.remove("data"),
+        _ => None,
+    })
+}
+
 pub(crate) fn parse_one(body: &[u8]) -> StoreResult<Resource> {
-    match document(body)?.get("data") {
-        Some(d @ Value::Object(_)) => Resource::from_value(d),
+    match data(body)? {
+        Some(d @ Value::Object(_)) => Resource::from_owned(d),
         _ => Err(StoreError::Malformed("document without a resource".into())),
     }
 }
 
 pub(crate) fn parse_many(body: &[u8]) -> StoreResult<Vec<Resource>> {
-    match document(body)?.get("data") {
-        Some(Value::Array(a)) => a.iter().map(Resource::from_value).collect(),
+    match data(body)? {
+        Some(Value::Array(a)) => a.into_iter().map(Resource::from_owned).collect(),
         _ => Err(StoreError::Malformed(
             "document without a collection".into(),
         )),

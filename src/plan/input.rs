@@ -90,3 +90,83 @@ impl KindInput {
         }
     }
 }
+
+/// The ids whose stored links the planner must be given (see
+/// [`KindInput::link_ids_needed`]).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct LinkIds<'a> {
+    pub oro: BTreeSet<&'a str>,
+    pub outlook: BTreeSet<&'a str>,
+}
+
+impl KindInput {
+    /// Which links the planner needs when Outlook was not listed in full
+    /// (`outlook_full` false, no first sync): a link neither of whose ids
+    /// appears below is unchanged on both sides as far as both change feeds
+    /// and Oro's id listing say, so the planner would do nothing with it.
+    /// That keeps an incremental run proportional to the changes: only
+    /// their links are read, plus `linked_oro_ids` (every linked Oro id,
+    /// ids only) for deletion detection against `oro_ids`.
+    ///
+    /// Needed: the links of every record read or fetched on either side, of
+    /// the Oro ids stamped on Outlook items read (adoption looks for the
+    /// link already holding that id), of remembered unlinked records (key
+    /// matching must not pick a linked one), of pending conflicts, and of
+    /// linked Oro ids missing from `oro_ids` (gone, or an event that left
+    /// the window).
+    /// `linked_oro_ids` may come in any order; sorted (as
+    /// [`crate::state::State::linked_oro_ids`] gives them) is faster.
+    pub fn link_ids_needed<'a>(&'a self, linked_oro_ids: &'a [String]) -> LinkIds<'a> {
+        let mut ids = LinkIds::default();
+        for r in self
+            .oro_records
+            .iter()
+            .chain(self.oro_fetched.values().flatten())
+        {
+            ids.oro.insert(&r.id);
+        }
+        ids.oro.extend(self.oro_fetched.keys().map(String::as_str));
+        for i in self
+            .outlook_items
+            .iter()
+            .chain(self.outlook_fetched.values().flatten())
+        {
+            ids.outlook.insert(&i.id);
+            if let Some(l) = i.link.as_deref() {
+                ids.oro.insert(l);
+            }
+        }
+        ids.outlook
+            .extend(self.outlook_fetched.keys().map(String::as_str));
+        ids.outlook
+            .extend(self.outlook_removed.iter().map(String::as_str));
+        for c in &self.unlinked {
+            match c {
+                Candidate::Oro(r) => ids.oro.insert(&r.id),
+                Candidate::Outlook(i) => ids.outlook.insert(&i.id),
+            };
+        }
+        for p in &self.pending {
+            ids.oro.insert(&p.oro_id);
+            ids.outlook.insert(&p.outlook_id);
+        }
+        if linked_oro_ids.is_sorted() {
+            // Both in byte order: one merge pass, no lookup per id.
+            let mut listed = self.oro_ids.iter().peekable();
+            for id in linked_oro_ids {
+                while listed.next_if(|l| *l < id).is_some() {}
+                if listed.peek() != Some(&id) {
+                    ids.oro.insert(id);
+                }
+            }
+        } else {
+            ids.oro.extend(
+                linked_oro_ids
+                    .iter()
+                    .filter(|id| !self.oro_ids.contains(*id))
+                    .map(String::as_str),
+            );
+        }
+        ids
+    }
+}

@@ -8,7 +8,7 @@ mod ops;
 mod pairs;
 mod planner;
 
-pub use input::{Candidate, KindInput, Link, PendingConflict};
+pub use input::{Candidate, KindInput, Link, LinkIds, PendingConflict};
 pub use ops::{Action, ConflictNote, Needs, Op, Plan, PlanEntry, Skip, Winner};
 pub use pairs::{decide_pair, PairDecision, SideState};
 pub use planner::{plan_kind, PURGE_REASON};

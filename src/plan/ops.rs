@@ -5,44 +5,47 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// What to do. Writes carry the values to write, taken from the source side.
+/// Records are boxed: a plan holds one op per record written (100k on a big
+/// first sync), and unboxed each op took the size of the largest variant
+/// (two whole records): the peak memory of that run.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Create the Oro record's values in Outlook, stamped with its id.
-    CreateOutlook { from: OroRecord },
+    CreateOutlook { from: Box<OroRecord> },
     /// Overwrite the Outlook item with the Oro record's values (and stamp it).
     UpdateOutlook {
         outlook_id: String,
-        from: OroRecord,
-        before: Option<OutlookItem>,
+        from: Box<OroRecord>,
+        before: Option<Box<OutlookItem>>,
     },
     DeleteOutlook {
         outlook_id: String,
         oro_id: Option<String>,
-        before: Option<OutlookItem>,
+        before: Option<Box<OutlookItem>>,
     },
     /// Create the Outlook item's values in Oro, then stamp the new id on the item.
-    CreateOro { from: OutlookItem },
+    CreateOro { from: Box<OutlookItem> },
     /// Overwrite the Oro record with the Outlook item's values; `stamp` also
     /// writes the Oro id onto the item (a first pairing).
     UpdateOro {
         oro_id: String,
-        from: OutlookItem,
-        before: Option<OroRecord>,
+        from: Box<OutlookItem>,
+        before: Option<Box<OroRecord>>,
         stamp: bool,
     },
     /// Both sides already agree: remember the pair (stamping the item when
     /// it does not carry the id yet).
     Link {
-        oro: OroRecord,
-        outlook: OutlookItem,
+        oro: Box<OroRecord>,
+        outlook: Box<OutlookItem>,
         stamp: bool,
     },
     /// Forget the pair (its records stay as they are).
     Unlink { oro_id: String },
     /// Ask mode: leave both sides, record the conflict for the user.
     Pending {
-        oro: OroRecord,
-        outlook: OutlookItem,
+        oro: Box<OroRecord>,
+        outlook: Box<OutlookItem>,
     },
 }
 

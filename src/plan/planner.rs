@@ -233,7 +233,7 @@ fn purge(cx: &mut Ctx) {
             Action::DeleteOutlook {
                 outlook_id: item.id.clone(),
                 oro_id: item.link.clone(),
-                before: Some(item.clone()),
+                before: Some(Box::new(item.clone())),
             },
             PURGE_REASON,
             None,
@@ -290,8 +290,8 @@ fn adopt_stamped(cx: &mut Ctx) {
                 if same {
                     cx.push(
                         Action::Link {
-                            oro: rec.clone(),
-                            outlook: item.clone(),
+                            oro: Box::new(rec.clone()),
+                            outlook: Box::new(item.clone()),
                             stamp: false,
                         },
                         "Outlook item already carries this Oro id",
@@ -301,8 +301,8 @@ fn adopt_stamped(cx: &mut Ctx) {
                     cx.push(
                         Action::UpdateOutlook {
                             outlook_id: item.id.clone(),
-                            from: rec.clone(),
-                            before: Some(item.clone()),
+                            from: Box::new(rec.clone()),
+                            before: Some(Box::new(item.clone())),
                         },
                         "paired by OroCRM_id: Oro's values replace Outlook's",
                         None,
@@ -311,8 +311,8 @@ fn adopt_stamped(cx: &mut Ctx) {
                     cx.push(
                         Action::UpdateOro {
                             oro_id: rec.id.clone(),
-                            from: item.clone(),
-                            before: Some(rec.clone()),
+                            from: Box::new(item.clone()),
+                            before: Some(Box::new(rec.clone())),
                             stamp: false,
                         },
                         "paired by OroCRM_id: Outlook's values replace Oro's",
@@ -337,7 +337,7 @@ fn adopt_stamped(cx: &mut Ctx) {
                         Action::DeleteOutlook {
                             outlook_id: item.id.clone(),
                             oro_id: Some(oro_id),
-                            before: Some(item.clone()),
+                            before: Some(Box::new(item.clone())),
                         },
                         "its Oro record no longer exists",
                         None,
@@ -416,8 +416,8 @@ fn place_unlinked_oro(cx: &mut Ctx) {
                 if fresh && rec.item.same_as(&item.item) {
                     cx.push(
                         Action::Link {
-                            oro: rec.clone(),
-                            outlook: item.clone(),
+                            oro: Box::new(rec.clone()),
+                            outlook: Box::new(item.clone()),
                             stamp: true,
                         },
                         "same key and values: linked",
@@ -427,8 +427,8 @@ fn place_unlinked_oro(cx: &mut Ctx) {
                     cx.push(
                         Action::UpdateOutlook {
                             outlook_id: item.id.clone(),
-                            from: rec.clone(),
-                            before: fresh.then(|| item.clone()),
+                            from: Box::new(rec.clone()),
+                            before: fresh.then(|| Box::new(item.clone())),
                         },
                         "matched by key: Oro's values replace Outlook's",
                         None,
@@ -436,7 +436,9 @@ fn place_unlinked_oro(cx: &mut Ctx) {
                 }
             }
             None => cx.push(
-                Action::CreateOutlook { from: rec.clone() },
+                Action::CreateOutlook {
+                    from: Box::new(rec.clone()),
+                },
                 "not in Outlook yet",
                 None,
             ),
@@ -470,8 +472,8 @@ fn place_unlinked_outlook(cx: &mut Ctx) {
                 if fresh && rec.item.same_as(&item.item) {
                     cx.push(
                         Action::Link {
-                            oro: rec.clone(),
-                            outlook: item.clone(),
+                            oro: Box::new(rec.clone()),
+                            outlook: Box::new(item.clone()),
                             stamp: true,
                         },
                         "same key and values: linked",
@@ -481,8 +483,8 @@ fn place_unlinked_outlook(cx: &mut Ctx) {
                     cx.push(
                         Action::UpdateOro {
                             oro_id: rec.id.clone(),
-                            from: item.clone(),
-                            before: fresh.then(|| rec.clone()),
+                            from: Box::new(item.clone()),
+                            before: fresh.then(|| Box::new(rec.clone())),
                             stamp: true,
                         },
                         "matched by key: Outlook's values replace Oro's",
@@ -491,7 +493,9 @@ fn place_unlinked_outlook(cx: &mut Ctx) {
                 }
             }
             None => cx.push(
-                Action::CreateOro { from: item.clone() },
+                Action::CreateOro {
+                    from: Box::new(item.clone()),
+                },
                 "not in Oro yet",
                 None,
             ),
@@ -591,8 +595,8 @@ fn pair(cx: &mut Ctx, link: &Link) {
                 match here_oro {
                     Some(r) => cx.push(
                         Action::Link {
-                            oro: r.clone(),
-                            outlook: i.clone(),
+                            oro: Box::new(r.clone()),
+                            outlook: Box::new(i.clone()),
                             stamp: true,
                         },
                         "OroCRM_id restored",
@@ -631,7 +635,9 @@ fn pair(cx: &mut Ctx, link: &Link) {
         }
         PairDecision::RecreateInOutlook => match here_oro {
             Some(r) => cx.push(
-                Action::CreateOutlook { from: r.clone() },
+                Action::CreateOutlook {
+                    from: Box::new(r.clone()),
+                },
                 "deleted in Outlook: created again from Oro",
                 clears,
             ),
@@ -651,7 +657,7 @@ fn pair(cx: &mut Ctx, link: &Link) {
                 Action::DeleteOutlook {
                     outlook_id: link.outlook_id.clone(),
                     oro_id: Some(link.oro_id.clone()),
-                    before: here_outlook.cloned(),
+                    before: here_outlook.cloned().map(Box::new),
                 },
                 if conflict {
                     "deleted in Oro, edited in Outlook: deleted (backed up)"
@@ -674,8 +680,8 @@ fn pair(cx: &mut Ctx, link: &Link) {
                 // The same new values on both sides: no conflict.
                 cx.push(
                     Action::Link {
-                        oro: r.clone(),
-                        outlook: i.clone(),
+                        oro: Box::new(r.clone()),
+                        outlook: Box::new(i.clone()),
                         stamp: restamp,
                     },
                     "changed alike on both sides",
@@ -700,8 +706,8 @@ fn pair(cx: &mut Ctx, link: &Link) {
                     cx.note(&link.oro_id, &link.outlook_id, Winner::Pending);
                     cx.push(
                         Action::Pending {
-                            oro: r.clone(),
-                            outlook: i.clone(),
+                            oro: Box::new(r.clone()),
+                            outlook: Box::new(i.clone()),
                         },
                         "changed on both sides: waiting for your choice",
                         None,
@@ -750,8 +756,8 @@ fn to_outlook(
         // Already holds Oro's values: only remember the pair.
         Some(i) if r.item.same_as(&i.item) => cx.push(
             Action::Link {
-                oro: r.clone(),
-                outlook: i.clone(),
+                oro: Box::new(r.clone()),
+                outlook: Box::new(i.clone()),
                 stamp: nonempty(&i.link) != Some(r.id.as_str()),
             },
             reason,
@@ -760,8 +766,8 @@ fn to_outlook(
         _ => cx.push(
             Action::UpdateOutlook {
                 outlook_id: link.outlook_id.clone(),
-                from: r.clone(),
-                before: i.cloned(),
+                from: Box::new(r.clone()),
+                before: i.cloned().map(Box::new),
             },
             reason,
             clears,
@@ -781,8 +787,8 @@ fn to_oro(
     match r {
         Some(r) if r.item.same_as(&i.item) => cx.push(
             Action::Link {
-                oro: r.clone(),
-                outlook: i.clone(),
+                oro: Box::new(r.clone()),
+                outlook: Box::new(i.clone()),
                 stamp: restamp,
             },
             reason,
@@ -791,8 +797,8 @@ fn to_oro(
         _ => cx.push(
             Action::UpdateOro {
                 oro_id: link.oro_id.clone(),
-                from: i.clone(),
-                before: r.cloned(),
+                from: Box::new(i.clone()),
+                before: r.cloned().map(Box::new),
                 stamp: restamp,
             },
             reason,
@@ -857,5 +863,106 @@ mod tests {
         let plan = plan_kind(&both_changed(1000));
         assert_eq!(plan.conflicts[0].winner, Winner::Outlook);
         assert!(matches!(plan.ops[0].action, Action::UpdateOro { .. }));
+    }
+
+    /// An incremental run gives the planner only the links of what changed
+    /// (`KindInput::link_ids_needed`); the plan must be the one it makes
+    /// over every link.
+    #[test]
+    fn a_plan_over_the_needed_links_equals_the_plan_over_all_links() {
+        use crate::plan::PendingConflict;
+        let window = crate::store::Window::around(t0(), 30, 365);
+        let mut inp = KindInput::new(Kind::Contacts, window);
+        inp.keys = crate::settings::Keys::default().of(Kind::Contacts).to_vec();
+        let rec = |id: &str, item: crate::model::Item| OroRecord {
+            id: id.into(),
+            created_at: t0(),
+            updated_at: t0(),
+            recurring: false,
+            item,
+        };
+        let out = |id: &str, link: Option<&str>, item: crate::model::Item| OutlookItem {
+            id: id.into(),
+            created_at: t0(),
+            modified_at: t0(),
+            link: link.map(str::to_string),
+            recurring: false,
+            item,
+        };
+        for n in 1..=10 {
+            let base = contact(&format!("Ann{n}"), "Lee");
+            inp.links.push(Link {
+                oro_id: n.to_string(),
+                outlook_id: format!("X{n}"),
+                oro_hash: base.hash(),
+                outlook_hash: base.hash(),
+                oro_version: None,
+                outlook_version: None,
+            });
+            if n != 3 {
+                // 3 is deleted in Oro.
+                inp.oro_ids.insert(n.to_string());
+            }
+        }
+        // 2 edited in Oro, X4 edited in Outlook, X5 deleted in Outlook.
+        let mut two = contact("Ann2", "Lee");
+        edit_note(&mut two, "oro");
+        inp.oro_records.push(rec("2", two));
+        let mut four = contact("Ann4", "Lee");
+        edit_note(&mut four, "outlook");
+        inp.outlook_items.push(out("X4", Some("4"), four));
+        inp.outlook_removed.insert("X5".into());
+        // A new Outlook item stamped with 6, which X6 holds.
+        inp.outlook_items
+            .push(out("Y", Some("6"), contact("Ann6", "Lee")));
+        // A resolved conflict on 7 (its records must be read).
+        inp.pending.push(PendingConflict {
+            id: 1,
+            oro_id: "7".into(),
+            outlook_id: "X7".into(),
+            resolution: Some(Side::Oro),
+        });
+        // A new Oro record matching a new Outlook item by key.
+        inp.oro_ids.insert("20".into());
+        inp.oro_records.push(rec("20", contact("Bea", "Kim")));
+        inp.outlook_items
+            .push(out("Z", None, contact("Bea", "Kim")));
+
+        let linked: Vec<String> = inp.links.iter().map(|l| l.oro_id.clone()).collect();
+        let ids = inp.link_ids_needed(&linked);
+        // The merge pass over ids in byte order finds the same.
+        let mut sorted = linked.clone();
+        sorted.sort();
+        assert_eq!(inp.link_ids_needed(&sorted), ids);
+        let mut only = inp.clone();
+        only.links.retain(|l| {
+            ids.oro.contains(l.oro_id.as_str()) || ids.outlook.contains(l.outlook_id.as_str())
+        });
+        let kept: Vec<&str> = only.links.iter().map(|l| l.oro_id.as_str()).collect();
+        assert_eq!(kept, ["2", "3", "4", "5", "6", "7"]);
+
+        let all = plan_kind(&inp);
+        assert!(
+            !all.needs.is_empty(),
+            "the pending conflict needs its records"
+        );
+        assert_eq!(plan_kind(&only), all);
+        // With the records of 7 read (and of 5, re-created in Outlook from
+        // Oro), a plan with writes: still the same.
+        for i in [&mut inp, &mut only] {
+            i.oro_fetched
+                .insert("5".into(), Some(rec("5", contact("Ann5", "Lee"))));
+            i.oro_fetched
+                .insert("7".into(), Some(rec("7", contact("Ann7", "Lee"))));
+            i.outlook_fetched.insert(
+                "X7".into(),
+                Some(out("X7", Some("7"), contact("Ann7", "Lee"))),
+            );
+        }
+        let all = plan_kind(&inp);
+        assert!(all.needs.is_empty(), "{:?}", all.needs);
+        assert!(all.ops.len() >= 4, "{:?}", all.ops);
+        assert!(!all.skipped.is_empty(), "Y is skipped: X6 holds 6");
+        assert_eq!(plan_kind(&only), all);
     }
 }

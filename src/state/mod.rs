@@ -16,6 +16,7 @@ use crate::plan::{Candidate, Link, PendingConflict};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::SchemaVersion;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +98,46 @@ fn side_of(s: &str) -> Option<Side> {
     }
 }
 
+type LinkRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn link_row(r: &rusqlite::Row) -> rusqlite::Result<LinkRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+/// Ids as one `rarray` parameter.
+fn id_list<'a>(ids: impl IntoIterator<Item = &'a str>) -> std::rc::Rc<Vec<rusqlite::types::Value>> {
+    std::rc::Rc::new(
+        ids.into_iter()
+            .map(|id| rusqlite::types::Value::Text(id.to_string()))
+            .collect(),
+    )
+}
+
+fn link_of((oro_id, outlook_id, oro_hash, outlook_hash, ov, xv): LinkRow) -> StateResult<Link> {
+    Ok(Link {
+        oro_id,
+        outlook_id,
+        oro_hash,
+        outlook_hash,
+        oro_version: ov.as_deref().map(parse_ts).transpose()?,
+        outlook_version: xv.as_deref().map(parse_ts).transpose()?,
+    })
+}
+
 impl State {
     /// Open (creating if needed) the state database at `path`.
     pub fn open(path: &Path) -> StateResult<State> {
@@ -111,6 +152,8 @@ impl State {
 
     fn init(mut conn: Connection, path: &str) -> StateResult<State> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // `IN rarray(?)`: a list of ids as one parameter (links_touching).
+        rusqlite::vtab::array::load_module(&conn)?;
         let m = migrations::migrations();
         let known = 1usize;
         // Refuse, before touching anything, a database from a newer version.
@@ -274,29 +317,81 @@ impl State {
             "SELECT oro_id, outlook_id, oro_hash, outlook_hash, oro_version, outlook_version
              FROM links WHERE kind = ?1",
         )?;
-        let rows = st.query_map([kind.as_str()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-            ))
-        })?;
+        let rows = st.query_map([kind.as_str()], link_row)?;
         let mut out = vec![];
         for row in rows {
-            let (oro_id, outlook_id, oro_hash, outlook_hash, ov, xv) = row?;
-            out.push(Link {
-                oro_id,
-                outlook_id,
-                oro_hash,
-                outlook_hash,
-                oro_version: ov.as_deref().map(parse_ts).transpose()?,
-                outlook_version: xv.as_deref().map(parse_ts).transpose()?,
-            });
+            out.push(link_of(row?)?);
         }
         Ok(out)
+    }
+
+    /// The Oro ids of every link of `kind`, and nothing else of the links:
+    /// what deletion detection compares Oro's id listing against. One scan
+    /// of the primary key's index, not of the link rows; in byte order (the
+    /// index's), so the comparison is one merge pass.
+    pub fn linked_oro_ids(&self, kind: Kind) -> StateResult<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT oro_id FROM links WHERE kind = ?1 ORDER BY oro_id")?;
+        let rows = st.query_map([kind.as_str()], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The links of `kind` whose Oro id is in `oro_ids` or whose Outlook id
+    /// is in `outlook_ids`, each once, sorted by Oro id (byte order): one
+    /// query over the ids as a list, through the two indexes, so an
+    /// incremental run reads the links of what changed and not all of them.
+    pub fn links_touching<'a>(
+        &self,
+        kind: Kind,
+        oro_ids: impl IntoIterator<Item = &'a str>,
+        outlook_ids: impl IntoIterator<Item = &'a str>,
+    ) -> StateResult<Vec<Link>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT oro_id, outlook_id, oro_hash, outlook_hash, oro_version, outlook_version
+             FROM links WHERE kind = ?1 AND oro_id IN rarray(?2)
+             UNION
+             SELECT oro_id, outlook_id, oro_hash, outlook_hash, oro_version, outlook_version
+             FROM links WHERE kind = ?1 AND outlook_id IN rarray(?3)
+             ORDER BY 1",
+        )?;
+        let rows = st.query_map(
+            params![kind.as_str(), id_list(oro_ids), id_list(outlook_ids)],
+            link_row,
+        )?;
+        let mut out = vec![];
+        for row in rows {
+            out.push(link_of(row?)?);
+        }
+        Ok(out)
+    }
+
+    /// Which of `oro_ids` and of `outlook_ids` are linked now (ids only).
+    pub fn linked_among<'a>(
+        &self,
+        kind: Kind,
+        oro_ids: impl IntoIterator<Item = &'a str>,
+        outlook_ids: impl IntoIterator<Item = &'a str>,
+    ) -> StateResult<(BTreeSet<String>, BTreeSet<String>)> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT 'oro', oro_id FROM links WHERE kind = ?1 AND oro_id IN rarray(?2)
+             UNION ALL
+             SELECT 'outlook', outlook_id FROM links WHERE kind = ?1 AND outlook_id IN rarray(?3)",
+        )?;
+        let rows = st.query_map(
+            params![kind.as_str(), id_list(oro_ids), id_list(outlook_ids)],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        let (mut oro, mut outlook) = (BTreeSet::new(), BTreeSet::new());
+        for row in rows {
+            let (side, id) = row?;
+            if side == "oro" {
+                oro.insert(id);
+            } else {
+                outlook.insert(id);
+            }
+        }
+        Ok((oro, outlook))
     }
 
     pub fn link_count(&self, kind: Kind) -> StateResult<usize> {
@@ -314,6 +409,14 @@ impl State {
         oro: &OroRecord,
         outlook: &OutlookItem,
     ) -> StateResult<()> {
+        let oro_hash = oro.item.hash();
+        // After a create or an overwrite both sides hold the same values:
+        // hashed once (hashing is a tenth of a first sync's CPU).
+        let outlook_hash = if outlook.item == oro.item {
+            oro_hash.clone()
+        } else {
+            outlook.item.hash()
+        };
         let tx = self.conn.savepoint()?;
         // Cached statements: this runs once per record written.
         tx.prepare_cached(
@@ -328,8 +431,8 @@ impl State {
             kind.as_str(),
             oro.id,
             outlook.id,
-            oro.item.hash(),
-            outlook.item.hash(),
+            oro_hash,
+            outlook_hash,
             ts(&oro.updated_at),
             ts(&outlook.modified_at)
         ])?;

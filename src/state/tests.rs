@@ -157,3 +157,36 @@ fn unlinked_cache_and_retries_round_trip() {
         .unwrap();
     assert!(s.retries(Kind::Tasks).unwrap().is_empty());
 }
+
+#[test]
+fn links_touching_reads_only_the_links_of_the_given_ids() {
+    let mut s = State::in_memory().unwrap();
+    for n in 1..=5 {
+        s.put_link(
+            Kind::Contacts,
+            &oro(&n.to_string()),
+            &outlook(&format!("X{n}")),
+        )
+        .unwrap();
+    }
+    // Another kind's link is not read.
+    s.put_link(Kind::Tasks, &oro("1"), &outlook("T1")).unwrap();
+    let mut ids = s.linked_oro_ids(Kind::Contacts).unwrap();
+    ids.sort();
+    assert_eq!(ids, ["1", "2", "3", "4", "5"]);
+    let got = s
+        .links_touching(Kind::Contacts, ["4", "2", "9", "2"], ["X2", "X5", "T1"])
+        .unwrap();
+    let pairs: Vec<(&str, &str)> = got
+        .iter()
+        .map(|l| (l.oro_id.as_str(), l.outlook_id.as_str()))
+        .collect();
+    assert_eq!(pairs, [("2", "X2"), ("4", "X4"), ("5", "X5")]);
+    assert_eq!(got[0], s.links(Kind::Contacts).unwrap()[1]);
+    // Ids only: which of these are linked (T1 is a task's Outlook id).
+    let (oro, outlook) = s
+        .linked_among(Kind::Contacts, ["1", "9"], ["X2", "T1", "X7"])
+        .unwrap();
+    assert_eq!(oro.into_iter().collect::<Vec<_>>(), ["1"]);
+    assert_eq!(outlook.into_iter().collect::<Vec<_>>(), ["X2"]);
+}

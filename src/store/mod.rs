@@ -78,6 +78,12 @@ pub trait OroStore {
     /// Ids of every record in scope now (events: within `window`).
     async fn list_ids(&self, kind: Kind, window: &Window) -> StoreResult<Vec<String>>;
     async fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<OroRecord>>;
+    /// Records of `kind` that the listings since the last call could not
+    /// read (id → why): left out of `changed_since` but kept in `list_ids`,
+    /// so they look unchanged, never deleted. The run lists them as skipped.
+    fn take_unreadable(&self, _kind: Kind) -> std::collections::BTreeMap<String, String> {
+        Default::default()
+    }
     async fn create(&self, item: &Item) -> StoreResult<OroRecord>;
     /// `NotFound` when the record was deleted in Oro meanwhile.
     async fn update(&self, id: &str, item: &Item) -> StoreResult<OroRecord>;

@@ -305,3 +305,128 @@ pub fn spawn_quiet(mut cmd: Command) -> Child {
     cmd.stdout(Stdio::null()).stderr(Stdio::null());
     cmd.spawn().expect("starts")
 }
+
+/// A TLS front with a self-signed certificate for a plain-HTTP fake on
+/// loopback (`https://localhost:PORT` → `127.0.0.1:backend`), as a
+/// self-signed Oro server would be; its certificate can be replaced, as a
+/// server's is when it is renewed (or when someone is in the middle).
+pub struct TlsFront {
+    pub port: u16,
+    current: std::sync::Arc<std::sync::Mutex<(tokio_rustls::TlsAcceptor, Vec<u8>)>>,
+}
+
+fn self_signed_acceptor() -> (tokio_rustls::TlsAcceptor, Vec<u8>) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+        .expect("certificate");
+    let der = ck.cert.der().to_vec();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der()));
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![CertificateDer::from(der.clone())], key)
+        .expect("server config");
+    (
+        tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(cfg)),
+        der,
+    )
+}
+
+/// A certificate for localhost signed by a fresh CA: the acceptor, the
+/// leaf's DER, and the CA certificate as PEM (to trust through
+/// `SSL_CERT_FILE`, which the OS-roots loader reads instead of the system's).
+fn ca_signed_acceptor() -> ((tokio_rustls::TlsAcceptor, Vec<u8>), String) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ca_key = rcgen::KeyPair::generate().expect("key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "OroSync test CA");
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .expect("params")
+        .signed_by(&key, &ca, &ca_key)
+        .expect("leaf");
+    let der = leaf.der().to_vec();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(der.clone())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .expect("server config");
+    (
+        (
+            tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(cfg)),
+            der,
+        ),
+        ca.pem(),
+    )
+}
+
+impl TlsFront {
+    pub async fn start(backend: u16) -> TlsFront {
+        Self::serve(backend, self_signed_acceptor()).await
+    }
+
+    /// With a certificate from a CA; returns the CA's PEM too.
+    pub async fn start_ca_signed(backend: u16) -> (TlsFront, String) {
+        let (acceptor, ca) = ca_signed_acceptor();
+        (Self::serve(backend, acceptor).await, ca)
+    }
+
+    async fn serve(backend: u16, first: (tokio_rustls::TlsAcceptor, Vec<u8>)) -> TlsFront {
+        let current = std::sync::Arc::new(std::sync::Mutex::new(first));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("port").port();
+        let cur = current.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = cur.lock().expect("front").0.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut plain) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", backend)).await
+                    else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                });
+            }
+        });
+        TlsFront { port, current }
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://localhost:{}", self.port)
+    }
+
+    /// The SHA-256 of the certificate presented now.
+    pub fn fingerprint(&self) -> orosync::oro::tls::Fingerprint {
+        orosync::oro::tls::Fingerprint::of(&self.current.lock().expect("front").1)
+    }
+
+    /// Present a new self-signed certificate from now on.
+    pub fn replace_certificate(&self) {
+        *self.current.lock().expect("front") = self_signed_acceptor();
+    }
+}
+
+/// The port of a `http://127.0.0.1:PORT` URL.
+pub fn port_of(url: &str) -> u16 {
+    url::Url::parse(url)
+        .expect("url")
+        .port_or_known_default()
+        .expect("port")
+}
