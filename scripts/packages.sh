@@ -10,6 +10,9 @@ orosync_packages=(
   libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev libnotify-bin
   # headless runs and end-to-end tests: X server, WebDriver, real tray
   xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver trayer
+  # packaging (scripts/package.sh, package-check.sh): Node.js runs the npm Tauri
+  # CLI (npm itself comes with the machine's Node.js); desktop entry and .rpm checks
+  nodejs desktop-file-utils rpm
 )
 
 orosync_install_packages() {

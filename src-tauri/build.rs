@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "about",
     "get_diagnostics",
     "copy_diagnostics",
+    "get_autostart",
+    "set_autostart",
 ];
 
 fn main() {

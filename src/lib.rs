@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod conflicts;
 pub mod demo;
+pub mod desktop;
 pub mod diagnostics;
 pub mod engine;
 pub mod fakes;

@@ -351,6 +351,29 @@ async function confirmResync() {
   say("resync-result", "Resync started; see History for the result.", true);
 }
 
+// ------------------------------------------------------------------ start at login
+
+// Applied at once, not by Save: it is an autostart entry, not a setting in
+// config.toml; the tray menu's "Start at login" is the same switch.
+async function setupAutostart() {
+  const box = $("autostart");
+  const show = (a) => {
+    box.checked = a.enabled;
+    box.disabled = !a.available;
+    if (!a.available) say("autostart-result", "Not available on this system.");
+  };
+  show(await invoke("get_autostart"));
+  box.addEventListener("change", async () => {
+    try {
+      show(await invoke("set_autostart", { enabled: box.checked }));
+      say("autostart-result", box.checked ? "OroSync will start when you log in." : "OroSync will not start at login.", true);
+    } catch (err) {
+      say("autostart-result", String(err), false);
+      show(await invoke("get_autostart"));
+    }
+  });
+}
+
 // An untrusted or changed Oro certificate, shown as text for the user to
 // compare before "Trust this certificate" pins it.
 function showCertificate(c) {
@@ -428,6 +451,7 @@ async function start() {
     if (!$("panel-conflicts").hidden) loadConflicts();
   });
   await listen("show-tab", (e) => showTab(e.payload, true));
+  setupAutostart().catch((err) => say("autostart-result", String(err), false));
   const first = (location.hash || "#connection").slice(1);
   showTab(tabs().some((t) => t.id === "tab-" + first) ? first : "connection", false);
   try {

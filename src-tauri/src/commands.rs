@@ -281,14 +281,6 @@ pub struct SignInProgress {
     pub message: String,
 }
 
-/// Can a browser be shown? Without a display (a session over SSH, a
-/// headless box) `xdg-open` has nowhere to open the page.
-fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
-}
-
 /// What opens the sign-in page: the system browser, unless the app
 /// manages another one (the tests follow the page's redirect themselves).
 #[derive(Clone)]
@@ -297,21 +289,15 @@ pub struct BrowserOpener(pub Arc<OpenFn>);
 /// Opens a URL; an error when nothing could be started.
 pub type OpenFn = dyn Fn(&str) -> std::io::Result<()> + Send + Sync;
 
-/// Open `url` in the system browser. `xdg-open` rather than an opener
-/// plugin: it is called from Rust, so the window needs no permission to
-/// open URLs of its own choosing.
+/// Open `url` in the system browser, from Rust rather than through an
+/// opener plugin, so the window needs no permission to open URLs of its
+/// own choosing.
 pub(crate) fn open_in_browser(url: &str) -> std::io::Result<()> {
-    std::process::Command::new("xdg-open")
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(|_| ())
+    orosync::desktop::open(url)
 }
 
 /// "Sign in" on the Microsoft account tab: a browser sign-in when there is
-/// a display and `xdg-open` starts, else the device code, shown in the
+/// a display and the system opener starts, else the device code, shown in the
 /// window (`method` = "device" asks for it directly). Waits, off the UI
 /// thread, until the user finished; the token goes to the profile's store.
 #[tauri::command]
@@ -339,7 +325,7 @@ pub(crate) async fn sign_in_outlook_to<R: Runtime>(
 ) -> Result<String> {
     let opener = app.try_state::<BrowserOpener>().map(|o| o.inner().clone());
     let browser = match method.as_deref() {
-        None => has_display() || opener.is_some(),
+        None => orosync::desktop::has_display() || opener.is_some(),
         Some("browser") => true,
         Some("device") => false,
         Some(other) => {
@@ -415,4 +401,33 @@ pub(crate) async fn sign_in_outlook_to<R: Runtime>(
     tracing::info!("signed in to Microsoft ({how})");
     crate::tray::refresh(&handle);
     Ok("Signed in to Microsoft.".into())
+}
+
+/// "Start OroSync when I log in" in the settings window; the same entry
+/// as the tray menu's "Start at login".
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AutostartDto {
+    /// False where start at login is not offered (see `autostart`).
+    pub available: bool,
+    pub enabled: bool,
+}
+
+fn autostart_dto() -> AutostartDto {
+    AutostartDto {
+        available: crate::autostart::config_home().is_some(),
+        enabled: crate::tray::autostart_enabled(),
+    }
+}
+
+#[tauri::command]
+pub fn get_autostart() -> AutostartDto {
+    autostart_dto()
+}
+
+#[tauri::command]
+pub fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<AutostartDto> {
+    crate::tray::set_autostart(&app, enabled)
+        .map_err(|e| Error::Other(format!("start at login could not be changed: {e}")))?;
+    crate::tray::refresh(&app);
+    Ok(autostart_dto())
 }

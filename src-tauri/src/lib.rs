@@ -106,6 +106,8 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             about::about,
             about::get_diagnostics,
             about::copy_diagnostics,
+            commands::get_autostart,
+            commands::set_autostart,
         ])
 }
 

@@ -58,8 +58,9 @@ impl Notifier for Desktop {
                 })
             });
         }
+        // Elsewhere the handle has no actions to wait for (on Windows it is `()`).
         #[cfg(not(all(unix, not(target_os = "macos"))))]
-        drop(handle);
+        let _ = handle;
         Ok(())
     }
 }

@@ -444,6 +444,44 @@ fn args() {
     assert!(p(&["--profile"]).is_err());
 }
 
+/// The settings window's "Start OroSync when I log in": the commands write
+/// and remove the same XDG autostart entry as the tray menu, naming this
+/// binary and the `--profile` the app was launched with.
+#[cfg(all(unix, not(target_os = "macos")))]
+#[test]
+fn window_start_at_login_writes_and_removes_the_autostart_entry() {
+    let config_home = tempfile::tempdir().unwrap();
+    // Only this test reads XDG_CONFIG_HOME in this binary (the menu is not
+    // built on the mock runtime).
+    std::env::set_var("XDG_CONFIG_HOME", config_home.path());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), SyncMode::Manual, 120);
+    let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
+    app.manage(tray::LaunchProfile(Some(dir.path().to_path_buf())));
+    let entry = crate::autostart::entry_path(config_home.path());
+
+    let off = json!({"available": true, "enabled": false});
+    assert_eq!(invoke(&w, "get_autostart", json!({})).unwrap(), off);
+    let on = invoke(&w, "set_autostart", json!({"enabled": true})).unwrap();
+    assert_eq!(on, json!({"available": true, "enabled": true}));
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let exec = format!(
+        "Exec=\"{}\" --profile \"{}\"\n",
+        exe.display(),
+        dir.path().display()
+    );
+    assert!(text.contains(&exec), "{text}");
+    assert_eq!(invoke(&w, "get_autostart", json!({})).unwrap(), on);
+
+    assert_eq!(
+        invoke(&w, "set_autostart", json!({"enabled": false})).unwrap(),
+        off
+    );
+    assert!(!entry.exists());
+    std::env::remove_var("XDG_CONFIG_HOME");
+}
+
 /// A self-signed TLS front for a plain-HTTP server on loopback, whose
 /// certificate can be replaced; returns its port.
 struct TlsFront {

@@ -27,6 +27,7 @@ pub mod ids {
 pub struct TrayMenu<R: Runtime> {
     status: MenuItem<R>,
     pause: MenuItem<R>,
+    autostart: CheckMenuItem<R>,
 }
 
 pub fn icon(state: TrayState) -> Image<'static> {
@@ -68,7 +69,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         app,
         ids::AUTOSTART,
         "Start at login",
-        cfg!(target_os = "linux") && home.is_some(),
+        home.is_some(),
         home.as_deref().is_some_and(crate::autostart::is_enabled),
         None::<&str>,
     )?;
@@ -95,7 +96,11 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| handle_menu_event(app, event.id.as_ref()))
         .build(app)?;
-    app.manage(TrayMenu { status, pause });
+    app.manage(TrayMenu {
+        status,
+        pause,
+        autostart,
+    });
     Ok(())
 }
 
@@ -143,6 +148,8 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
     if let Some(menu) = app.try_state::<TrayMenu<R>>() {
         let _ = menu.status.set_text(tray.status_line());
         let _ = menu.pause.set_text(pause_text(tray.is_paused()));
+        // Start at login may have been changed from the settings window.
+        let _ = menu.autostart.set_checked(autostart_enabled());
     }
     let _ = app.emit("status", tray.status());
     tray.publish();
@@ -213,15 +220,28 @@ pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
 pub struct LaunchProfile(pub Option<std::path::PathBuf>);
 
 fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
-    let Some(home) = crate::autostart::config_home() else {
-        return;
-    };
-    let on = !crate::autostart::is_enabled(&home);
-    let profile = app.try_state::<LaunchProfile>().and_then(|p| p.0.clone());
-    let exe = std::env::current_exe().unwrap_or_else(|_| "orosync-tray".into());
-    if let Err(e) = crate::autostart::set(&home, on, &exe, profile.as_deref()) {
+    if let Err(e) = set_autostart(app, !autostart_enabled()) {
         tracing::warn!("start at login could not be changed: {e}");
     }
+}
+
+/// Whether start at login is on (false where it is not offered).
+pub fn autostart_enabled() -> bool {
+    crate::autostart::config_home().is_some_and(|h| crate::autostart::is_enabled(&h))
+}
+
+/// Turn start at login on or off, for this binary as it was launched
+/// (with its `--profile`, if any): the installed one in a package.
+pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> std::io::Result<()> {
+    let home = crate::autostart::config_home().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "start at login is not available on this system",
+        )
+    })?;
+    let profile = app.try_state::<LaunchProfile>().and_then(|p| p.0.clone());
+    let exe = std::env::current_exe()?;
+    crate::autostart::set(&home, on, &exe, profile.as_deref())
 }
 
 /// `--zoom FACTOR`: the settings window's page zoom (e.g. 2 for 200%).
@@ -234,15 +254,7 @@ pub fn log_path(tray: &Tray) -> std::path::PathBuf {
 
 fn open_log(tray: &Tray) {
     let path = log_path(tray);
-    #[cfg(target_os = "linux")]
-    let opener = "xdg-open";
-    #[cfg(target_os = "macos")]
-    let opener = "open";
-    #[cfg(target_os = "windows")]
-    let opener = "explorer";
-    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
-    let opener = "xdg-open";
-    if let Err(e) = std::process::Command::new(opener).arg(&path).spawn() {
+    if let Err(e) = orosync::desktop::open(&path) {
         tracing::warn!("cannot open {}: {e}", path.display());
     }
 }

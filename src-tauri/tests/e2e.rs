@@ -3,6 +3,9 @@
 //! process) under Xvfb. Run with `OROSYNC_TEST_E2E=1` from scripts/e2e.sh,
 //! which provides the display and the D-Bus session.
 
+// WebKitWebDriver, Xvfb and process groups: Linux only.
+#![cfg(target_os = "linux")]
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use orosync::config::{Config, SyncMode};
 use std::os::unix::process::CommandExt;
@@ -267,4 +270,42 @@ async fn resolve(c: &Client, profile: &Path) {
     click(c, "tab-history").await;
     let first_row = wait_text(c, Locator::Css("#history tbody tr"), |t| !t.is_empty()).await;
     assert!(first_row.contains("0 / 1 / 0"), "{first_row}");
+}
+
+/// "Start OroSync when I log in" on the Sync tab writes the XDG autostart
+/// entry naming this binary, and unticking it removes the entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_at_login_from_the_sync_tab() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    // scripts/e2e.sh points XDG_CONFIG_HOME at its throw-away folder.
+    let config_home =
+        std::env::var_os("XDG_CONFIG_HOME").expect("XDG_CONFIG_HOME (scripts/e2e.sh)");
+    let entry = Path::new(&config_home).join("autostart/orosync-tray.desktop");
+    let _ = std::fs::remove_file(&entry);
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, c) = start(profile.path(), "--demo-fresh").await;
+    let outcome = start_at_login(&c, &entry).await;
+    let _ = c.close().await;
+    outcome
+}
+
+async fn start_at_login(c: &Client, entry: &Path) {
+    click(c, "tab-sync").await;
+    click(c, "autostart").await;
+    wait_text(c, Locator::Id("autostart-result"), |t| {
+        t.contains("will start when you log in")
+    })
+    .await;
+    let text = std::fs::read_to_string(entry).expect("the autostart entry");
+    let exec = format!("Exec=\"{}\"\n", env!("CARGO_BIN_EXE_orosync-tray"));
+    assert!(text.contains(&exec), "{text}");
+    click(c, "autostart").await;
+    wait_text(c, Locator::Id("autostart-result"), |t| {
+        t.contains("will not start")
+    })
+    .await;
+    assert!(!entry.exists());
 }

@@ -66,7 +66,7 @@ pub fn run(profile: &Profile, args: LoginArgs) -> Result<(), Failure> {
         }
         SideArg::Outlook => {
             shadowed_by_env(crate::secrets::OUTLOOK_REFRESH_TOKEN);
-            let r = if can_open_browser() {
+            let r = if crate::desktop::has_display() {
                 rt.block_on(login::login_outlook_browser(
                     &cfg,
                     store,
@@ -233,43 +233,8 @@ fn show_url(what: &str, url: &str) {
     eprintln!(
         "Opening the {what} sign-in page in your browser. If it does not open, visit:\n  {url}"
     );
-    if !open_browser(url) {
+    if crate::desktop::open(url).is_err() {
         eprintln!("(No browser could be started; open the address above on this computer.)");
     }
     eprintln!("Waiting for the sign-in to finish (up to 5 minutes)…");
-}
-
-/// Whether a browser can be shown: always on macOS and Windows; on other
-/// systems, when a graphical session is there.
-fn can_open_browser() -> bool {
-    if cfg!(any(target_os = "macos", target_os = "windows")) {
-        return true;
-    }
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
-}
-
-/// Start the system's URL opener, without waiting for it.
-fn open_browser(url: &str) -> bool {
-    use std::process::{Command, Stdio};
-    let mut cmd = if cfg!(target_os = "macos") {
-        let mut c = Command::new("open");
-        c.arg(url);
-        c
-    } else if cfg!(target_os = "windows") {
-        // `start` is a cmd built-in; the empty string is the window title.
-        let mut c = Command::new("cmd");
-        c.args(["/C", "start", "", url]);
-        c
-    } else {
-        let mut c = Command::new("xdg-open");
-        c.arg(url);
-        c
-    };
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .is_ok()
 }
