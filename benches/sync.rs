@@ -48,6 +48,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// User + system CPU time, in ns, of the calling thread (`RUSAGE_THREAD`)
 /// or of the whole process (`RUSAGE_SELF`: every thread, the fakes' too).
+#[cfg(unix)]
 fn rusage_ns(who: libc::c_int) -> u64 {
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct we own.
@@ -59,12 +60,32 @@ fn rusage_ns(who: libc::c_int) -> u64 {
 /// The client's CPU: user + system time of the run's own thread, which
 /// runs the engine, both HTTP clients, SQLite and the backups and nothing
 /// else (the fakes have their own runtime thread).
+#[cfg(target_os = "linux")]
 fn thread_cpu_ns() -> u64 {
     rusage_ns(libc::RUSAGE_THREAD)
 }
 
+/// Other Unixes have no per-thread rusage: the process's time stands in
+/// (it then includes the fakes').
+#[cfg(all(unix, not(target_os = "linux")))]
+fn thread_cpu_ns() -> u64 {
+    rusage_ns(libc::RUSAGE_SELF)
+}
+
+#[cfg(unix)]
 fn process_cpu_ns() -> u64 {
     rusage_ns(libc::RUSAGE_SELF)
+}
+
+/// Windows: CPU figures are not taken (they read 0); times and requests are.
+#[cfg(not(unix))]
+fn thread_cpu_ns() -> u64 {
+    0
+}
+
+#[cfg(not(unix))]
+fn process_cpu_ns() -> u64 {
+    0
 }
 
 fn load() -> String {

@@ -6,6 +6,8 @@
 //! the pinned connection, and later refuses a changed certificate naming
 //! both fingerprints. The server is the fake Oro behind a TLS front with a
 //! fresh self-signed certificate.
+// The terminal half drives a pseudo-terminal (openpty, setsid): Unix only.
+#![cfg(unix)]
 
 mod support;
 

@@ -11,6 +11,9 @@
 //! `OROSYNC_SCREENSHOTS=DIR` also saves each step as a PNG there
 //! (scripts/screenshots.sh).
 
+// WebKitWebDriver, Xvfb and process groups: Linux only.
+#![cfg(target_os = "linux")]
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use orosync::demo::{sample, Demo};
 use orosync::model::Kind;
