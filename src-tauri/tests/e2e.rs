@@ -6,102 +6,12 @@
 // WebKitWebDriver, Xvfb and process groups: Linux only.
 #![cfg(target_os = "linux")]
 
-use fantoccini::{Client, ClientBuilder, Locator};
+mod webdriver;
+
+use fantoccini::{Client, Locator};
 use orosync::config::{Config, SyncMode};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    /// tauri-driver leaves WebKitWebDriver (and the app) behind when it is
-    /// killed alone: end its whole process group.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn enabled() -> bool {
-    std::env::var_os("OROSYNC_TEST_E2E").is_some()
-}
-
-async fn start(profile: &Path, demo: &str) -> (Driver, Client) {
-    // Two TLS back-ends are in the build; WebDriver is plain HTTP on
-    // loopback, but fantoccini's builder wants one chosen.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let port = std::env::var("TAURI_DRIVER_PORT").unwrap_or_else(|_| "4444".into());
-    let driver =
-        Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-            .args(["--port", &port])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .process_group(0)
-            .spawn()
-            .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
-    let driver = Driver(driver);
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(serde_json::json!({
-            "tauri:options": {
-                "application": env!("CARGO_BIN_EXE_orosync-tray"),
-                "args": [demo, "--profile", profile.to_str().unwrap()],
-            }
-        }))
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match ClientBuilder::rustls()
-            .expect("tls")
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => return (driver, c),
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("waiting for tauri-driver: {e}");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            Err(e) => panic!("no WebDriver session: {e}"),
-        }
-    }
-}
-
-/// Wait until the element's text satisfies `ok`; returns that text.
-async fn wait_text(c: &Client, loc: Locator<'_>, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(e) = c.find(loc).await {
-            if let Ok(t) = e.text().await {
-                if ok(&t) {
-                    return t;
-                }
-                last = t;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("timed out waiting on {loc:?}; last text {last:?}");
-}
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click #{id}: {e}"));
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let e = c.find(Locator::Id(id)).await.unwrap();
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
-}
+use webdriver::{click, enabled, start, type_into, wait_text};
 
 /// The first number of a "created / updated / deleted" cell.
 fn created(cell: &str) -> u64 {
@@ -115,7 +25,12 @@ async fn settings_persist_and_sync_now_shows_the_run() {
         return;
     }
     let profile = tempfile::tempdir().unwrap();
-    let (_driver, c) = start(profile.path(), "--demo-fresh").await;
+    let (_driver, c) = start(&[
+        "--demo-fresh",
+        "--profile",
+        profile.path().to_str().unwrap(),
+    ])
+    .await;
     let outcome = scenario(&c, profile.path()).await;
     let _ = c.close().await;
     outcome
@@ -222,7 +137,7 @@ async fn a_conflict_resolved_in_the_window_is_applied_by_the_next_run() {
         return;
     }
     let profile = tempfile::tempdir().unwrap();
-    let (_driver, c) = start(profile.path(), "--demo").await;
+    let (_driver, c) = start(&["--demo", "--profile", profile.path().to_str().unwrap()]).await;
     resolve(&c, profile.path()).await;
     let _ = c.close().await;
 }
@@ -286,7 +201,12 @@ async fn start_at_login_from_the_sync_tab() {
     let entry = Path::new(&config_home).join("autostart/orosync-tray.desktop");
     let _ = std::fs::remove_file(&entry);
     let profile = tempfile::tempdir().unwrap();
-    let (_driver, c) = start(profile.path(), "--demo-fresh").await;
+    let (_driver, c) = start(&[
+        "--demo-fresh",
+        "--profile",
+        profile.path().to_str().unwrap(),
+    ])
+    .await;
     let outcome = start_at_login(&c, &entry).await;
     let _ = c.close().await;
     outcome

@@ -14,31 +14,16 @@
 // WebKitWebDriver, Xvfb and process groups: Linux only.
 #![cfg(target_os = "linux")]
 
-use fantoccini::{Client, ClientBuilder, Locator};
+mod webdriver;
+
+use fantoccini::{Client, Locator};
 use orosync::demo::{sample, Demo};
 use orosync::model::Kind;
 use orosync::secrets::{KeyringStore, SecretStore, ORO_API_KEY, OUTLOOK_REFRESH_TOKEN};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    /// tauri-driver leaves WebKitWebDriver (and the app) behind when it is
-    /// killed alone: end its whole process group.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn enabled() -> bool {
-    std::env::var_os("OROSYNC_TEST_E2E").is_some()
-}
+use webdriver::{click, enabled, start, type_into, wait_text};
 
 /// A Secret Service for the app: an unlocked throw-away gnome-keyring on
 /// this (private) session bus, once per test process.
@@ -61,85 +46,6 @@ fn keyring() {
         // It forks the daemon and exits once the keyring is unlocked.
         assert!(child.wait().unwrap().success());
     });
-}
-
-async fn start(profile: &Path) -> (Driver, Client) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let port = std::env::var("TAURI_DRIVER_PORT").unwrap_or_else(|_| "4444".into());
-    let driver =
-        Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-            .args(["--port", &port])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .process_group(0)
-            .spawn()
-            .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
-    let driver = Driver(driver);
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(serde_json::json!({
-            "tauri:options": {
-                "application": env!("CARGO_BIN_EXE_orosync-tray"),
-                "args": ["--profile", profile.to_str().unwrap()],
-            }
-        }))
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        // A session whose app did not come up (seen once on a loaded
-        // machine) can hang its request: give up on it and start another.
-        let mut builder = ClientBuilder::rustls().expect("tls");
-        builder.capabilities(caps.clone());
-        let url = format!("http://127.0.0.1:{port}");
-        let attempt = builder.connect(&url);
-        let session = match tokio::time::timeout(Duration::from_secs(40), attempt).await {
-            Ok(r) => r.map_err(|e| e.to_string()),
-            Err(_) => Err("no answer in 40 s".to_string()),
-        };
-        match session {
-            Ok(c) => return (driver, c),
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("waiting for tauri-driver: {e}");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            Err(e) => panic!("no WebDriver session: {e}"),
-        }
-    }
-}
-
-/// Wait until the element's text satisfies `ok`; returns that text.
-async fn wait_text(c: &Client, loc: Locator<'_>, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(e) = c.find(loc).await {
-            if let Ok(t) = e.text().await {
-                if ok(&t) {
-                    return t;
-                }
-                last = t;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("timed out waiting on {loc:?}; last text {last:?}");
-}
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click #{id}: {e}"));
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let e = c
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"));
-    e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
 }
 
 async fn select(c: &Client, id: &str, value: &str) {
@@ -204,7 +110,7 @@ async fn first_run_sets_up_and_syncs() {
         .user_create_item(&sample::contacts().oro_only[0], Some("987654"));
     let home = tempfile::tempdir().unwrap();
     let profile = home.path().join("orosync").join("default");
-    let (_driver, c) = start(&profile).await;
+    let (_driver, c) = start(&["--profile", profile.to_str().unwrap()]).await;
     let outcome = first_run(&c, &demo, &profile).await;
     let _ = c.close().await;
     let store = KeyringStore::new(profile.display().to_string());
@@ -344,7 +250,7 @@ async fn cancel_leaves_no_profile_and_no_secret() {
     let demo = Demo::start_in(fakes.path()).await.unwrap();
     let home = tempfile::tempdir().unwrap();
     let profile = home.path().join("orosync").join("default");
-    let (_driver, c) = start(&profile).await;
+    let (_driver, c) = start(&["--profile", profile.to_str().unwrap()]).await;
     connect_oro(&c, &demo).await;
     click(&c, "next").await;
     wait_text(&c, Locator::Id("step-label"), |t| t == "Step 2 of 4").await;

@@ -1,0 +1,109 @@
+//! What the WebDriver tests share: tauri-driver started in a process group
+//! of its own, a session on the real app, and waiting on and typing into
+//! the window's elements.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Driver(Child);
+
+impl Drop for Driver {
+    /// tauri-driver leaves WebKitWebDriver (and the app) behind when it is
+    /// killed alone: end its whole process group.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Set by scripts/e2e.sh, which provides the display and the D-Bus session.
+pub fn enabled() -> bool {
+    std::env::var_os("OROSYNC_TEST_E2E").is_some()
+}
+
+/// tauri-driver (`TAURI_DRIVER`, on `TAURI_DRIVER_PORT` or 4444) and a
+/// session on `orosync-tray` started with `args`.
+pub async fn start(args: &[&str]) -> (Driver, Client) {
+    // Two TLS back-ends are in the build; WebDriver is plain HTTP on
+    // loopback, but fantoccini's builder wants one chosen.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = std::env::var("TAURI_DRIVER_PORT").unwrap_or_else(|_| "4444".into());
+    let driver =
+        Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+            .args(["--port", &port])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
+    let driver = Driver(driver);
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "tauri:options": {
+                "application": env!("CARGO_BIN_EXE_orosync-tray"),
+                "args": args,
+            }
+        }))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        // A session whose app did not come up (seen once on a loaded
+        // machine) can hang its request: give up on it and start another.
+        let mut builder = ClientBuilder::rustls().expect("tls");
+        builder.capabilities(caps.clone());
+        let url = format!("http://127.0.0.1:{port}");
+        let attempt = builder.connect(&url);
+        let session = match tokio::time::timeout(Duration::from_secs(40), attempt).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err("no answer in 40 s".to_string()),
+        };
+        match session {
+            Ok(c) => return (driver, c),
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("waiting for tauri-driver: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("no WebDriver session: {e}"),
+        }
+    }
+}
+
+/// Wait until the element's text satisfies `ok`; returns that text.
+pub async fn wait_text(c: &Client, loc: Locator<'_>, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(e) = c.find(loc).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("timed out waiting on {loc:?}; last text {last:?}");
+}
+
+pub async fn click(c: &Client, id: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click #{id}: {e}"));
+}
+
+pub async fn type_into(c: &Client, id: &str, text: &str) {
+    let e = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
