@@ -12,23 +12,19 @@ mod support;
 
 use orosync::fakes::graph::{FakeOptions, Fault as GFault};
 use orosync::fakes::oro::{FakeOroOptions, Fault as OFault};
-use support::{Picture, World};
+use support::{Outcome, World};
 
 /// A clean first sync: its outcome and the creates it made on each side.
-async fn reference() -> (Picture, usize, usize) {
+async fn reference() -> Outcome {
     let w = World::new().await;
     w.seed_first();
     let r = w.sync("bidirectional").await;
     assert_eq!(r.code, 0, "{}", r.stderr);
-    (
-        w.picture(),
-        w.oro.writes().created,
-        w.graph.writes().created,
-    )
+    w.outcome()
 }
 
 /// Run the faulty sync, check it, rerun clean, compare with the reference.
-async fn check(name: &str, w: &World, allowed: &[i32], reference: &(Picture, usize, usize)) -> i32 {
+async fn check(name: &str, w: &World, allowed: &[i32], reference: &Outcome) -> i32 {
     let r = w.sync("bidirectional").await;
     assert!(
         allowed.contains(&r.code),
@@ -49,32 +45,7 @@ async fn check(name: &str, w: &World, allowed: &[i32], reference: &(Picture, usi
         "{name}: {:?}",
         w.state_problems()
     );
-    w.oro.clear_faults();
-    w.graph.clear_faults();
-    let again = w.sync("bidirectional").await;
-    assert_eq!(again.code, 0, "{name}: clean rerun: {}", again.stderr);
-    assert!(
-        w.state_problems().is_empty(),
-        "{name}: {:?}",
-        w.state_problems()
-    );
-    assert!(
-        w.doubly_linked().is_empty(),
-        "{name}: {:?}",
-        w.doubly_linked()
-    );
-    let got = w.picture();
-    assert!(
-        got == reference.0,
-        "{name}: outcome differs:\n{}",
-        got.diff(&reference.0)
-    );
-    assert_eq!(w.oro.writes().created, reference.1, "{name}: Oro creates");
-    assert_eq!(
-        w.graph.writes().created,
-        reference.2,
-        "{name}: Outlook creates"
-    );
+    w.rerun_matches(name, reference).await;
     eprintln!(
         "{name}: exit {} then 0, outcome as without the fault ({:.1?}); {}",
         r.code,

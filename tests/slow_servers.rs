@@ -111,11 +111,7 @@ async fn through_the_binary_stalls_are_retried_or_end_in_exit_4_and_nothing_twic
         let w = seeded_slow().await;
         let r = w.sync("bidirectional").await;
         assert_eq!(r.code, 0, "{}", r.stderr);
-        (
-            w.picture(),
-            w.oro.writes().created,
-            w.graph.writes().created,
-        )
+        w.outcome()
     };
     // (name, stall set-up, allowed exit statuses of the stalled run)
     type Stall = fn(&support::World);
@@ -173,32 +169,7 @@ async fn through_the_binary_stalls_are_retried_or_end_in_exit_4_and_nothing_twic
         );
         // Let a stalled write land (or not) before the rerun reads.
         tokio::time::sleep(STALL).await;
-        w.oro.clear_faults();
-        w.graph.clear_faults();
-        let again = w.sync("bidirectional").await;
-        assert_eq!(again.code, 0, "{name}: clean rerun: {}", again.stderr);
-        assert!(
-            w.state_problems().is_empty(),
-            "{name}: {:?}",
-            w.state_problems()
-        );
-        assert!(
-            w.doubly_linked().is_empty(),
-            "{name}: {:?}",
-            w.doubly_linked()
-        );
-        let got = w.picture();
-        assert!(
-            got == reference.0,
-            "{name}: outcome differs:\n{}",
-            got.diff(&reference.0)
-        );
-        assert_eq!(w.oro.writes().created, reference.1, "{name}: Oro creates");
-        assert_eq!(
-            w.graph.writes().created,
-            reference.2,
-            "{name}: Outlook creates"
-        );
+        w.rerun_matches(name, &reference).await;
         eprintln!(
             "{name}: exit {} in {:.1?}, then 0 with the outcome of a run without stalls; {}",
             r.code,

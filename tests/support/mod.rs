@@ -256,7 +256,56 @@ time_zone = "UTC"
         }
         out
     }
+
+    /// What a run left: both sides' picture, and how many records it
+    /// created in Oro and in Outlook.
+    pub fn outcome(&self) -> Outcome {
+        (
+            self.picture(),
+            self.oro.writes().created,
+            self.graph.writes().created,
+        )
+    }
+
+    /// After a faulty run: with the faults cleared, a rerun exits 0, the
+    /// state passes its checks, no Oro id is on two Outlook items, and both
+    /// sides equal `reference` with as many creates (nothing made twice).
+    pub async fn rerun_matches(&self, name: &str, reference: &Outcome) {
+        self.oro.clear_faults();
+        self.graph.clear_faults();
+        let again = self.sync("bidirectional").await;
+        assert_eq!(again.code, 0, "{name}: clean rerun: {}", again.stderr);
+        assert!(
+            self.state_problems().is_empty(),
+            "{name}: {:?}",
+            self.state_problems()
+        );
+        assert!(
+            self.doubly_linked().is_empty(),
+            "{name}: {:?}",
+            self.doubly_linked()
+        );
+        let got = self.picture();
+        assert!(
+            got == reference.0,
+            "{name}: outcome differs:\n{}",
+            got.diff(&reference.0)
+        );
+        assert_eq!(
+            self.oro.writes().created,
+            reference.1,
+            "{name}: Oro creates"
+        );
+        assert_eq!(
+            self.graph.writes().created,
+            reference.2,
+            "{name}: Outlook creates"
+        );
+    }
 }
+
+/// [`World::outcome`]: the picture, Oro creates, Outlook creates.
+pub type Outcome = (Picture, usize, usize);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Picture {
