@@ -146,14 +146,14 @@ printf '(c) idle CPU over %d s:             %d ticks of 1/%d s = %.2f%% of one c
 "$bin" --profile "$tmp/profile" >/dev/null 2>&1 || true
 win=""
 for _ in $(seq 1 100); do
-  win="$(xdotool search --onlyvisible --name '^OroSync settings$' 2>/dev/null | head -1)"
+  win="$(xdotool search --onlyvisible --name '^OroSync settings$' 2>/dev/null | head -1 || true)"
   [ -n "$win" ] && break
   sleep 0.1
 done
 [ -n "$win" ] || { echo "the settings window did not open"; exit 1; }
 sleep 5
 memory "    settings window open:"
-python3 "$root/benches/close_window.py" "$win"
+python3 "$root/scripts/close-window.py" "$win"
 for _ in $(seq 1 50); do
   [ -z "$(xdotool search --onlyvisible --name '^OroSync settings$' 2>/dev/null)" ] && break
   sleep 0.1

@@ -10,6 +10,8 @@ orosync_packages=(
   libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev libnotify-bin
   # headless runs and end-to-end tests: X server, WebDriver, real tray
   xvfb xauth x11-utils xdotool imagemagick webkit2gtk-driver trayer
+  # closing a window as a window manager does (scripts/close-window.py: ctypes, libX11)
+  python3
   # packaging (scripts/package.sh, package-check.sh): Node.js runs the npm Tauri
   # CLI (npm itself comes with the machine's Node.js); desktop entry and .rpm checks
   nodejs desktop-file-utils rpm

@@ -335,10 +335,7 @@ pub(crate) async fn sign_in_outlook_to<R: Runtime>(
         }
     };
     let handle = app.clone();
-    let emit = move |p: SignInProgress| {
-        use tauri::Emitter;
-        let _ = app.emit(SIGN_IN_EVENT, p);
-    };
+    let emit = move |p: SignInProgress| crate::window::emit(&app, SIGN_IN_EVENT, p);
     // The library's futures wait minutes for the user; they run on a
     // thread of their own so neither the UI nor the sync loop waits.
     let outcome = tokio::task::spawn_blocking(move || {

@@ -7,13 +7,16 @@
 
 pub mod about;
 pub mod autostart;
+pub mod command_names;
 pub mod commands;
+pub mod dispatch;
 pub mod error;
 pub mod models;
 pub mod notify;
 pub mod runner;
 pub mod setup;
 pub mod tray;
+pub mod window;
 
 use orosync::scheduler::Action;
 use runner::Tray;
@@ -165,8 +168,22 @@ fn init_logging(dir: &std::path::Path) {
         .try_init();
 }
 
+/// The app's configuration and embedded `ui/`, for the tray and the
+/// window process alike (generated once, so the assets are in the binary
+/// once).
+pub(crate) fn context() -> tauri::Context<tauri::Wry> {
+    tauri::generate_context!()
+}
+
 /// The desktop app.
 pub fn run() {
+    // `--window SPEC`: the settings window's own process, started by the
+    // tray (`window::host`); nothing else of the app runs in it.
+    let mut argv = std::env::args().skip(1);
+    if argv.next().as_deref() == Some("--window") {
+        let spec = argv.next().unwrap_or_default();
+        std::process::exit(window::process::run(&spec));
+    }
     let args = match Args::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => {
@@ -274,7 +291,17 @@ pub fn run() {
             // `--demo` without `--profile`: the throw-away profile goes on Quit.
             app.manage(tray::ThrowAway(throw_away.clone()));
             if let Some(z) = zoom {
-                app.manage(tray::WindowZoom(z));
+                app.manage(window::WindowZoom(z));
+            }
+            // The settings window gets a process of its own, so closing it
+            // gives back what WebKit took (docs/benchmarks.md, "Tray app").
+            // WebDriver sessions reach it too: the window process inherits
+            // the driver's environment and is the one that shows a web view.
+            match std::env::current_exe() {
+                Ok(exe) => {
+                    app.manage(window::host::WindowHost::new(exe));
+                }
+                Err(e) => tracing::warn!("the settings window opens in the tray's process: {e}"),
             }
             if let Err(e) = tray::create(app.handle()) {
                 tracing::warn!("no tray icon: {e}");
@@ -289,7 +316,7 @@ pub fn run() {
             tauri::async_runtime::spawn(drive(app.handle().clone()));
             Ok(())
         })
-        .build(tauri::generate_context!());
+        .build(context());
     // A failed start (no display, a window that cannot be made) is one clear
     // line and exit 1, not a panic with a backtrace.
     let app = match app {

@@ -23,7 +23,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 pub struct SetupSession(Mutex<Option<Draft>>);
 
 impl SetupSession {
-    fn with<T>(&self, f: impl FnOnce(&Draft) -> T) -> Result<T> {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Draft) -> T) -> Result<T> {
         let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if g.is_none() {
             *g = Some(Draft::new().map_err(|e| Error::Other(e.to_string()))?);
@@ -366,9 +366,7 @@ pub fn setup_start<R: Runtime>(
         tray.config_path().display()
     );
     // The window goes on as the settings window (History shows the run).
-    if let Some(w) = app.get_webview_window(crate::tray::SETTINGS_LABEL) {
-        let _ = w.set_title("OroSync settings");
-    }
+    crate::window::set_title(&app, crate::window::SETTINGS_TITLE);
     tray.settings_changed(&config);
     tray.request_first_sync();
     crate::tray::refresh(&app);
@@ -389,7 +387,5 @@ impl SetupSession {
 #[tauri::command]
 pub fn setup_cancel<R: Runtime>(app: AppHandle<R>, session: State<'_, SetupSession>) {
     session.discard();
-    if let Some(w) = app.get_webview_window(crate::tray::SETTINGS_LABEL) {
-        let _ = w.close();
-    }
+    crate::window::close(&app);
 }

@@ -646,3 +646,6 @@ fn an_untrusted_oro_certificate_is_shown_then_trusted_and_tested_again() {
 }
 #[path = "setup_tests.rs"]
 mod setup_tests;
+#[cfg(unix)]
+#[path = "window_tests.rs"]
+mod window_tests;

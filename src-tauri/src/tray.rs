@@ -6,10 +6,10 @@ use crate::runner::Tray;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, Manager, Runtime};
 
 pub const TRAY_ID: &str = "main-tray";
-pub const SETTINGS_LABEL: &str = "settings";
+pub use crate::window::SETTINGS_LABEL;
 
 /// Menu item ids.
 pub mod ids {
@@ -151,53 +151,13 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         // Start at login may have been changed from the settings window.
         let _ = menu.autostart.set_checked(autostart_enabled());
     }
-    let _ = app.emit("status", tray.status());
+    crate::window::emit(app, "status", tray.status());
     tray.publish();
 }
 
-/// Open (or focus) the settings window, on `tab` if given. It is destroyed
-/// when closed, so the idle app holds no web view.
+/// Open (or focus) the settings window, on `tab` if given.
 pub fn open_settings<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri::Result<()> {
-    if let Some(w) = app.get_webview_window(SETTINGS_LABEL) {
-        if let Some(tab) = tab {
-            let _ = w.emit("show-tab", tab);
-        }
-        w.show()?;
-        w.unminimize()?;
-        w.set_focus()?;
-        return Ok(());
-    }
-    // Not set up yet: the first-run setup instead of empty settings.
-    let setup = !app.state::<Tray>().config_path().exists();
-    let page = match tab {
-        _ if setup => "setup.html".to_string(),
-        Some(t) => format!("index.html#{t}"),
-        None => "index.html".to_string(),
-    };
-    let w = WebviewWindowBuilder::new(app, SETTINGS_LABEL, WebviewUrl::App(page.into()))
-        .title(if setup {
-            "Set up OroSync"
-        } else {
-            "OroSync settings"
-        })
-        .inner_size(860.0, 680.0)
-        .min_inner_size(420.0, 360.0)
-        // Ctrl + / Ctrl - / Ctrl 0 zoom the page (readable at 200%).
-        .zoom_hotkeys_enabled(true)
-        .build()?;
-    if let Some(z) = app.try_state::<WindowZoom>() {
-        w.set_zoom(z.0)?;
-    }
-    // Closing the window during the first-run setup is a cancel.
-    let handle = app.clone();
-    w.on_window_event(move |e| {
-        if matches!(e, tauri::WindowEvent::Destroyed) {
-            if let Some(s) = handle.try_state::<crate::setup::SetupSession>() {
-                s.discard();
-            }
-        }
-    });
-    Ok(())
+    crate::window::open(app, tab)
 }
 
 /// A demo profile to delete when the app ends.
@@ -207,6 +167,9 @@ pub struct ThrowAway(pub Option<std::path::PathBuf>);
 /// run, no demo profile, no first-run draft.
 pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
     app.state::<Tray>().unpublish();
+    if let Some(host) = app.try_state::<crate::window::host::WindowHost>() {
+        host.shutdown();
+    }
     // A first-run setup in progress: its scratch folder goes too.
     if let Some(s) = app.try_state::<crate::setup::SetupSession>() {
         s.discard();
@@ -243,9 +206,6 @@ pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> std::io::Resul
     let exe = std::env::current_exe()?;
     crate::autostart::set(&home, on, &exe, profile.as_deref())
 }
-
-/// `--zoom FACTOR`: the settings window's page zoom (e.g. 2 for 200%).
-pub struct WindowZoom(pub f64);
 
 /// The log file of the tray.
 pub fn log_path(tray: &Tray) -> std::path::PathBuf {

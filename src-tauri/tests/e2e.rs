@@ -11,7 +11,8 @@ mod webdriver;
 use fantoccini::{Client, Locator};
 use orosync::config::{Config, SyncMode};
 use std::path::Path;
-use webdriver::{click, enabled, start, type_into, wait_text};
+use std::time::{Duration, Instant};
+use webdriver::{click, descendants, enabled, start, type_into, wait_text, Driver, Proc};
 
 /// The first number of a "created / updated / deleted" cell.
 fn created(cell: &str) -> u64 {
@@ -228,4 +229,102 @@ async fn start_at_login(c: &Client, entry: &Path) {
     })
     .await;
     assert!(!entry.exists());
+}
+
+/// The settings window lives in a process of its own, with WebKit's
+/// processes under it; closing it ends all of them and leaves the tray
+/// alone (its idle size again: docs/benchmarks.md, "Tray app"), and a
+/// second launch opens a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_window_has_a_process_that_ends_when_it_closes() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let p = profile.path().to_str().unwrap();
+    let (driver, c) = start(&["--demo-fresh", "--profile", p]).await;
+    // The page's status line came from the tray, through the window process.
+    wait_text(&c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
+    let (tray, window) = tray_and_window(&driver);
+    let window = window.expect("a window process under the tray");
+    let under_window = descendants(&driver.processes(), window.pid);
+    assert!(
+        under_window.iter().any(|p| p.name.starts_with("WebKitWeb")),
+        "WebKit's web process is the window's: {under_window:?}"
+    );
+
+    // Closed as a window manager's close button does (WebDriver's own
+    // close would end the session, and the driver would end the app).
+    close_settings_window();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let under_tray = descendants(&driver.processes(), tray.pid);
+        if under_tray.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still under the tray after the window closed: {under_tray:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        Path::new(&format!("/proc/{}", tray.pid)).exists(),
+        "the tray stays when its window closes"
+    );
+
+    // Launched again, the app hands over to the running tray, which opens
+    // the window in a new process.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_orosync-tray"))
+        .args(["--profile", p])
+        .env_remove("TAURI_WEBVIEW_AUTOMATION")
+        .status()
+        .unwrap();
+    assert!(again.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let (_, Some(w)) = tray_and_window(&driver) {
+            assert_ne!(w.pid, window.pid);
+            break;
+        }
+        assert!(Instant::now() < deadline, "no new window process");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = c.close().await;
+}
+
+/// The tray's process and, if open, its window's.
+fn tray_and_window(driver: &Driver) -> (Proc, Option<Proc>) {
+    let all = driver.processes();
+    let tray = all
+        .iter()
+        .find(|p| p.args.iter().any(|a| a == "--demo-fresh"))
+        .expect("the tray's process")
+        .clone();
+    let window = all
+        .iter()
+        .find(|p| p.parent == tray.pid && p.args.get(1).map(String::as_str) == Some("--window"))
+        .cloned();
+    (tray, window)
+}
+
+/// Send the settings window WM_DELETE_WINDOW (scripts/close-window.py).
+fn close_settings_window() {
+    let found = std::process::Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^OroSync settings$"])
+        .output()
+        .expect("xdotool");
+    let id = String::from_utf8(found.stdout).unwrap();
+    let id = id
+        .lines()
+        .next()
+        .expect("the settings window on the display");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/close-window.py");
+    let closed = std::process::Command::new("python3")
+        .arg(script)
+        .arg(id)
+        .status()
+        .expect("python3");
+    assert!(closed.success());
 }

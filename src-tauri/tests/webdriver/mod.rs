@@ -20,6 +20,63 @@ impl Drop for Driver {
     }
 }
 
+// The process helpers are used by e2e.rs only.
+/// A process under tauri-driver (WebKitWebDriver, the app, its window
+/// process, WebKit's processes).
+#[allow(dead_code)]
+#[derive(Clone, Debug)]
+pub struct Proc {
+    pub pid: u32,
+    pub parent: u32,
+    /// The short name (`/proc/PID/comm`), e.g. `WebKitWebProces`.
+    pub name: String,
+    pub args: Vec<String>,
+}
+
+#[allow(dead_code)]
+impl Driver {
+    /// Every process descended from tauri-driver, now.
+    pub fn processes(&self) -> Vec<Proc> {
+        let all: Vec<Proc> = std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter_map(|pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+                // "PID (NAME) STATE PPID ...": NAME may hold spaces.
+                let after = &stat[stat.rfind(')')? + 2..];
+                let parent = after.split(' ').nth(1)?.parse().ok()?;
+                let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+                let args = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+                Some(Proc {
+                    pid,
+                    parent,
+                    name: name.trim_end().to_string(),
+                    args: args
+                        .split(|b| *b == 0)
+                        .filter(|a| !a.is_empty())
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect(),
+                })
+            })
+            .collect();
+        descendants(&all, self.0.id())
+    }
+}
+
+/// The processes of `all` descended from `root`.
+#[allow(dead_code)]
+pub fn descendants(all: &[Proc], root: u32) -> Vec<Proc> {
+    let mut out: Vec<Proc> = vec![];
+    let mut parents = vec![root];
+    while let Some(p) = parents.pop() {
+        for c in all.iter().filter(|c| c.parent == p) {
+            parents.push(c.pid);
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
 /// Set by scripts/e2e.sh, which provides the display and the D-Bus session.
 pub fn enabled() -> bool {
     std::env::var_os("OROSYNC_TEST_E2E").is_some()

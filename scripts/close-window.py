@@ -4,7 +4,7 @@ a WM_DELETE_WINDOW client message (ICCCM). Under Xvfb there is no window
 manager to do it, and xdotool's windowclose destroys the window instead of
 asking the app. Only libX11 (through ctypes) is needed.
 
-    close_window.py WINDOW_ID
+    close-window.py WINDOW_ID
 """
 import ctypes
 import ctypes.util
@@ -40,7 +40,7 @@ def main() -> int:
     x.XCloseDisplay.argtypes = [ctypes.c_void_p]
     display = x.XOpenDisplay(None)
     if not display:
-        print("close_window.py: cannot open the display", file=sys.stderr)
+        print("close-window.py: cannot open the display", file=sys.stderr)
         return 1
     event = XEvent()
     event.xclient.type = 33  # ClientMessage
