@@ -175,6 +175,21 @@ pub(crate) fn context() -> tauri::Context<tauri::Wry> {
     tauri::generate_context!()
 }
 
+/// The tray process draws an icon and a menu, never a web view, yet GTK
+/// sets up OpenGL when it opens the display, which loads Mesa (and, with
+/// llvmpipe, LLVM): ~50 MB of the tray's resident memory for nothing
+/// (docs/benchmarks.md, "Tray app"). `GDK_GL=disable` turns that off,
+/// unless the user set `GDK_GL` themselves; true when it was set here, so
+/// the window process gets the user's environment back.
+fn without_gl() -> bool {
+    if !cfg!(target_os = "linux") || std::env::var_os("GDK_GL").is_some() {
+        return false;
+    }
+    // Called first thing in `run`, while the process has one thread.
+    std::env::set_var("GDK_GL", "disable");
+    true
+}
+
 /// The desktop app.
 pub fn run() {
     // `--window SPEC`: the settings window's own process, started by the
@@ -184,6 +199,8 @@ pub fn run() {
         let spec = argv.next().unwrap_or_default();
         std::process::exit(window::process::run(&spec));
     }
+    // Before GTK starts and before any thread: see `without_gl`.
+    let gl_off = without_gl();
     let args = match Args::parse(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => {
@@ -299,7 +316,8 @@ pub fn run() {
             // the driver's environment and is the one that shows a web view.
             match std::env::current_exe() {
                 Ok(exe) => {
-                    app.manage(window::host::WindowHost::new(exe));
+                    let unset = if gl_off { vec!["GDK_GL"] } else { vec![] };
+                    app.manage(window::host::WindowHost::new(exe).unsetting(unset));
                 }
                 Err(e) => tracing::warn!("the settings window opens in the tray's process: {e}"),
             }

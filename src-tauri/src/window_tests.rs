@@ -121,13 +121,17 @@ fn the_host_runs_a_window_processs_calls_and_sends_it_events() {
     let h = app.handle();
     let (script, out) = window_script(
         dir.path(),
-        r#"echo "a library's noise on stdout"
+        r#"printf '%s\n' "${CARGO_PKG_NAME-unset}" > "$OUT.env"
+echo "a library's noise on stdout"
 echo 'orosync-window {"call":{"id":1,"cmd":"get_status","args":{}}}'
 echo 'orosync-window {"call":{"id":2,"cmd":"resolve_conflict","args":{"id":"x","keep":"neither"}}}'
 i=0
 while [ $i -lt 3 ] && read -r line; do echo "$line" >> "$OUT"; i=$((i+1)); done"#,
     );
-    h.manage(WindowHost::new(script));
+    // What the tray set for itself only (GDK_GL) is not the window's; this
+    // one is set for the test by cargo.
+    assert!(std::env::var_os("CARGO_PKG_NAME").is_some());
+    h.manage(WindowHost::new(script).unsetting(vec!["CARGO_PKG_NAME"]));
     // A setup in progress goes when its window does, as on closing the
     // in-process window.
     let session = h.state::<crate::setup::SetupSession>();
@@ -152,6 +156,9 @@ while [ $i -lt 3 ] && read -r line; do echo "$line" >> "$OUT"; i=$((i+1)); done"
     // Both answers (in either order) came back before the event is sent,
     // so the event is the last line.
     messages(&out, 2);
+    // Written before its calls were sent.
+    let env = std::fs::read_to_string(out.with_extension("out.env")).unwrap();
+    assert_eq!(env, "unset\n", "the window's environment");
     window::emit(h, "status", json!({"line": "Synced 2 minutes ago"}));
     let got = messages(&out, 3);
     let status = h.state::<Tray>().status();

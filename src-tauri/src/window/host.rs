@@ -18,6 +18,8 @@ use tauri::{AppHandle, Manager, Runtime};
 /// The open window's process, if any.
 pub struct WindowHost {
     exe: PathBuf,
+    /// Variables the tray set for itself, not for the window.
+    unset: Vec<&'static str>,
     current: Mutex<Option<Link>>,
     next_generation: Mutex<u64>,
 }
@@ -34,9 +36,16 @@ impl WindowHost {
     pub fn new(exe: PathBuf) -> WindowHost {
         WindowHost {
             exe,
+            unset: vec![],
             current: Mutex::new(None),
             next_generation: Mutex::new(0),
         }
+    }
+
+    /// Start windows without these environment variables.
+    pub fn unsetting(mut self, vars: Vec<&'static str>) -> WindowHost {
+        self.unset = vars;
+        self
     }
 
     /// Is a window process running?
@@ -69,7 +78,11 @@ impl WindowHost {
         {
             return Ok(());
         }
-        let mut child = Command::new(&self.exe)
+        let mut cmd = Command::new(&self.exe);
+        for v in &self.unset {
+            cmd.env_remove(v);
+        }
+        let mut child = cmd
             .arg("--window")
             .arg(serde_json::to_string(spec).expect("a window spec serializes"))
             .stdin(Stdio::piped())
@@ -146,7 +159,12 @@ impl WindowHost {
         let mut g = self.current.lock().unwrap_or_else(|e| e.into_inner());
         if g.as_ref().is_some_and(|l| l.generation == generation) {
             if let Some(mut link) = g.take() {
-                let _ = link.child.wait();
+                match link.child.wait() {
+                    Ok(status) if !status.success() => {
+                        tracing::warn!("the settings window's process ended: {status}")
+                    }
+                    _ => {}
+                }
             }
             return true;
         }

@@ -57,7 +57,7 @@ impl ToTray {
     /// protocol's; an error when it is, but malformed.
     pub fn parse(line: &str) -> Option<Result<ToTray, String>> {
         let body = line.strip_prefix(PREFIX)?;
-        Some(serde_json::from_str(body).map_err(|e| format!("{e} in {body:?}")))
+        Some(serde_json::from_str(body).map_err(|e| malformed(&e)))
     }
 }
 
@@ -68,8 +68,19 @@ impl ToWindow {
     }
 
     pub fn parse(line: &str) -> Result<ToWindow, String> {
-        serde_json::from_str(line).map_err(|e| format!("{e} in {line:?}"))
+        serde_json::from_str(line).map_err(|e| malformed(&e))
     }
+}
+
+/// Why a line was not understood, without its text: a call can carry what
+/// the user typed (an Oro secret in the first-run setup), and this goes to
+/// the log.
+fn malformed(e: &serde_json::Error) -> String {
+    format!(
+        "not a protocol message ({:?} error at column {})",
+        e.classify(),
+        e.column()
+    )
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {
@@ -122,6 +133,15 @@ mod tests {
             assert_eq!(line.matches('\n').count(), 1, "{line}");
             assert_eq!(ToWindow::parse(line.trim_end()), Ok(m));
         }
+    }
+
+    #[test]
+    fn a_malformed_line_is_refused_without_repeating_its_text() {
+        let line = r#"orosync-window {"call":{"id":"s3cr3t-value","cmd":"x","args":{}}}"#;
+        let e = ToTray::parse(line).unwrap().unwrap_err();
+        assert!(!e.contains("s3cr3t"), "{e}");
+        let e = ToWindow::parse(r#"{"reply":{"id":1,"result":"s3cr3t-value"}}"#).unwrap_err();
+        assert!(!e.contains("s3cr3t") && e.contains("column"), "{e}");
     }
 
     #[test]
