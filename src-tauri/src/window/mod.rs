@@ -90,12 +90,6 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri::Result<
     Ok(())
 }
 
-/// Is the settings window open (in either kind of process)?
-pub fn is_open<R: Runtime>(app: &AppHandle<R>) -> bool {
-    app.try_state::<WindowHost>().is_some_and(|h| h.is_open())
-        || app.get_webview_window(SETTINGS_LABEL).is_some()
-}
-
 /// Send event `name` to the window's page.
 pub fn emit<R: Runtime, S: Serialize + Clone>(app: &AppHandle<R>, name: &str, payload: S) {
     let _ = app.emit(name, payload.clone());
