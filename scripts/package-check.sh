@@ -132,6 +132,14 @@ fi
 sleep 3
 kill -0 $app 2>/dev/null && echo "PASS: still running 3 s after the window opened" \
   || { echo "FAIL: the app died"; cat "$tmp/app.log"; exit 1; }
+# The window is a process of its own (so closing it gives its memory back),
+# and no WebKit process belongs to the tray's.
+winproc="$(pgrep -P $app -f -- '--window' | head -1)"
+[ -n "$winproc" ] && echo "PASS: the settings window runs in its own process ($winproc, under the tray's)" \
+  || echo "FAIL: no window process under the tray's"
+webkit="$(pgrep -P $app -f WebKit || true)"
+[ -z "$webkit" ] && echo "PASS: no WebKit process under the tray's own" \
+  || echo "FAIL: WebKit processes under the tray's own: $webkit"
 # Quit, the tray menu's last item. Under load the menu can take a while to
 # open and a key pressed before that goes elsewhere: try up to 3 times.
 for _ in 1 2 3; do
@@ -147,6 +155,11 @@ fi
 wait $app; rc=$?
 [ $rc -eq 0 ] && echo "PASS: Quit from the tray menu ended it with status 0" \
   || { echo "FAIL: it exited with status $rc"; cat "$tmp/app.log"; }
+if [ -n "$winproc" ]; then
+  for _ in $(seq 1 20); do kill -0 "$winproc" 2>/dev/null || break; sleep 0.25; done
+  kill -0 "$winproc" 2>/dev/null && echo "FAIL: the window process outlived Quit" \
+    || echo "PASS: Quit closed the window's process too"
+fi
 grep -q 'two runs made' "$tmp/app.log" && echo "PASS: the demo's two runs were made ($(grep -o 'two runs made[^;]*' "$tmp/app.log"))" \
   || { echo "FAIL: the demo's runs are not in its output"; cat "$tmp/app.log"; }
 RUN

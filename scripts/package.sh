@@ -38,13 +38,15 @@ export CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=true \
   CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 
 # The command line goes in the same package: people expect `orosync` on
-# the PATH next to the tray app. Both binaries are built in one go, with
-# the feature `tauri build` adds, so the tray build below finds everything
-# done (the CLI built alone would build its dependencies a second time with
-# other features: minutes on a cold build). The CLI's path is only known
-# here, so it is passed as a config overlay rather than written in
-# tauri.linux.conf.json.
-cargo build --release --locked -p orosync -p orosync-tray --bins --features tauri/custom-protocol
+# the PATH next to the tray app. It is built with both packages selected
+# and the feature `tauri build` adds, so its dependencies get the same
+# features as the tray build below and are built once (the CLI's package
+# alone would give them other features: minutes on a cold build); only its
+# binary, since `tauri build` builds the tray again whatever is there (its
+# environment reaches the build script), and a fat-LTO link is minutes.
+# The CLI's path is only known here, so it is passed as a config overlay
+# rather than written in tauri.linux.conf.json.
+cargo build --release --locked -p orosync -p orosync-tray --bin orosync --features tauri/custom-protocol
 cli="$CARGO_TARGET_DIR/release/orosync"
 overlay="$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/orosync":"%s"}},"rpm":{"files":{"/usr/bin/orosync":"%s"}}}}}' "$cli" "$cli")"
 
