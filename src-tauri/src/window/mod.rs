@@ -59,10 +59,18 @@ fn spec<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> WindowSpec {
 
 /// Open (or bring to the front) the settings window, on `tab` if given.
 pub fn open<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri::Result<()> {
-    if let Some(host) = app.try_state::<WindowHost>() {
-        return Ok(host.open(app, &spec(app, tab), tab)?);
+    let in_process = app.get_webview_window(SETTINGS_LABEL);
+    if let (Some(host), None) = (app.try_state::<WindowHost>(), &in_process) {
+        match host.open(app, &spec(app, tab), tab) {
+            Ok(()) => return Ok(()),
+            // E.g. the program file was replaced by an upgrade while the
+            // tray runs: the window still opens, in this process.
+            Err(e) => tracing::warn!(
+                "the settings window's process did not start ({e}); it opens in the tray's"
+            ),
+        }
     }
-    if let Some(w) = app.get_webview_window(SETTINGS_LABEL) {
+    if let Some(w) = in_process {
         if let Some(tab) = tab {
             let _ = w.emit("show-tab", tab);
         }
