@@ -233,8 +233,8 @@ async fn start_at_login(c: &Client, entry: &Path) {
 
 /// The settings window lives in a process of its own, with WebKit's
 /// processes under it; closing it ends all of them and leaves the tray
-/// alone (its idle size again: docs/benchmarks.md, "Tray app"), and a
-/// second launch opens a new one.
+/// alone (its idle size again: docs/benchmarks.md, "Tray app"), a second
+/// launch opens a new one, and a tray that dies takes its window along.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_settings_window_has_a_process_that_ends_when_it_closes() {
     if !enabled() {
@@ -283,12 +283,35 @@ async fn the_settings_window_has_a_process_that_ends_when_it_closes() {
         .unwrap();
     assert!(again.success());
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let second = loop {
         if let (_, Some(w)) = tray_and_window(&driver) {
             assert_ne!(w.pid, window.pid);
-            break;
+            break w;
         }
         assert!(Instant::now() < deadline, "no new window process");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    // The tray killed (no Quit): its window notices its stdin closed and
+    // goes too, with WebKit's processes; no orphan window stays on screen.
+    let under_second: Vec<u32> = descendants(&driver.processes(), second.pid)
+        .iter()
+        .map(|p| p.pid)
+        .collect();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &tray.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let alive = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+    };
+    while alive(second.pid) || under_second.iter().any(|p| alive(*p)) {
+        assert!(
+            Instant::now() < deadline,
+            "the window process outlived its tray"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = c.close().await;
