@@ -13,14 +13,22 @@ use tauri::test::{
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
+/// The app on the mock runtime, with no window yet.
+fn app_without_window(
+    dir: &std::path::Path,
+    secrets: Arc<dyn orosync::secrets::SecretStore>,
+) -> App<MockRuntime> {
+    let tray = Tray::new(dir.to_path_buf(), secrets, Arc::new(notify::Silent));
+    create_app(mock_builder(), tray)
+        .build(mock_context(noop_assets()))
+        .expect("mock app")
+}
+
 fn app_for(
     dir: &std::path::Path,
     secrets: Arc<dyn orosync::secrets::SecretStore>,
 ) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let tray = Tray::new(dir.to_path_buf(), secrets, Arc::new(notify::Silent));
-    let app = create_app(mock_builder(), tray)
-        .build(mock_context(noop_assets()))
-        .expect("mock app");
+    let app = app_without_window(dir, secrets);
     let webview = WebviewWindowBuilder::new(&app, tray::SETTINGS_LABEL, Default::default())
         .build()
         .expect("mock window");
@@ -104,14 +112,7 @@ fn menu_pause_toggles_and_relabels() {
 #[test]
 fn menu_settings_opens_one_window() {
     let dir = tempfile::tempdir().unwrap();
-    let tray = Tray::new(
-        dir.path().to_path_buf(),
-        Arc::new(MemorySecrets::new()),
-        Arc::new(notify::Silent),
-    );
-    let app = create_app(mock_builder(), tray)
-        .build(mock_context(noop_assets()))
-        .unwrap();
+    let app = app_without_window(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     assert!(h.get_webview_window(tray::SETTINGS_LABEL).is_none());
     tray::handle_menu_event(h, tray::ids::SETTINGS);

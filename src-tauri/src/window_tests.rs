@@ -13,18 +13,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The app with no window of its own: a window is the host's to start.
-fn app_without_window(dir: &Path) -> App<MockRuntime> {
-    let tray = Tray::new(
-        dir.to_path_buf(),
-        Arc::new(MemorySecrets::new()),
-        Arc::new(notify::Silent),
-    );
-    create_app(mock_builder(), tray)
-        .build(mock_context(noop_assets()))
-        .unwrap()
-}
-
 fn dispatch(h: &AppHandle<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     tauri::async_runtime::block_on(crate::dispatch::dispatch(h, cmd, &args))
 }
@@ -129,7 +117,7 @@ fn the_host_runs_a_window_processs_calls_and_sends_it_events() {
     // No config.toml: the window is the first-run setup.
     let profile = dir.path().join("profile");
     std::fs::create_dir(&profile).unwrap();
-    let app = app_without_window(&profile);
+    let app = app_without_window(&profile, Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let (script, out) = window_script(
         dir.path(),
@@ -209,7 +197,7 @@ while [ $i -lt 3 ] && read -r line; do echo "$line" >> "$OUT"; i=$((i+1)); done"
 fn a_second_open_brings_the_window_forward_and_close_ends_it() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Manual, 120);
-    let app = app_without_window(dir.path());
+    let app = app_without_window(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let (script, out) = window_script(
         dir.path(),
@@ -247,7 +235,7 @@ done"#,
 fn quitting_ends_a_window_process_that_does_not_close() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Manual, 120);
-    let app = app_without_window(dir.path());
+    let app = app_without_window(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     // Reads nothing and never ends by itself.
     let (script, _out) = window_script(dir.path(), "exec sleep 600");
@@ -268,7 +256,7 @@ fn quitting_ends_a_window_process_that_does_not_close() {
 fn a_window_process_that_cannot_start_leaves_the_window_in_the_trays_process() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), SyncMode::Manual, 120);
-    let app = app_without_window(dir.path());
+    let app = app_without_window(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     // As after an upgrade replaced the program: "/usr/bin/orosync-tray (deleted)".
     h.manage(WindowHost::new(dir.path().join("orosync-tray (deleted)")));

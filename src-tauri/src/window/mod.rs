@@ -41,6 +41,20 @@ pub(crate) fn builder<'a, R: Runtime, M: Manager<R>>(
         .zoom_hotkeys_enabled(true)
 }
 
+/// Show the window in front, on `tab` if given (the page switches on a
+/// `show-tab` event).
+pub(crate) fn bring_forward<R: Runtime>(
+    w: &tauri::WebviewWindow<R>,
+    tab: Option<&str>,
+) -> tauri::Result<()> {
+    if let Some(tab) = tab {
+        let _ = w.emit("show-tab", tab);
+    }
+    w.show()?;
+    w.unminimize()?;
+    w.set_focus()
+}
+
 /// What to show: the first-run setup while there is no profile, else the
 /// settings on `tab`.
 fn spec<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> WindowSpec {
@@ -71,13 +85,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri::Result<
         }
     }
     if let Some(w) = in_process {
-        if let Some(tab) = tab {
-            let _ = w.emit("show-tab", tab);
-        }
-        w.show()?;
-        w.unminimize()?;
-        w.set_focus()?;
-        return Ok(());
+        return bring_forward(&w, tab);
     }
     // In this process: made when opened, destroyed when closed, so an app
     // that never opens it holds no web view.

@@ -118,12 +118,7 @@ fn listen(app: tauri::AppHandle, pending: Arc<Pending>) {
             }
             ToWindow::Show { tab } => {
                 if let Some(w) = window() {
-                    if let Some(tab) = tab {
-                        let _ = w.emit("show-tab", tab);
-                    }
-                    let _ = w.show();
-                    let _ = w.unminimize();
-                    let _ = w.set_focus();
+                    let _ = super::bring_forward(&w, tab.as_deref());
                 }
             }
             ToWindow::Title { title } => {
