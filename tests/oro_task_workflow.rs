@@ -41,7 +41,12 @@ async fn raw(
         .format("%Y-%m-%dT%H:%M:%S+00:00")
         .to_string();
     let nonce: [u8; 16] = rand::random();
-    for (k, v) in wsse_headers(&o.username, &Secret::new(o.api_key.clone()), &nonce, &created) {
+    for (k, v) in wsse_headers(
+        &o.username,
+        &Secret::new(o.api_key.clone()),
+        &nonce,
+        &created,
+    ) {
         req = req.header(k, v);
     }
     if let Some(b) = body {
@@ -223,7 +228,8 @@ async fn the_legacy_task_shows_its_workflow_item_and_step_and_transitions_follow
     let open_step = t["workflowStep"].as_u64().expect("a step id");
 
     let fake_ref = &fake;
-    let post = |path: String| async move { raw(fake_ref, reqwest::Method::POST, &path, None).await };
+    let post =
+        |path: String| async move { raw(fake_ref, reqwest::Method::POST, &path, None).await };
     // Not allowed from `open`: 400 with Oro's message, nothing moves.
     let (code, r) = post(format!("/api/rest/latest/workflow/transit/{item}/reopen")).await;
     assert_eq!(code, 400);
@@ -259,7 +265,11 @@ async fn the_legacy_task_shows_its_workflow_item_and_step_and_transitions_follow
         None,
     )
     .await;
-    assert_ne!(t["workflowStep"].as_u64(), Some(open_step), "the step moved");
+    assert_ne!(
+        t["workflowStep"].as_u64(),
+        Some(open_step),
+        "the step moved"
+    );
     let (code, _) = post(format!("/api/rest/latest/workflow/transit/{item}/close")).await;
     assert_eq!(code, 400, "closed allows only reopen");
     let (code, _) = post(format!("/api/rest/latest/workflow/transit/{item}/reopen")).await;
@@ -268,7 +278,10 @@ async fn the_legacy_task_shows_its_workflow_item_and_step_and_transitions_follow
 
     // A role without the permission: 403 with the transition's label.
     fake.forbid_task_transition("start_progress", true);
-    let (code, r) = post(format!("/api/rest/latest/workflow/transit/{item}/start_progress")).await;
+    let (code, r) = post(format!(
+        "/api/rest/latest/workflow/transit/{item}/start_progress"
+    ))
+    .await;
     assert_eq!(code, 403);
     assert_eq!(
         r,
@@ -381,7 +394,10 @@ async fn the_client_writes_the_status_field_where_no_workflow_manages_the_task()
         .await
         .unwrap();
     assert_eq!(status_of(&rec.item), TaskStatus::Closed);
-    assert_eq!(status_in_oro(&w.oro.fake, &rec.id).as_deref(), Some("closed"));
+    assert_eq!(
+        status_in_oro(&w.oro.fake, &rec.id).as_deref(),
+        Some("closed")
+    );
     assert!(transits(&w.oro.fake).is_empty());
 }
 
@@ -439,7 +455,12 @@ async fn todo_statuses_reach_oro(workflow: bool) -> OroHttpWorld {
 #[tokio::test]
 async fn todo_tasks_in_progress_or_completed_reach_oro_through_transitions() {
     let w = todo_statuses_reach_oro(true).await;
-    assert_eq!(transits(&w.oro.fake).len(), 2, "{:?}", transits(&w.oro.fake));
+    assert_eq!(
+        transits(&w.oro.fake).len(),
+        2,
+        "{:?}",
+        transits(&w.oro.fake)
+    );
 }
 
 #[tokio::test]

@@ -412,7 +412,6 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         state: &mut State,
         rec: &OroRecord,
         outlook: &OutlookItem,
-        sum: &mut KindSummary,
     ) -> Result<(), Failure> {
         let (Item::Tasks(held), Item::Tasks(wanted)) = (&rec.item, &outlook.item) else {
             return Ok(());
@@ -428,7 +427,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
             .move_task_status(&rec.id, wanted.status)
             .await
             .map_err(|e| classify(Side::Oro, &rec.id, e))?;
-        sum.oro.updated += 1;
+        // Counted once, with the create or update it completes.
         state
             .put_link(self.kind, &moved, outlook)
             .map_err(state_err)?;
@@ -457,7 +456,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
                 state
                     .touch_outlook(kind, &rec.id, &stamped)
                     .map_err(state_err)?;
-                self.move_status(state, &rec, &stamped, sum).await?;
+                self.move_status(state, &rec, &stamped).await?;
             }
             Action::UpdateOro {
                 oro_id,
@@ -488,7 +487,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
                         .touch_outlook(kind, &rec.id, &outlook)
                         .map_err(state_err)?;
                 }
-                self.move_status(state, &rec, &outlook, sum).await?;
+                self.move_status(state, &rec, &outlook).await?;
             }
             Action::Link {
                 oro,

@@ -178,7 +178,10 @@ mod tests {
         assert_eq!(transitions(InProgress, Open), ["stop_progress"]);
         assert_eq!(transitions(InProgress, Closed), ["close"]);
         assert_eq!(transitions(Closed, Open), ["reopen"]);
-        assert_eq!(transitions(Closed, InProgress), ["reopen", "start_progress"]);
+        assert_eq!(
+            transitions(Closed, InProgress),
+            ["reopen", "start_progress"]
+        );
         assert!(transitions(Closed, Closed).is_empty());
     }
 }

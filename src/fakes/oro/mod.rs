@@ -1,6 +1,7 @@
 //! A fake Oro on a loopback port: the JSON:API for contacts and tasks, the
-//! legacy REST API for calendar events, WSSE and OAuth 2.0, and switches to
-//! make it slow or failing. Used by the contract tests and `orosync demo`.
+//! legacy REST API for calendar events, OroCRM's task workflow (`task_flow`,
+//! its legacy task and transit endpoints), WSSE and OAuth 2.0, and switches
+//! to make it slow or failing. Used by the contract tests and `orosync demo`.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -328,10 +329,7 @@ fn router(shared: Arc<Shared>) -> Router {
                 .put(events::update)
                 .delete(events::delete),
         )
-        .route(
-            "/api/rest/{version}/tasks/{id}",
-            get(workflow::legacy_task),
-        )
+        .route("/api/rest/{version}/tasks/{id}", get(workflow::legacy_task))
         .route(
             "/api/rest/{version}/workflow/transit/{item}/{transition}",
             post(workflow::transit),
