@@ -639,3 +639,38 @@ async fn a_run_killed_between_the_create_and_the_transitions_converges_without_a
         assert_quiet(&mut w).await;
     }
 }
+
+#[tokio::test]
+async fn a_run_killed_between_the_update_and_the_transition_keeps_todos_change() {
+    // Both directions, Oro wins conflicts (the defaults): a stop after the
+    // rename landed must not look like an edit in Oro that beats To Do's.
+    let mut w = world(true).await;
+    let (oro, x) = linked_task(&mut w, "Call Ann").await;
+    w.outlook.user_edit(Kind::Tasks, &x, |i: &mut Item| {
+        if let Item::Tasks(t) = i {
+            t.subject = "Call Ann and Bob".into();
+            t.status = TaskStatus::Closed;
+        }
+    });
+    // Write 1 is the PATCH of the other fields, write 2 the transition.
+    sync_killed_at(&mut w, 2, StallAt::BeforeApply).await;
+    assert_eq!(
+        subject_in_oro(&w.oro.fake, &oro).as_deref(),
+        Some("Call Ann and Bob")
+    );
+    assert_eq!(status_in_oro(&w.oro.fake, &oro).as_deref(), Some("open"));
+    let s = w.sync().await;
+    assert_ok(&s);
+    assert!(s.conflicts.is_empty(), "{s:#?}");
+    assert_eq!(status_in_oro(&w.oro.fake, &oro).as_deref(), Some("closed"));
+    let got = w
+        .outlook
+        .all(Kind::Tasks)
+        .into_iter()
+        .find(|i| i.id == x)
+        .unwrap();
+    assert_eq!(status_of(&got.item), TaskStatus::Closed);
+    assert_eq!(subject_of(&got.item), "Call Ann and Bob");
+    assert_links_consistent(&w, Kind::Tasks);
+    assert_quiet(&mut w).await;
+}
