@@ -145,6 +145,13 @@ impl OroStore for TimedOro<'_> {
     async fn update(&self, id: &str, item: &Item) -> StoreResult<OroRecord> {
         self.inner.update(id, item).await
     }
+    async fn move_task_status(
+        &self,
+        id: &str,
+        to: orosync::model::TaskStatus,
+    ) -> StoreResult<OroRecord> {
+        self.inner.move_task_status(id, to).await
+    }
 }
 
 /// The Graph client, timing its delta reads.

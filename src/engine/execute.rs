@@ -400,6 +400,40 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         }
     }
 
+    /// A task written to Oro with its other fields but not its status
+    /// (Oro's task workflow moves a status only through transitions, see
+    /// docs/fidelity.md): move the status now. The link, already recorded
+    /// with what Oro holds, first marks Outlook's side not synced, so a run
+    /// stopped here or a refused move leaves a pair whose Outlook side looks
+    /// changed: the next run writes it again (no duplicate, no conflict with
+    /// our own write). A refused move fails this item only.
+    async fn move_status(
+        &self,
+        state: &mut State,
+        rec: &OroRecord,
+        outlook: &OutlookItem,
+    ) -> Result<(), Failure> {
+        let (Item::Tasks(held), Item::Tasks(wanted)) = (&rec.item, &outlook.item) else {
+            return Ok(());
+        };
+        if held.status == wanted.status {
+            return Ok(());
+        }
+        state
+            .mark_outlook_unsynced(self.kind, &rec.id)
+            .map_err(state_err)?;
+        let moved = self
+            .oro
+            .move_task_status(&rec.id, wanted.status)
+            .await
+            .map_err(|e| classify(Side::Oro, &rec.id, e))?;
+        // Counted once, with the create or update it completes.
+        state
+            .put_link(self.kind, &moved, outlook)
+            .map_err(state_err)?;
+        Ok(())
+    }
+
     /// Any op that is not a plain Outlook write.
     async fn one(&self, state: &mut State, op: &Op, sum: &mut KindSummary) -> Result<(), Failure> {
         let kind = self.kind;
@@ -422,6 +456,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
                 state
                     .touch_outlook(kind, &rec.id, &stamped)
                     .map_err(state_err)?;
+                self.move_status(state, &rec, &stamped).await?;
             }
             Action::UpdateOro {
                 oro_id,
@@ -444,13 +479,15 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
                     .map_err(|e| classify(Side::Oro, oro_id, e))?;
                 sum.oro.updated += 1;
                 state.put_link(kind, &rec, from).map_err(state_err)?;
+                let mut outlook = (**from).clone();
                 if *stamp {
-                    let stamped = self.stamp(from, &rec.id).await?;
+                    outlook = self.stamp(from, &rec.id).await?;
                     sum.outlook.updated += 1;
                     state
-                        .touch_outlook(kind, &rec.id, &stamped)
+                        .touch_outlook(kind, &rec.id, &outlook)
                         .map_err(state_err)?;
                 }
+                self.move_status(state, &rec, &outlook).await?;
             }
             Action::Link {
                 oro,

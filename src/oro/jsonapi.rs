@@ -193,11 +193,7 @@ fn task(res: &Resource, tz: Tz) -> StoreResult<Task> {
         Some(p) => Priority::parse(&p)
             .ok_or_else(|| StoreError::Malformed(format!("unknown task priority {p}")))?,
     };
-    let status = match res.rel_id("status") {
-        None => TaskStatus::default(),
-        Some(s) => TaskStatus::parse(&s)
-            .ok_or_else(|| StoreError::Malformed(format!("unknown task status {s}")))?,
-    };
+    let status = task_status(res)?;
     Ok(Task {
         subject: res.text("subject").unwrap_or_default(),
         description: res.text("description"),
@@ -205,6 +201,15 @@ fn task(res: &Resource, tz: Tz) -> StoreResult<Task> {
         status,
         due_date: res.time("dueDate")?.map(|t| zone::local(tz, t).date()),
     })
+}
+
+/// A task resource's status (`open` when Oro gives none).
+pub(crate) fn task_status(res: &Resource) -> StoreResult<TaskStatus> {
+    match res.rel_id("status") {
+        None => Ok(TaskStatus::default()),
+        Some(s) => TaskStatus::parse(&s)
+            .ok_or_else(|| StoreError::Malformed(format!("unknown task status {s}"))),
+    }
 }
 
 fn opt(v: &Option<String>) -> Value {

@@ -8,6 +8,7 @@ pub(crate) mod events;
 mod http;
 pub(crate) mod jsonapi;
 mod resources;
+mod task_flow;
 pub mod tls;
 mod zone;
 
@@ -16,7 +17,7 @@ pub use auth::{
     ENV_API_KEY, ENV_CLIENT_SECRET, ENV_REFRESH_TOKEN,
 };
 
-use crate::model::{Item, Kind, OroRecord};
+use crate::model::{Item, Kind, OroRecord, TaskStatus};
 use crate::store::{OroStore, StoreError, StoreResult, Window};
 use auth::Authenticator;
 use chrono::{DateTime, Utc};
@@ -283,6 +284,10 @@ impl OroStore for OroClient {
             Item::Events(e) => self.event_update(id, e).await,
             _ => self.resource_update(id, item).await,
         }
+    }
+
+    async fn move_task_status(&self, id: &str, to: TaskStatus) -> StoreResult<OroRecord> {
+        self.task_move_status(id, to).await
     }
 }
 

@@ -5,7 +5,7 @@ use super::error::from_status;
 use super::http::{Retry, JSON_API};
 use super::jsonapi::{self, format_time, type_of, Resource};
 use super::{esc, ContactsScope, OroClient, MAX_PAGES};
-use crate::model::{Item, Kind, OroRecord};
+use crate::model::{Item, Kind, OroRecord, Task, TaskStatus};
 use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
@@ -191,7 +191,13 @@ impl OroClient {
             Item::Contacts(c) => jsonapi::contact_document(c, None, Some(&me)),
             Item::Tasks(t) => {
                 let due = jsonapi::due_to_oro(t.due_date, None, self.config.time_zone);
-                jsonapi::task_document(t, None, Some(&me), due)
+                // Created open, the one status Oro's task workflow accepts
+                // on a create; the engine moves it on (task_flow.rs).
+                let open = Task {
+                    status: TaskStatus::Open,
+                    ..t.clone()
+                };
+                jsonapi::task_document(&open, None, Some(&me), due)
             }
             Item::Events(_) => return Err(StoreError::Rejected("events are not JSON:API".into())),
         };
@@ -210,7 +216,14 @@ impl OroClient {
                     .ok_or_else(|| StoreError::NotFound(format!("tasks {id}")))?;
                 let due =
                     jsonapi::due_to_oro(t.due_date, prev.time("dueDate")?, self.config.time_zone);
-                jsonapi::task_document(t, Some(id), None, due)
+                // Oro's status stays: a change of it in the same request
+                // would make Oro's task workflow refuse the whole request;
+                // the engine moves it afterwards (task_flow.rs).
+                let kept = Task {
+                    status: jsonapi::task_status(&prev)?,
+                    ..t.clone()
+                };
+                jsonapi::task_document(&kept, Some(id), None, due)
             }
             Item::Events(_) => return Err(StoreError::Rejected("events are not JSON:API".into())),
         };

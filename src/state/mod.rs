@@ -460,6 +460,18 @@ impl State {
         Ok(())
     }
 
+    /// Oro holds only part of what Outlook asked for (a task whose status
+    /// is still to move): the link's Outlook side counts as not synced, so
+    /// the next run sees the Outlook item changed and writes it again, while
+    /// Oro's side stays as recorded (no conflict with our own write).
+    pub fn mark_outlook_unsynced(&mut self, kind: Kind, oro_id: &str) -> StateResult<()> {
+        self.conn.execute(
+            "UPDATE links SET outlook_hash = '' WHERE kind = ?1 AND oro_id = ?2",
+            params![kind.as_str(), oro_id],
+        )?;
+        Ok(())
+    }
+
     pub fn delete_link(&mut self, kind: Kind, oro_id: &str) -> StateResult<()> {
         let tx = self.conn.savepoint()?;
         tx.execute(

@@ -6,7 +6,7 @@
 
 pub mod memory;
 
-use crate::model::{Item, Kind, OroRecord, OutlookItem};
+use crate::model::{Item, Kind, OroRecord, OutlookItem, TaskStatus};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -84,9 +84,27 @@ pub trait OroStore {
     fn take_unreadable(&self, _kind: Kind) -> std::collections::BTreeMap<String, String> {
         Default::default()
     }
+    /// Create a record. A task may come back with another status than
+    /// asked (Oro's task workflow creates tasks open): the caller then moves
+    /// it with [`OroStore::move_task_status`].
     async fn create(&self, item: &Item) -> StoreResult<OroRecord>;
-    /// `NotFound` when the record was deleted in Oro meanwhile.
+    /// `NotFound` when the record was deleted in Oro meanwhile. A task may
+    /// keep its status, as for `create`.
     async fn update(&self, id: &str, item: &Item) -> StoreResult<OroRecord>;
+    /// Move task `id` to status `to` (through Oro's workflow where one
+    /// manages tasks); returns the task as it is after. This default is for
+    /// stores that write a status like any field.
+    async fn move_task_status(&self, id: &str, to: TaskStatus) -> StoreResult<OroRecord> {
+        let rec = self
+            .get(Kind::Tasks, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("tasks {id}")))?;
+        let Item::Tasks(mut t) = rec.item else {
+            return Err(StoreError::Malformed(format!("{id} is not a task")));
+        };
+        t.status = to;
+        self.update(id, &Item::Tasks(t)).await
+    }
 }
 
 /// A page of Outlook changes.

@@ -66,6 +66,8 @@ pub struct FakeData {
     pub(crate) writes: FakeWrites,
     user_id: u64,
     calendar_id: u64,
+    /// Oro's `task_flow` workflow: which tasks have a workflow item.
+    pub(crate) task_flow: super::workflow::TaskFlow,
 }
 
 fn fmt_time(t: DateTime<Utc>) -> String {
@@ -107,6 +109,7 @@ impl FakeData {
             writes: FakeWrites::default(),
             user_id,
             calendar_id,
+            task_flow: super::workflow::TaskFlow::new(true),
         }
     }
 
@@ -147,6 +150,11 @@ impl FakeData {
                 updated_at: now,
             },
         );
+        if ty == TASKS {
+            // Every task created while the workflow is active gets its
+            // workflow item (Oro starts it on the entity's creation).
+            self.task_flow.start(id);
+        }
         id
     }
 
@@ -279,9 +287,20 @@ impl FakeData {
 
     /// A user deletes a record. False when absent.
     pub fn user_delete(&mut self, ty: &str, id: u64) -> bool {
-        static_type(ty)
+        let gone = static_type(ty)
             .and_then(|t| self.records.remove(&(t, id)))
-            .is_some()
+            .is_some();
+        if gone && ty == TASKS {
+            // The workflow item goes with its entity.
+            self.task_flow.forget(id);
+        }
+        gone
+    }
+
+    /// A task's status (its `status` relationship), `open` when unset.
+    pub(crate) fn task_status(&self, id: u64) -> Option<String> {
+        self.get(TASKS, id)
+            .map(|r| r.rel("status").unwrap_or("open").to_string())
     }
 
     // Lookups go by key, not by scanning: benchmarks seed 100k records.

@@ -4,7 +4,7 @@
 use super::data::{FakeRecord, CONTACTS, TASKS};
 use super::query::{compare, parse_list_query};
 use super::validate::{apply, at, ApiErr, PRIORITIES, STATUSES};
-use super::{api_error, json_api, Shared};
+use super::{api_error, json_api, workflow, Shared};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const MEDIA: &str = "application/vnd.api+json";
+/// Where Oro points a violation on the task's status (property path
+/// `status`, a relationship).
+const STATUS_POINTER: &str = "/data/relationships/status/data";
+
 fn errors(status: StatusCode, errs: Vec<ApiErr>) -> Response {
     let list: Vec<Value> = errs
         .into_iter()
@@ -348,7 +352,13 @@ pub(crate) async fn create(
         created_at: d.now(),
         updated_at: d.now(),
     };
-    let errs = apply(&s, ty, &mut rec, &data, true);
+    let mut errs = apply(&s, ty, &mut rec, &data, true);
+    if ty == TASKS {
+        let status = rec.rel("status").unwrap_or("open");
+        if let Some(why) = d.task_flow.refuse_create(status) {
+            errs.push(at(workflow::TITLE, why, STATUS_POINTER));
+        }
+    }
     if !errs.is_empty() {
         return errors(StatusCode::BAD_REQUEST, errs);
     }
@@ -380,7 +390,15 @@ pub(crate) async fn update(
     let Some(mut rec) = d.get(ty, num).cloned() else {
         return not_found();
     };
-    let errs = apply(&s, ty, &mut rec, &data, false);
+    let old_status = rec.rel("status").unwrap_or("open").to_string();
+    let mut errs = apply(&s, ty, &mut rec, &data, false);
+    if ty == TASKS {
+        let new_status = rec.rel("status").unwrap_or("open");
+        if let Some(why) = d.task_flow.refuse_update(num, &old_status, new_status) {
+            // The whole request is refused: nothing of it is stored.
+            errs.push(at(workflow::TITLE, why, STATUS_POINTER));
+        }
+    }
     if !errs.is_empty() {
         return errors(StatusCode::BAD_REQUEST, errs);
     }

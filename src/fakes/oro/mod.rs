@@ -1,6 +1,7 @@
 //! A fake Oro on a loopback port: the JSON:API for contacts and tasks, the
-//! legacy REST API for calendar events, WSSE and OAuth 2.0, and switches to
-//! make it slow or failing. Used by the contract tests and `orosync demo`.
+//! legacy REST API for calendar events, OroCRM's task workflow (`task_flow`,
+//! its legacy task and transit endpoints), WSSE and OAuth 2.0, and switches
+//! to make it slow or failing. Used by the contract tests and `orosync demo`.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -20,6 +21,7 @@ mod events;
 mod jsonapi;
 mod query;
 mod validate;
+mod workflow;
 
 pub use data::{FakeData, FakeRecord, FakeWrites, CONTACTS, EVENTS, TASKS};
 
@@ -62,6 +64,9 @@ pub struct FakeOroOptions {
     pub clock: Arc<dyn Clock>,
     pub user_id: u64,
     pub calendar_id: u64,
+    /// Whether Oro's `task_flow` workflow manages task statuses (active by
+    /// default in OroCRM; an admin can deactivate it).
+    pub task_workflow: bool,
     /// 0 = any free port.
     pub port: u16,
 }
@@ -81,6 +86,7 @@ impl Default for FakeOroOptions {
             clock: Arc::new(SystemClock),
             user_id: 1,
             calendar_id: 7,
+            task_workflow: true,
             port: 0,
         }
     }
@@ -131,7 +137,7 @@ pub(crate) struct Shared {
     write_faults: Mutex<VecDeque<Fault>>,
     hook: Mutex<Option<ListHook>>,
     pub(crate) stats: Mutex<FakeStats>,
-    stall: crate::fakes::stall::WriteStall,
+    stall: Arc<crate::fakes::stall::WriteStall>,
 }
 
 impl Shared {
@@ -323,6 +329,11 @@ fn router(shared: Arc<Shared>) -> Router {
                 .put(events::update)
                 .delete(events::delete),
         )
+        .route("/api/rest/{version}/tasks/{id}", get(workflow::legacy_task))
+        .route(
+            "/api/rest/{version}/workflow/transit/{item}/{transition}",
+            post(workflow::transit),
+        )
         .route("/api/{ty}", get(jsonapi::list).post(jsonapi::create))
         .route(
             "/api/{ty}/{id}",
@@ -348,12 +359,13 @@ impl FakeOro {
     pub async fn start(opts: FakeOroOptions) -> std::io::Result<FakeOro> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
         let addr = listener.local_addr()?;
-        let data = FakeData::new(
+        let mut data = FakeData::new(
             opts.clock.clone(),
             opts.time_zone,
             opts.user_id,
             opts.calendar_id,
         );
+        data.task_flow = workflow::TaskFlow::new(opts.task_workflow);
         let shared = Arc::new(Shared {
             opts,
             data: Mutex::new(data),
@@ -450,6 +462,29 @@ impl FakeOro {
         self.data(|d| d.user_edit_item(data::type_of(kind), rec.id, &before, &after))
     }
 
+    /// An admin activates or deactivates the `task_flow` workflow; either
+    /// way the tasks' workflow items are deleted (Oro's `resetWorkflowData`).
+    pub fn set_task_workflow(&self, active: bool) {
+        self.data(|d| d.task_flow.set_active(active));
+    }
+
+    pub fn task_workflow_active(&self) -> bool {
+        self.data(|d| d.task_flow.active())
+    }
+
+    /// An admin takes the permission to perform a task_flow transition
+    /// (`close`, `reopen`, …) from the user's role (`forbidden` false gives
+    /// it back): Oro then answers 403 to it.
+    pub fn forbid_task_transition(&self, transition: &str, forbidden: bool) {
+        self.data(|d| d.task_flow.forbid(transition, forbidden));
+    }
+
+    /// The workflow item of a task, if it has one.
+    pub fn task_workflow_item(&self, task_id: &str) -> Option<u64> {
+        let id = task_id.parse().ok()?;
+        self.data(|d| d.task_flow.item_of(id))
+    }
+
     /// Writes made through the API.
     pub fn writes(&self) -> FakeWrites {
         self.data(|d| d.writes())
@@ -468,6 +503,11 @@ impl FakeOro {
     /// Hold the N-th write request (see [`crate::fakes::stall`]).
     pub fn write_stall(&self) -> &crate::fakes::stall::WriteStall {
         &self.shared.stall
+    }
+
+    /// The write stall, to watch from a task while a run borrows the world.
+    pub fn write_stall_handle(&self) -> Arc<crate::fakes::stall::WriteStall> {
+        self.shared.stall.clone()
     }
 
     /// The next `times` write requests meet `fault` (reads are unaffected).
