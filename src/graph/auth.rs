@@ -123,7 +123,7 @@ async fn token_request(
         .form(form)
         .send()
         .await
-        .map_err(|e| AuthError::Unavailable(e.without_url().to_string()))?;
+        .map_err(|e| AuthError::Unavailable(crate::net::describe(&e)))?;
     let status = resp.status().as_u16();
     let body: Value = resp.json().await.map_err(|e| {
         AuthError::Malformed(format!("token endpoint {status}: {}", e.without_url()))
@@ -344,7 +344,7 @@ impl DeviceCode {
             ])
             .send()
             .await
-            .map_err(|e| AuthError::Unavailable(e.without_url().to_string()))?;
+            .map_err(|e| AuthError::Unavailable(crate::net::describe(&e)))?;
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.map_err(|e| {
             AuthError::Malformed(format!("devicecode {status}: {}", e.without_url()))
