@@ -351,6 +351,7 @@ async fn the_wsse_header_does_not_follow_a_redirect_to_another_origin() {
             let port = redirector(status, target.clone()).await;
             let oro = oro_client(&format!("http://127.0.0.1:{port}"), wsse());
             let e = oro.user_id().await.expect_err("a refused redirect fails");
+            cap.assert_untouched(&format!("WSSE, {status} to {target}"));
             let m = message(&e);
             assert!(matches!(e, StoreError::Unavailable(_)), "{m}");
             assert!(
@@ -360,7 +361,6 @@ async fn the_wsse_header_does_not_follow_a_redirect_to_another_origin() {
                 "{status} to {target}: {m}"
             );
             assert!(!m.contains("the-wsse-api-key"), "{m}");
-            cap.assert_untouched(&format!("WSSE, {status} to {target}"));
         }
     }
 }
@@ -378,6 +378,7 @@ async fn the_oro_client_secret_is_not_posted_to_another_origin() {
             },
         );
         let e = oro.user_id().await.expect_err("a refused redirect fails");
+        cap.assert_untouched(&format!("OAuth2 token, 307 to {target}"));
         let m = message(&e);
         assert!(
             m.contains(&format!(
@@ -386,7 +387,6 @@ async fn the_oro_client_secret_is_not_posted_to_another_origin() {
             "{target}: {m}"
         );
         assert!(!m.contains("the-client-secret"), "{m}");
-        cap.assert_untouched(&format!("OAuth2 token, 307 to {target}"));
     }
 }
 
@@ -400,6 +400,7 @@ async fn the_graph_bearer_token_does_not_follow_a_redirect_to_another_origin() {
             .default_todo_list()
             .await
             .expect_err("a refused redirect fails");
+        cap.assert_untouched(&format!("Graph API, 302 to {target}"));
         let m = message(&e);
         assert!(matches!(e, StoreError::Unavailable(_)), "{m}");
         assert!(
@@ -408,7 +409,6 @@ async fn the_graph_bearer_token_does_not_follow_a_redirect_to_another_origin() {
             )),
             "{target}: {m}"
         );
-        cap.assert_untouched(&format!("Graph API, 302 to {target}"));
     }
 }
 
@@ -428,6 +428,7 @@ async fn the_refresh_token_is_not_posted_to_another_origin() {
             Arc::new(secrets),
         );
         let e = tokens.access_token().await.expect_err("refused redirect");
+        cap.assert_untouched(&format!("token endpoint, 307 to {target}"));
         let m = e.to_string();
         assert!(matches!(e, AuthError::Unavailable(_)), "{m}");
         assert!(
@@ -437,7 +438,6 @@ async fn the_refresh_token_is_not_posted_to_another_origin() {
             "{target}: {m}"
         );
         assert!(!m.contains("the-refresh-token"), "{m}");
-        cap.assert_untouched(&format!("token endpoint, 307 to {target}"));
     }
 }
 
@@ -505,6 +505,47 @@ async fn an_endless_graph_answer_fails_the_request_at_64_mib() {
         assert!(
             m.contains("/v1.0/me/todo/lists: answer larger than 64 MiB"),
             "announced {announce}: {m}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_endless_token_endpoint_answer_fails_at_64_mib() {
+    for announce in [true, false] {
+        let port = endless(announce).await;
+        let url = format!("http://127.0.0.1:{port}");
+        // Oro's /oauth2-token.
+        let oro = oro_client(
+            &url,
+            OroAuth::ClientCredentials {
+                client_id: "app".into(),
+                client_secret: Secret::new("the-client-secret"),
+            },
+        );
+        let m = message(&oro.user_id().await.expect_err("too large"));
+        assert!(
+            m.contains("answer larger than 64 MiB"),
+            "Oro, {announce}: {m}"
+        );
+        // The Microsoft token endpoint.
+        let secrets = MemorySecrets::new();
+        secrets
+            .set(OUTLOOK_REFRESH_TOKEN, &Secret::new("the-refresh-token"))
+            .unwrap();
+        let auth = AuthConfig::new(&url, "common", "app");
+        let tokens = TokenManager::new(
+            http_client(Duration::from_secs(10)),
+            auth,
+            Arc::new(secrets),
+        );
+        let m = tokens
+            .access_token()
+            .await
+            .expect_err("too large")
+            .to_string();
+        assert!(
+            m.contains("token endpoint 200: answer larger than 64 MiB"),
+            "Microsoft, {announce}: {m}"
         );
     }
 }
