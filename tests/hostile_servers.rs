@@ -84,8 +84,9 @@ async fn listen() -> (TcpListener, u16) {
 /// them to the real (fake) server.
 #[derive(Clone, Copy, Debug)]
 enum Harm {
-    /// Answer 504 Gateway Timeout, as a gateway that stopped waiting.
-    GatewayTimeout,
+    /// Answer this 5xx, as a gateway that stopped waiting (504), lost the
+    /// server's answer (502), or a server that failed after its commit (500).
+    Status(u16),
     /// Reset the connection without an answer.
     Reset,
 }
@@ -122,12 +123,12 @@ impl HostileProxy {
                         return;
                     }
                     match harm {
-                        Harm::GatewayTimeout => {
-                            let page = "<html><body>504 Gateway Time-out</body></html>";
+                        Harm::Status(code) => {
+                            let page = format!("<html><body>{code} from the gateway</body></html>");
                             let _ = client
                                 .write_all(
                                     format!(
-                                        "HTTP/1.1 504 Gateway Time-out\r\ncontent-type: text/html\r\n\
+                                        "HTTP/1.1 {code} Gateway Error\r\ncontent-type: text/html\r\n\
                                          content-length: {}\r\nconnection: close\r\n\r\n{page}",
                                         page.len()
                                     )
@@ -616,9 +617,9 @@ fn oro_create(prefix: &'static str) -> Arc<Pick> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_oro_create_answered_504_or_reset_after_it_landed_is_made_once() {
+async fn an_oro_create_answered_5xx_or_reset_after_it_landed_is_made_once() {
     let reference = reference().await;
-    for harm in [Harm::GatewayTimeout, Harm::Reset] {
+    for harm in [Harm::Status(504), Harm::Reset] {
         for prefix in [
             "/api/contacts",
             "/api/tasks",
@@ -628,17 +629,22 @@ async fn an_oro_create_answered_504_or_reset_after_it_landed_is_made_once() {
             check(&format!("{harm:?} on POST {prefix}"), &w, &reference).await;
         }
     }
+    // The other answers that may follow a commit.
+    for code in [502, 500] {
+        let w = behind(Harm::Status(code), Some(oro_create("/api/contacts")), None).await;
+        check(&format!("{code} on POST /api/contacts"), &w, &reference).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_graph_create_batch_answered_504_or_reset_after_it_landed_is_made_once() {
+async fn a_graph_create_batch_answered_5xx_or_reset_after_it_landed_is_made_once() {
     let reference = reference().await;
     let creates: Arc<Pick> = Arc::new(|r: &Request| {
         r.method == "POST"
             && r.path.ends_with("/$batch")
             && String::from_utf8_lossy(&r.body).contains(r#""method":"POST""#)
     });
-    for harm in [Harm::GatewayTimeout, Harm::Reset] {
+    for harm in [Harm::Status(504), Harm::Status(502), Harm::Reset] {
         let w = behind(harm, None, Some(creates.clone())).await;
         check(&format!("{harm:?} on a $batch of creates"), &w, &reference).await;
     }
