@@ -443,6 +443,28 @@ async fn the_refresh_token_is_not_posted_to_another_origin() {
 }
 
 #[tokio::test]
+async fn a_redirect_from_https_to_http_is_refused() {
+    // A self-signed Oro (pinned) whose answer points at plain http.
+    let cap = Capture::start().await;
+    let target = format!("http://localhost:{}", cap.port);
+    let port = redirector(302, target.clone()).await;
+    let front = support::TlsFront::start(port).await;
+    let mut cfg = OroConfig::new(&front.url(), "jane", wsse());
+    cfg.tls_fingerprint = Some(front.fingerprint());
+    cfg.timeout = Duration::from_secs(10);
+    let oro = OroClient::new(cfg).expect("client");
+    let e = oro.user_id().await.expect_err("refused");
+    cap.assert_untouched("https to http");
+    let m = message(&e);
+    assert!(
+        m.contains(&format!(
+            "Oro redirected to {target}/api/userprofile; not followed: it leaves https"
+        )),
+        "{m}"
+    );
+}
+
+#[tokio::test]
 async fn a_redirect_within_the_same_origin_is_still_followed() {
     // The fake Oro behind a redirector on its own port would be another
     // origin; a same-origin redirect is the fake's own path moved: the
@@ -599,6 +621,13 @@ async fn check(name: &str, w: &World, reference: &support::Outcome) {
     assert_ne!(r.code, 0, "{name}: the harmed create ends the run");
     let line = r.stderr.lines().last().unwrap_or("");
     assert!(line.starts_with("orosync: "), "{name}: {}", r.stderr);
+    eprintln!("{name}: exit {}: {line}", r.code);
+    if name.contains("/api/") {
+        assert!(
+            line.contains("may have been created; the next run finds it"),
+            "{name}: {line}"
+        );
+    }
     assert!(
         twice(&w.picture()).is_empty(),
         "{name}: {:?}",

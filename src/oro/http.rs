@@ -41,6 +41,10 @@ pub(crate) struct Reply {
     pub body: Vec<u8>,
 }
 
+/// Said of a create whose fate is unknown (what the user can expect).
+const MAY_HAVE_LANDED: &str =
+    "the record may have been created; the next run finds it instead of creating it again";
+
 /// Longest Retry-After we honour; beyond it the run should rather end.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
@@ -88,6 +92,7 @@ impl OroClient {
                         return Err(StoreError::Unavailable(format!("{method} {path}: {last}")));
                     }
                     if retry == Retry::Create && !e.is_connect() {
+                        last = format!("{last}; {MAY_HAVE_LANDED}");
                         break;
                     }
                     wait = Some(backoff(attempt - 1, None));
@@ -114,6 +119,7 @@ impl OroClient {
                 Err(BodyError::Transport(e)) => {
                     last = describe_transport(&e);
                     if retry == Retry::Create {
+                        last = format!("{last}; {MAY_HAVE_LANDED}");
                         break;
                     }
                     wait = Some(backoff(attempt - 1, None));
@@ -135,6 +141,13 @@ impl OroClient {
                 tracing::debug!(%method, path, attempt, "oro answered {status}, retrying");
                 wait = Some(backoff(attempt - 1, after));
                 continue;
+            }
+            if retry == Retry::Create && status.is_server_error() {
+                // Said here rather than left to the caller's reading of the
+                // status: what the user should know is that it is not lost.
+                return Err(StoreError::Unavailable(format!(
+                    "{method} {path}: {status}; {MAY_HAVE_LANDED}"
+                )));
             }
             return Ok(Reply {
                 status,
