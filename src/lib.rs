@@ -20,6 +20,7 @@ pub mod graph;
 pub mod keys;
 pub mod lock;
 pub mod model;
+pub mod net;
 pub mod oro;
 pub mod parsers;
 pub mod plan;

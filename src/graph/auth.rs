@@ -112,6 +112,15 @@ fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// An answer of the identity platform as JSON, read with the size cap of
+/// every answer (`crate::net`).
+async fn read_json(resp: reqwest::Response) -> Result<Value, String> {
+    let bytes = crate::net::read_capped(resp, crate::net::MAX_BODY)
+        .await
+        .map_err(|e| e.to_string())?;
+    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+}
+
 /// POST a form to the token endpoint and read tokens or an OAuth error.
 async fn token_request(
     http: &reqwest::Client,
@@ -123,11 +132,11 @@ async fn token_request(
         .form(form)
         .send()
         .await
-        .map_err(|e| AuthError::Unavailable(e.without_url().to_string()))?;
+        .map_err(|e| AuthError::Unavailable(crate::net::describe(&e)))?;
     let status = resp.status().as_u16();
-    let body: Value = resp.json().await.map_err(|e| {
-        AuthError::Malformed(format!("token endpoint {status}: {}", e.without_url()))
-    })?;
+    let body: Value = read_json(resp)
+        .await
+        .map_err(|e| AuthError::Malformed(format!("token endpoint {status}: {e}")))?;
     if status >= 500 {
         return Err(AuthError::Unavailable(format!(
             "token endpoint answered {status}"
@@ -344,11 +353,11 @@ impl DeviceCode {
             ])
             .send()
             .await
-            .map_err(|e| AuthError::Unavailable(e.without_url().to_string()))?;
+            .map_err(|e| AuthError::Unavailable(crate::net::describe(&e)))?;
         let status = resp.status().as_u16();
-        let body: Value = resp.json().await.map_err(|e| {
-            AuthError::Malformed(format!("devicecode {status}: {}", e.without_url()))
-        })?;
+        let body: Value = read_json(resp)
+            .await
+            .map_err(|e| AuthError::Malformed(format!("devicecode {status}: {e}")))?;
         if let Some(code) = body.get("error").and_then(Value::as_str) {
             return Err(AuthError::Refused(code.to_string()));
         }

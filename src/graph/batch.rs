@@ -11,6 +11,7 @@
 use super::error::{is_refusal, is_transient, to_store_error};
 use super::mapping::{task_link, TASK_APP};
 use super::{enc, item_of_kind, item_url_in, GraphClient, PREFER_READ};
+use crate::clock::Clock;
 use crate::model::{Item, Kind, OutlookItem};
 use crate::store::{OutlookWrite, StoreError, StoreResult, WriteResult};
 use reqwest::Method;
@@ -76,8 +77,12 @@ fn member_retry_after(r: &Value) -> Option<Duration> {
     let (_, v) = h
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?;
-    let secs = v.as_u64().or_else(|| v.as_str()?.trim().parse().ok())?;
-    Some(Duration::from_secs(secs))
+    // Seconds (as a number or a string) or an HTTP-date; a member has no
+    // Date of its own, so a date is read against our clock.
+    match v.as_u64() {
+        Some(secs) => Some(Duration::from_secs(secs)),
+        None => crate::net::retry_after::parse(v.as_str()?, crate::clock::SystemClock.now()),
+    }
 }
 
 impl GraphClient {

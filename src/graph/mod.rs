@@ -13,7 +13,9 @@ mod delta;
 pub mod error;
 pub mod mapping;
 
+use crate::clock::Clock;
 use crate::model::{Item, Kind, OutlookItem};
+use crate::net::BodyError;
 use crate::store::{
     backoff, OutlookChanges, OutlookStore, OutlookWrite, StoreError, StoreResult, Window,
     WriteResult,
@@ -93,25 +95,17 @@ impl Resp {
     }
 }
 
-/// A reqwest client set up for Graph: rustls, a request timeout.
+/// A reqwest client set up for Graph and the Microsoft identity platform:
+/// rustls, a request timeout, redirects only within the origin asked
+/// (`crate::net`).
 pub fn http_client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .user_agent(concat!("OroSync/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("reqwest client with rustls")
+    crate::net::client("Microsoft", timeout, None).expect("reqwest client with rustls")
 }
 
-/// Retry-After in seconds (Graph never sends the HTTP-date form for throttling).
+/// Retry-After, in seconds or as an HTTP-date (read against the answer's
+/// own Date, else our clock).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    crate::net::retry_after(headers, crate::clock::SystemClock.now())
 }
 
 /// Shows where the client points, never its tokens.
@@ -227,14 +221,23 @@ impl GraphClient {
                     Ok(r) => {
                         let status = r.status().as_u16();
                         let headers = r.headers().clone();
-                        r.bytes().await.map(|b| (status, headers, b))
+                        crate::net::read_capped(r, crate::net::MAX_BODY)
+                            .await
+                            .map(|b| (status, headers, b))
                     }
-                    Err(e) => Err(e),
+                    Err(e) => Err(BodyError::Transport(e)),
                 }
             };
             let (status, headers, bytes) = match sent {
                 Ok(x) => x,
-                Err(e) => {
+                Err(too_large @ BodyError::TooLarge(_)) => {
+                    // Reading it again would take as long for nothing.
+                    return Err(StoreError::Malformed(format!("{what}: {too_large}")));
+                }
+                Err(BodyError::Transport(e)) => {
+                    if let Some(r) = crate::net::redirect_refused(&e) {
+                        return Err(StoreError::Unavailable(format!("{what}: {r}")));
+                    }
                     attempt += 1;
                     // A failed connect never reached the server: safe to
                     // resend even a write.

@@ -348,10 +348,10 @@ pub(crate) async fn token_request(
             }
         };
         let status = resp.status();
-        let body = match resp.bytes().await {
+        let body = match crate::net::read_capped(resp, crate::net::MAX_BODY).await {
             Ok(b) => b,
             Err(e) => {
-                last = super::error::describe_transport(&e);
+                last = e.to_string();
                 continue;
             }
         };

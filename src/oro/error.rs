@@ -81,32 +81,10 @@ fn form_errors(node: &Value, path: &str, out: &mut Vec<String>) {
 }
 
 /// A transport failure in words, without the URL (which is ours anyway)
-/// and without anything from the request.
+/// and without anything from the request; a refused redirect says where
+/// it led.
 pub(crate) fn describe_transport(e: &reqwest::Error) -> String {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_body() || e.is_decode() {
-        "connection dropped while reading the answer"
-    } else {
-        "request failed"
-    };
-    let mut msg = what.to_string();
-    let first: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    if let Some(s) = first {
-        msg.push_str(&format!(" ({s})"));
-        // The cause that says what to do (a refused certificate) is at the
-        // bottom of the chain, under hyper's generic "client error (Connect)".
-        let mut root = s;
-        while let Some(next) = root.source() {
-            root = next;
-        }
-        if !std::ptr::addr_eq(root, s) {
-            msg.push_str(&format!(": {root}"));
-        }
-    }
-    msg
+    crate::net::describe(e)
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use super::error::describe_transport;
 use super::OroClient;
+use crate::clock::Clock;
+use crate::net::BodyError;
 use crate::store::{backoff, StoreError, StoreResult};
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
@@ -11,12 +13,26 @@ pub(crate) const JSON: &str = "application/json";
 
 /// Whether a request may be sent twice. A create that failed after it was
 /// sent may have been applied, and sending it again would make a second
-/// record, so a create is retried only when the server said it did nothing
-/// (429, 502, 503, 504) or the connection was never made.
+/// record, so a create is sent again only when the server said it did
+/// nothing (429, 503) or the connection was never made. A 500, 502 or 504
+/// may come after Oro committed the create (a gateway that gave up waiting
+/// for it), as may a timeout or a connection dropped after sending: the run
+/// ends there and the next one finds the record through the create journal
+/// (docs/reliability.md "Hostile servers").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Retry {
     Idempotent,
     Create,
+}
+
+impl Retry {
+    /// Whether an answer with this status is worth sending the request again.
+    fn again_after(self, status: StatusCode) -> bool {
+        match self {
+            Retry::Idempotent => status.as_u16() == 429 || status.is_server_error(),
+            Retry::Create => matches!(status.as_u16(), 429 | 503),
+        }
+    }
 }
 
 /// A complete answer (status and body read in full).
@@ -25,19 +41,12 @@ pub(crate) struct Reply {
     pub body: Vec<u8>,
 }
 
+/// Said of a create whose fate is unknown (what the user can expect).
+const MAY_HAVE_LANDED: &str =
+    "the record may have been created; the next run finds it instead of creating it again";
+
 /// Longest Retry-After we honour; beyond it the run should rather end.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-
-fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
-    resp.headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER))
-}
 
 impl OroClient {
     /// Send a request; `path` starts with `/` and is already escaped.
@@ -78,7 +87,12 @@ impl OroClient {
                 Err(e) => {
                     last = describe_transport(&e);
                     tracing::debug!(%method, path, attempt, "oro request failed: {last}");
+                    // A refused redirect would be refused again.
+                    if crate::net::redirect_refused(&e).is_some() {
+                        return Err(StoreError::Unavailable(format!("{method} {path}: {last}")));
+                    }
                     if retry == Retry::Create && !e.is_connect() {
+                        last = format!("{last}; {MAY_HAVE_LANDED}");
                         break;
                     }
                     wait = Some(backoff(attempt - 1, None));
@@ -86,18 +100,26 @@ impl OroClient {
                 }
             };
             let status = resp.status();
-            let after = retry_after(&resp);
+            let after = crate::net::retry_after(resp.headers(), crate::clock::SystemClock.now())
+                .map(|d| d.min(MAX_RETRY_AFTER));
             let server_date = resp
                 .headers()
                 .get(reqwest::header::DATE)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
-                .map(|d| d.with_timezone(&chrono::Utc));
-            let bytes = match resp.bytes().await {
+                .and_then(crate::net::retry_after::http_date);
+            let bytes = match crate::net::read_capped(resp, crate::net::MAX_BODY).await {
                 Ok(b) => b,
-                Err(e) => {
+                Err(BodyError::TooLarge(_)) => {
+                    // Reading it again would take as long for nothing.
+                    return Err(StoreError::Malformed(format!(
+                        "{method} {path}: {}",
+                        BodyError::TooLarge(crate::net::MAX_BODY)
+                    )));
+                }
+                Err(BodyError::Transport(e)) => {
                     last = describe_transport(&e);
                     if retry == Retry::Create {
+                        last = format!("{last}; {MAY_HAVE_LANDED}");
                         break;
                     }
                     wait = Some(backoff(attempt - 1, None));
@@ -114,19 +136,22 @@ impl OroClient {
                 attempt -= 1;
                 continue;
             }
-            let transient = status.as_u16() == 429
-                || (status.is_server_error()
-                    && (retry == Retry::Idempotent || matches!(status.as_u16(), 502..=504)));
-            if transient {
+            if retry.again_after(status) {
                 last = format!("{status} on {method} {path}");
                 tracing::debug!(%method, path, attempt, "oro answered {status}, retrying");
                 wait = Some(backoff(attempt - 1, after));
                 continue;
             }
+            if retry == Retry::Create && status.is_server_error() {
+                // Said here rather than left to the caller's reading of the
+                // status: what the user should know is that it is not lost.
+                return Err(StoreError::Unavailable(format!(
+                    "{method} {path}: {status}; {MAY_HAVE_LANDED}"
+                )));
+            }
             return Ok(Reply {
                 status,
-                // Takes the buffer over when it is not shared, without a copy.
-                body: Vec::from(bytes),
+                body: bytes,
             });
         }
         Err(StoreError::Unavailable(format!(

@@ -214,7 +214,8 @@ impl OroClient {
 }
 
 /// The HTTP client for Oro and for its token endpoint (rustls, no proxies
-/// from the system beyond reqwest's defaults).
+/// from the system beyond reqwest's defaults, redirects only within Oro's
+/// origin: see `crate::net`).
 pub fn http_client(timeout: Duration) -> StoreResult<reqwest::Client> {
     http_client_pinned(timeout, None)
 }
@@ -225,15 +226,11 @@ pub fn http_client_pinned(
     timeout: Duration,
     pin: Option<tls::Fingerprint>,
 ) -> StoreResult<reqwest::Client> {
-    let mut b = reqwest::Client::builder();
-    if let Some(pin) = pin {
-        let cfg = tls::pinned_config(pin).map_err(StoreError::Unavailable)?;
-        b = b.use_preconfigured_tls(cfg);
-    }
-    b.timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .user_agent(concat!("orosync/", env!("CARGO_PKG_VERSION")))
-        .build()
+    let tls = match pin {
+        Some(pin) => Some(tls::pinned_config(pin).map_err(StoreError::Unavailable)?),
+        None => None,
+    };
+    crate::net::client("Oro", timeout, tls)
         .map_err(|e| StoreError::Unavailable(format!("HTTP client: {e}")))
 }
 

@@ -173,7 +173,55 @@ pub trait OutlookStore {
 }
 
 /// Retry delay helper shared by clients: honour a server's Retry-After,
-/// else exponential backoff with a cap.
+/// else exponential backoff with a cap and jitter (see [`backoff_with`]).
 pub fn backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {
-    retry_after.unwrap_or_else(|| Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6))))
+    backoff_with(attempt, retry_after, rand::random::<f64>())
+}
+
+/// [`backoff`] with its randomness given: `unit` in `[0, 1)`. Without
+/// Retry-After the wait is between half and all of 200 ms × 2^attempt
+/// (attempt capped at 6): "equal jitter", so clients that failed together
+/// (one gateway restarting under many users) do not all come back in the
+/// same instant, and no wait shrinks to nothing.
+pub fn backoff_with(attempt: u32, retry_after: Option<Duration>, unit: f64) -> Duration {
+    if let Some(d) = retry_after {
+        return d;
+    }
+    let full = Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)));
+    let unit = if unit.is_finite() {
+        unit.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    full / 2 + (full / 2).mul_f64(unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_jittered_between_half_and_all_of_the_step() {
+        for attempt in 0..10 {
+            let full = Duration::from_millis(200 << attempt.min(6));
+            assert_eq!(backoff_with(attempt, None, 0.0), full / 2);
+            assert_eq!(backoff_with(attempt, None, 1.0), full);
+            let mid = backoff_with(attempt, None, 0.5);
+            assert!(mid > full / 2 && mid < full, "{attempt}: {mid:?}");
+        }
+        // The random draw stays within the bounds.
+        for _ in 0..200 {
+            let d = backoff(3, None);
+            assert!(d >= Duration::from_millis(800) && d <= Duration::from_millis(1600));
+        }
+        // Two draws are not all the same (200 equal draws: p = 0).
+        let draws: std::collections::BTreeSet<Duration> =
+            (0..200).map(|_| backoff(2, None)).collect();
+        assert!(draws.len() > 1);
+        // The server's Retry-After is honoured as it is.
+        assert_eq!(
+            backoff_with(5, Some(Duration::from_secs(3)), 0.9),
+            Duration::from_secs(3)
+        );
+    }
 }
