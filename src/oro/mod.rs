@@ -9,7 +9,7 @@ mod http;
 pub(crate) mod jsonapi;
 mod resources;
 pub mod tls;
-mod zone;
+pub(crate) mod zone;
 
 pub use auth::{
     pkce_challenge, wsse_digest, wsse_headers, BrowserLogin, OAuthTokens, OroAuth, Secret,
