@@ -245,3 +245,38 @@ async fn the_fake_graph_keeps_the_first_requests_window_in_the_delta_link() {
     assert_eq!(ids, [near.as_str()], "only the first window's events");
     assert!(!ids.contains(&far.as_str()));
 }
+
+/// Whole days of the user's zone: in Auckland (UTC+13 in November) the
+/// clock's 2026-11-25 09:00 UTC is already 22:00 on the 25th, and the
+/// window runs from that zone's midnights.
+#[test]
+fn the_window_is_whole_days_of_the_users_zone() {
+    use chrono::TimeZone;
+    use orosync::store::Window;
+    let now = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
+    let w = Window::days_around(now, chrono_tz::Pacific::Auckland, 2, 3);
+    // 2026-11-23 00:00 and 2026-11-29 00:00 in Auckland (NZDT, UTC+13).
+    assert_eq!(
+        w.from,
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 22, 11, 0, 0)
+            .unwrap()
+    );
+    assert_eq!(
+        w.to,
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 28, 11, 0, 0)
+            .unwrap()
+    );
+    // Any time of the same local day gives the same window.
+    let later = now + chrono::Duration::minutes(119);
+    assert_eq!(
+        Window::days_around(later, chrono_tz::Pacific::Auckland, 2, 3),
+        w
+    );
+    let next_day = now + chrono::Duration::minutes(121);
+    assert_ne!(
+        Window::days_around(next_day, chrono_tz::Pacific::Auckland, 2, 3),
+        w
+    );
+}
