@@ -215,7 +215,7 @@ async fn an_html_ish_description_from_outlook_syncs_once_and_stays_as_written() 
     let stored = w.oro.fake.record(Kind::Events, &oro[0].id).unwrap();
     assert_eq!(
         stored.attributes["description"],
-        "Agenda: &lt;b&gt;budget&lt;/b&gt; &amp; plans<br />Line 2<br /><br />  indented &lt;i&gt;x&lt;/i&gt; 1 &lt; 2"
+        "Agenda: &lt;b&gt;budget&lt;/b&gt; &amp; plans<br>Line 2<br><br>  indented &lt;i&gt;x&lt;/i&gt; 1 &lt; 2"
     );
     assert_quiet(&mut w).await;
     assert_quiet(&mut w).await;

@@ -108,14 +108,14 @@ pub(crate) fn body(e: &Event, calendar: &str, tz: Tz) -> Value {
 /// calendar events"). Text sent as it is would come back other than it
 /// was sent: a change at every run, and `&amp;` sent on to Outlook. So the
 /// text is written as HTML that the sanitizer leaves as it is (special
-/// characters escaped, line breaks as `<br />`), and read back by
+/// characters escaped, line breaks as `<br>`), and read back by
 /// [`description_text`] into the same text: both sides hash plain text.
 pub(crate) fn description_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
-            out.push_str("<br />");
+            out.push_str("<br>");
         }
         for c in line.chars() {
             match c {
@@ -416,6 +416,25 @@ impl OroClient {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    #[test]
+    fn descriptions_read_back_as_the_text_written() {
+        for text in [
+            "plain",
+            "Tom & Jerry <b>not bold</b> 1 < 2 > 0",
+            "line 1\nline 2\n\n  indented",
+            "&amp; stays as typed; caf\u{e9} \u{a0}",
+        ] {
+            assert_eq!(description_text(&description_html(text)), text, "{text:?}");
+        }
+        assert_eq!(description_html("a\r\nb"), "a<br>b");
+        // What Oro's editor writes reads as lines of text.
+        assert_eq!(
+            description_text("<p>Hello &amp; welcome</p>\n<p>Second <strong>line</strong></p>"),
+            "Hello & welcome\nSecond line\n"
+        );
+        assert_eq!(description_text("a<br />b&#233;&nbsp;"), "a\nb\u{e9}\u{a0}");
+    }
 
     #[test]
     fn all_day_dates_in_the_users_zone() {
