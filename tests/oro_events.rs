@@ -123,6 +123,12 @@ async fn the_fakes_paged_event_list_has_no_stable_order_and_the_calendar_view_so
     let mut by_start: Vec<u64> = created.iter().map(|id| id.parse().unwrap()).collect();
     by_start.reverse();
     assert_eq!(ids_of(&view), by_start);
+    // Each event names its calendar's provider, as CalendarManager does.
+    assert!(view
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["calendarAlias"] == "user"));
 }
 
 #[tokio::test]

@@ -283,12 +283,20 @@ impl OroClient {
         let mut unreadable = std::collections::BTreeSet::new();
         for e in arr {
             // The view also shows the events of other calendars the user
-            // has added; only the default calendar is synced.
-            let theirs = match e.get("calendar") {
-                Some(Value::Number(n)) => n.to_string() != cal,
-                Some(Value::String(c)) => *c != cal,
-                _ => false,
-            };
+            // has added, and of system and public calendars (another
+            // `calendarAlias`, whose ids may equal ours); only the default
+            // calendar is synced (OroCalendarBundle
+            // Manager/CalendarManager.php, getCalendarEvents).
+            let other_provider = e
+                .get("calendarAlias")
+                .and_then(Value::as_str)
+                .is_some_and(|a| a != "user");
+            let theirs = other_provider
+                || match e.get("calendar") {
+                    Some(Value::Number(n)) => n.to_string() != cal,
+                    Some(Value::String(c)) => *c != cal,
+                    _ => false,
+                };
             if theirs {
                 continue;
             }

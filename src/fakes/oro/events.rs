@@ -214,8 +214,9 @@ pub(crate) async fn list(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) 
             // event that starts inside and ends exactly at `end` is not
             // listed; sorted by calendar, then start ("c.id, e.start");
             // never paged. (Oro also lists the events of other calendars
-            // the user shows and expands recurring series here; the fake
-            // has one calendar and returns series as stored.)
+            // the user shows, system and public ones included, and expands
+            // recurring series here; the fake has one calendar and returns
+            // series as stored.)
             let (Ok(a), Ok(b)) = (
                 DateTime::parse_from_rfc3339(a),
                 DateTime::parse_from_rfc3339(b),
@@ -233,7 +234,15 @@ pub(crate) async fn list(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) 
                 (st < a && en >= a) || (st <= b && en > b) || (st >= a && en < b)
             });
             evs.sort_by_key(|r| (time_attr(r, "start"), r.id));
-            evs.iter().map(|r| render(r)).collect()
+            // CalendarManager::getCalendarEvents names each event's
+            // calendar provider ("user", "system", "public").
+            evs.iter()
+                .map(|r| {
+                    let mut v = render(r);
+                    v["calendarAlias"] = json!("user");
+                    v
+                })
+                .collect()
         } else {
             // The paged listing has no ORDER BY
             // (CalendarEventRepository::getUserEventListByRecurringEventQueryBuilder
