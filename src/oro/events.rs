@@ -301,6 +301,10 @@ impl OroClient {
                 continue;
             }
             match record(e, self.config.time_zone) {
+                // Oro answers a series once per occurrence in the interval,
+                // each a copy with the series' id
+                // (AbstractRecurrenceAwareCalendarProvider::
+                // filterRecurringOccurrenceEvents): one record per id.
                 Ok(rec) => {
                     if in_window(&rec, window) {
                         records.insert(rec.id.clone(), rec);
@@ -318,7 +322,8 @@ impl OroClient {
                 Err(other) => return Err(other),
             }
         }
-        // An event the server names twice is one record (and one id).
+        // An event both read and unreadable (a series' occurrences) counts
+        // as read.
         unreadable.retain(|id| !records.contains_key(id));
         Ok((records.into_values().collect(), unreadable))
     }
