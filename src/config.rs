@@ -505,6 +505,7 @@ impl Config {
             keys: self.keys.clone(),
             events_past_days: self.sync.events_past_days,
             events_future_days: self.sync.events_future_days,
+            time_zone: self.time_zone(),
             oro_url: self.oro.url.clone(),
         }
     }
@@ -1084,6 +1085,7 @@ events = ["title", "start", "end", "allDay"]
             s,
             SyncSettings {
                 oro_url: "https://crm.example.com".into(),
+                time_zone: c.time_zone(),
                 ..SyncSettings::default()
             }
         );

@@ -129,6 +129,9 @@ pub struct SyncSettings {
     pub keys: Keys,
     pub events_past_days: u32,
     pub events_future_days: u32,
+    /// The user's zone: the event window is whole days in it (SYNC.md
+    /// "The event window moves", docs/fidelity.md).
+    pub time_zone: chrono_tz::Tz,
     /// Oro's base URL, for the `webUrl` of To Do linked resources.
     pub oro_url: String,
 }
@@ -142,6 +145,7 @@ impl Default for SyncSettings {
             keys: Keys::default(),
             events_past_days: 30,
             events_future_days: 365,
+            time_zone: chrono_tz::Tz::UTC,
             oro_url: String::new(),
         }
     }

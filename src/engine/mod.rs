@@ -99,6 +99,8 @@ struct Reading {
     unreadable: BTreeMap<String, String>,
     /// An Outlook change was held back with an unreadable record's pair.
     held: bool,
+    /// The event window of this run, which a new calendar delta starts with.
+    window: Window,
 }
 
 impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
@@ -168,11 +170,23 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         let purge = resync || (first && !ks.purge_done);
         let now = self.clock.now();
         let s = self.settings;
-        let window = Window::around(now, s.events_past_days, s.events_future_days);
+        let window =
+            Window::days_around(now, s.time_zone, s.events_past_days, s.events_future_days);
+        // Graph fixes a calendar delta's window when it starts; once today's
+        // window differs (a new day, or other window settings) the delta is
+        // started again and both sides are listed whole within the new
+        // window, so events that entered it are seen (docs/fidelity.md,
+        // "Microsoft Graph: calendar window"). Unchanged pairs compare equal
+        // by hash and cost nothing; pairs that left it are out of scope.
+        let window_moved =
+            kind == Kind::Events && !first && ks.outlook_window.as_ref() != Some(&window);
+        if window_moved {
+            tracing::info!(%kind, "event window moved: listing the new window in full");
+        }
 
         // Oro: changes since the watermark, or since the oldest unfinished
         // create (SYNC.md "Crash safety"), whichever is earlier.
-        let since = if first {
+        let since = if first || window_moved {
             None
         } else {
             match (
@@ -198,7 +212,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             .collect();
         let mut unreadable = self.oro.take_unreadable(kind);
 
-        let cursor = if first {
+        let cursor = if first || window_moved {
             None
         } else {
             ks.outlook_cursor.clone()
@@ -212,7 +226,12 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         }
         .map_err(fatal_of)?;
 
-        let watermark = oro_records.iter().map(|r| r.updated_at).max();
+        let mut watermark = oro_records.iter().map(|r| r.updated_at).max();
+        if window_moved {
+            // Listed whole: the newest record in the new window may be older
+            // than what the last run had already read.
+            watermark = watermark.max(ks.oro_watermark);
+        }
         let mut input = KindInput::new(kind, window);
         input.direction = s.direction;
         input.conflict = s.conflict;
@@ -283,6 +302,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             retried,
             unreadable,
             held,
+            window,
         })
     }
 
@@ -462,8 +482,11 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         } else {
             None
         };
+        // Events: the cursor is saved with the window its delta started
+        // with (a kept cursor keeps its window).
+        let window = (kind == Kind::Events).then_some(&reading.window);
         state
-            .finish_kind(kind, watermark, cursor)
+            .finish_kind_in(kind, watermark, cursor, window)
             .map_err(state_fatal)?;
         Ok(())
     }

@@ -77,8 +77,8 @@ pub(crate) fn record(v: &Value, tz: Tz) -> StoreResult<OroRecord> {
             description: v
                 .get("description")
                 .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
+                .map(description_text)
+                .filter(|s| !s.is_empty()),
             when,
         }),
     })
@@ -94,12 +94,116 @@ pub(crate) fn body(e: &Event, calendar: &str, tz: Tz) -> Value {
     json!({
         "calendar": calendar.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::String(calendar.into())),
         "title": e.title,
-        "description": e.description.clone().unwrap_or_default(),
+        "description": description_html(e.description.as_deref().unwrap_or_default()),
         "start": format_time(start),
         "end": format_time(end),
         "allDay": all_day,
         "notifyAttendees": "none",
     })
+}
+
+/// A description as Oro is given it. Oro keeps event descriptions as HTML
+/// and sanitizes them on every write and read (HtmlTagHelper::sanitize:
+/// a bare `&` becomes `&amp;`, unknown tags go; docs/fidelity.md, "Oro:
+/// calendar events"). Text sent as it is would come back other than it
+/// was sent: a change at every run, and `&amp;` sent on to Outlook. So the
+/// text is written as HTML that the sanitizer leaves as it is (special
+/// characters escaped, line breaks as `<br>`), and read back by
+/// [`description_text`] into the same text: both sides hash plain text.
+pub(crate) fn description_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        for c in line.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// The plain text of a description Oro answers (HTML, sanitized): tags
+/// dropped, `<br>` and the ends of paragraphs, divs, list items and rows as
+/// line breaks (a raw line break right after one is the same break),
+/// entities decoded. Also reads descriptions written in Oro's editor.
+pub(crate) fn description_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut just_broke = false;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            if let Some(end) = rest.find('>') {
+                let tag = rest[1..end].trim().to_ascii_lowercase();
+                let closing = tag.starts_with('/');
+                let name: String = tag
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                let breaks = name == "br"
+                    || (closing
+                        && matches!(
+                            name.as_str(),
+                            "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+                        ));
+                if breaks {
+                    out.push('\n');
+                }
+                just_broke = breaks;
+                rest = &rest[end + 1..];
+                continue;
+            }
+        }
+        if c == '&' {
+            if let Some((ch, len)) = rest[1..]
+                .find(';')
+                .filter(|n| *n <= 10)
+                .and_then(|n| decode_entity(&rest[1..1 + n]).map(|ch| (ch, n + 2)))
+            {
+                out.push(ch);
+                rest = &rest[len..];
+                just_broke = false;
+                continue;
+            }
+        }
+        if c == '\n' && just_broke {
+            just_broke = false;
+            rest = &rest[1..];
+            continue;
+        }
+        if !(c == '\r' && just_broke) {
+            just_broke = false;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some('\u{a0}'),
+        _ => {
+            let n = name.strip_prefix('#')?;
+            let code = match n.strip_prefix(['x', 'X']) {
+                Some(h) => u32::from_str_radix(h, 16).ok()?,
+                None => n.parse().ok()?,
+            };
+            char::from_u32(code)
+        }
+    }
 }
 
 fn in_window(r: &OroRecord, w: &Window) -> bool {
@@ -137,110 +241,91 @@ impl OroClient {
             .cloned()
     }
 
-    /// One pass over every event of the default calendar updated at or
-    /// after `since`, page by page, merged by id (newest version wins).
-    async fn list_events_once(
+    /// Every event of the default calendar within `window`, read once per
+    /// call, with the ids of those that could not be read (each noted with
+    /// [`OroClient::note_unreadable`]).
+    ///
+    /// Read from the calendar view (`start` and `end`), not the paged list:
+    /// Oro's paged list (`page`, `limit`) has no ORDER BY, so its pages may
+    /// overlap and miss events, and a missed id would look deleted. The
+    /// calendar view answers every event of the interval in one response
+    /// (one query, sorted by calendar and start; docs/fidelity.md, "Oro:
+    /// calendar events"), so it can neither miss nor repeat one. It takes
+    /// no `updatedAt` filter: changes are picked from it here.
+    async fn list_window(
         &self,
-        since: Option<DateTime<Utc>>,
-        limit: u32,
-        into: &mut BTreeMap<String, OroRecord>,
-        unreadable: &mut std::collections::BTreeSet<String>,
-    ) -> StoreResult<()> {
-        let cal = self.calendar().await?;
-        let limit = limit.max(1);
-        for page in 1..=super::MAX_PAGES {
-            let mut q = format!(
-                "{BASE}/calendarevents?calendar={}&page={page}&limit={limit}",
-                esc(&cal)
-            );
-            if let Some(s) = since {
-                // Legacy operator syntax in the query string: `updatedAt>=value`.
-                q.push_str(&format!("&updatedAt%3E={}", esc(&format_time(s))));
-            }
-            let r = self
-                .send(Method::GET, &q, None, JSON, Retry::Idempotent)
-                .await?;
-            if !r.status.is_success() {
-                return Err(from_status(r.status, &r.body, "calendar events"));
-            }
-            let v: Value = serde_json::from_slice(&r.body)
-                .map_err(|e| StoreError::Malformed(format!("calendar events: {e}")))?;
-            let arr = v
-                .as_array()
-                .ok_or_else(|| StoreError::Malformed("calendar events: not a list".into()))?;
-            for e in arr {
-                let rec = match record(e, self.config.time_zone) {
-                    Ok(r) => r,
-                    // Unreadable but with an id: left out of the changes,
-                    // kept in the id listing (it must not look deleted).
-                    Err(StoreError::Malformed(m)) => match id_of(e) {
-                        Some(id) => {
-                            self.note_unreadable(Kind::Events, &id, &m);
-                            unreadable.insert(id);
-                            continue;
-                        }
-                        None => return Err(StoreError::Malformed(m)),
-                    },
-                    Err(other) => return Err(other),
-                };
-                match into.get(&rec.id) {
-                    Some(old) if old.updated_at >= rec.updated_at => {}
-                    _ => {
-                        into.insert(rec.id.clone(), rec);
-                    }
-                }
-            }
-            if arr.len() < limit as usize {
-                return Ok(());
-            }
-        }
-        Err(StoreError::Unavailable(
-            "calendar events: the listing did not end".into(),
-        ))
-    }
-
-    /// Every event updated at or after `since`. The legacy list pages by
-    /// number only (no id or sort parameter to walk by), so an event
-    /// deleted while the pages are read shifts a later one out of the
-    /// listing unseen; a missed id would look deleted to the engine. So the
-    /// listing is repeated until two passes see the same (id, updatedAt)
-    /// set, and the union of all passes is the answer.
-    /// Also returns the ids of the events that could not be read (each
-    /// noted with [`OroClient::note_unreadable`]).
-    async fn list_events(
-        &self,
-        since: Option<DateTime<Utc>>,
-        limit: u32,
+        window: &Window,
     ) -> StoreResult<(Vec<OroRecord>, std::collections::BTreeSet<String>)> {
-        const MAX_PASSES: usize = 4;
+        let cal = self.calendar().await?;
+        // Oro's interval test (CalendarEventRepository::addTimeIntervalFilter)
+        // leaves out an event that starts inside and ends exactly at `end`:
+        // ask a day more on each side and keep the window here.
+        let from = window.from - Duration::days(1);
+        let to = window.to + Duration::days(1);
+        let q = format!(
+            "{BASE}/calendarevents?calendar={}&start={}&end={}",
+            esc(&cal),
+            esc(&format_time(from)),
+            esc(&format_time(to))
+        );
+        let r = self
+            .send(Method::GET, &q, None, JSON, Retry::Idempotent)
+            .await?;
+        if !r.status.is_success() {
+            return Err(from_status(r.status, &r.body, "calendar events"));
+        }
+        let v: Value = serde_json::from_slice(&r.body)
+            .map_err(|e| StoreError::Malformed(format!("calendar events: {e}")))?;
+        let arr = v
+            .as_array()
+            .ok_or_else(|| StoreError::Malformed("calendar events: not a list".into()))?;
+        let mut records: BTreeMap<String, OroRecord> = BTreeMap::new();
         let mut unreadable = std::collections::BTreeSet::new();
-        let mut all: BTreeMap<String, OroRecord> = BTreeMap::new();
-        let mut previous: Option<Vec<(String, DateTime<Utc>)>> = None;
-        for _ in 0..MAX_PASSES {
-            let mut pass = BTreeMap::new();
-            self.list_events_once(since, limit, &mut pass, &mut unreadable)
-                .await?;
-            let keys: Vec<(String, DateTime<Utc>)> = pass
-                .values()
-                .map(|r| (r.id.clone(), r.updated_at))
-                .collect();
-            for (id, rec) in pass {
-                match all.get(&id) {
-                    Some(old) if old.updated_at >= rec.updated_at => {}
-                    _ => {
-                        all.insert(id, rec);
+        for e in arr {
+            // The view also shows the events of other calendars the user
+            // has added, and of system and public calendars (another
+            // `calendarAlias`, whose ids may equal ours); only the default
+            // calendar is synced (OroCalendarBundle
+            // Manager/CalendarManager.php, getCalendarEvents).
+            let other_provider = e
+                .get("calendarAlias")
+                .and_then(Value::as_str)
+                .is_some_and(|a| a != "user");
+            let theirs = other_provider
+                || match e.get("calendar") {
+                    Some(Value::Number(n)) => n.to_string() != cal,
+                    Some(Value::String(c)) => *c != cal,
+                    _ => false,
+                };
+            if theirs {
+                continue;
+            }
+            match record(e, self.config.time_zone) {
+                // Oro answers a series once per occurrence in the interval,
+                // each a copy with the series' id
+                // (AbstractRecurrenceAwareCalendarProvider::
+                // filterRecurringOccurrenceEvents): one record per id.
+                Ok(rec) => {
+                    if in_window(&rec, window) {
+                        records.insert(rec.id.clone(), rec);
                     }
                 }
+                // Unreadable but with an id: left out of the changes,
+                // kept in the id listing (it must not look deleted).
+                Err(StoreError::Malformed(m)) => match id_of(e) {
+                    Some(id) => {
+                        self.note_unreadable(Kind::Events, &id, &m);
+                        unreadable.insert(id);
+                    }
+                    None => return Err(StoreError::Malformed(m)),
+                },
+                Err(other) => return Err(other),
             }
-            if previous.as_ref() == Some(&keys) {
-                break;
-            }
-            previous = Some(keys);
         }
-        // An event read in one pass and unreadable in a later one was
-        // edited meanwhile: the readable version is what the listing has.
-        unreadable.retain(|id| !all.contains_key(id));
-        Ok((all.into_values().collect(), unreadable))
+        // An event both read and unreadable (a series' occurrences) counts
+        // as read.
+        unreadable.retain(|id| !records.contains_key(id));
+        Ok((records.into_values().collect(), unreadable))
     }
 
     pub(crate) async fn events_changed(
@@ -249,26 +334,22 @@ impl OroClient {
         window: &Window,
     ) -> StoreResult<Vec<OroRecord>> {
         let mut out: Vec<OroRecord> = self
-            .list_events(since, self.config.page_size)
+            .list_window(window)
             .await?
             .0
             .into_iter()
-            .filter(|r| in_window(r, window))
+            .filter(|r| since.is_none_or(|s| r.updated_at >= s))
             .collect();
         super::sort_records(&mut out);
         Ok(out)
     }
 
     pub(crate) async fn event_ids(&self, window: &Window) -> StoreResult<Vec<String>> {
-        // The legacy API has no sparse fieldsets: the id listing reads
-        // whole events, so it takes the id listing's larger pages to
-        // keep its round trips down.
-        let (records, unreadable) = self.list_events(None, self.config.id_page_size).await?;
-        // An unreadable event's dates are unknown: it is kept whether in the
-        // window or not, so its pair is held as it is, never deleted.
+        // An unreadable event's dates are unknown: it is kept, so its pair
+        // is held as it is, never deleted.
+        let (records, unreadable) = self.list_window(window).await?;
         let mut ids: Vec<String> = records
             .into_iter()
-            .filter(|r| in_window(r, window))
             .map(|r| r.id)
             .chain(unreadable)
             .collect();
@@ -348,6 +429,25 @@ impl OroClient {
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+
+    #[test]
+    fn descriptions_read_back_as_the_text_written() {
+        for text in [
+            "plain",
+            "Tom & Jerry <b>not bold</b> 1 < 2 > 0",
+            "line 1\nline 2\n\n  indented",
+            "&amp; stays as typed; caf\u{e9} \u{a0}",
+        ] {
+            assert_eq!(description_text(&description_html(text)), text, "{text:?}");
+        }
+        assert_eq!(description_html("a\r\nb"), "a<br>b");
+        // What Oro's editor writes reads as lines of text.
+        assert_eq!(
+            description_text("<p>Hello &amp; welcome</p>\n<p>Second <strong>line</strong></p>"),
+            "Hello & welcome\nSecond line\n"
+        );
+        assert_eq!(description_text("a<br />b&#233;&nbsp;"), "a\nb\u{e9}\u{a0}");
+    }
 
     #[test]
     fn all_day_dates_in_the_users_zone() {

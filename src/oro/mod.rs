@@ -10,7 +10,7 @@ pub(crate) mod jsonapi;
 mod resources;
 mod task_flow;
 pub mod tls;
-mod zone;
+pub(crate) mod zone;
 
 pub use auth::{
     pkce_challenge, wsse_digest, wsse_headers, BrowserLogin, OAuthTokens, OroAuth, Secret,

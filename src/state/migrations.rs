@@ -4,8 +4,18 @@
 use rusqlite_migration::{Migrations, M};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(steps())
+}
+
+/// How many migrations this version knows (its schema version).
+pub fn known() -> usize {
+    steps().len()
+}
+
+fn steps() -> Vec<M<'static>> {
+    vec![
+        M::up(
+            r#"
 CREATE TABLE links (
     kind TEXT NOT NULL,
     oro_id TEXT NOT NULL,
@@ -83,5 +93,16 @@ CREATE TABLE pending_conflicts (
     UNIQUE (kind, oro_id)
 );
 "#,
-    )])
+        ),
+        // The window a calendar delta was started with: Graph fixes it in the
+        // delta token, so a run whose window differs starts the delta again
+        // (docs/fidelity.md, "Microsoft Graph: calendar window"). NULL (a
+        // cursor from before this column): unknown, started again once.
+        M::up(
+            r#"
+ALTER TABLE kind_state ADD COLUMN outlook_window_from TEXT;
+ALTER TABLE kind_state ADD COLUMN outlook_window_to TEXT;
+"#,
+        ),
+    ]
 }

@@ -13,6 +13,7 @@ mod migrations;
 
 use crate::model::{Kind, OroRecord, OutlookItem, Side};
 use crate::plan::{Candidate, Link, PendingConflict};
+use crate::store::Window;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::SchemaVersion;
@@ -47,6 +48,9 @@ pub struct KindState {
     pub purge_done: bool,
     pub oro_watermark: Option<DateTime<Utc>>,
     pub outlook_cursor: Option<String>,
+    /// Events: the window `outlook_cursor`'s delta was started with (Graph
+    /// keeps it in the token); `None` when unknown.
+    pub outlook_window: Option<Window>,
 }
 
 /// A run as recorded in the history.
@@ -155,7 +159,7 @@ impl State {
         // `IN rarray(?)`: a list of ids as one parameter (links_touching).
         rusqlite::vtab::array::load_module(&conn)?;
         let m = migrations::migrations();
-        let known = 1usize;
+        let known = migrations::known();
         // Refuse, before touching anything, a database from a newer version.
         let found: usize =
             conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
@@ -233,7 +237,9 @@ impl State {
         let row = self
             .conn
             .query_row(
-                "SELECT first_sync_done, purge_done, oro_watermark, outlook_cursor FROM kind_state WHERE kind = ?1",
+                "SELECT first_sync_done, purge_done, oro_watermark, outlook_cursor,
+                        outlook_window_from, outlook_window_to
+                 FROM kind_state WHERE kind = ?1",
                 [kind.as_str()],
                 |r| {
                     Ok((
@@ -241,18 +247,28 @@ impl State {
                         r.get::<_, bool>(1)?,
                         r.get::<_, Option<String>>(2)?,
                         r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((done, purged, wm, cursor)) = row else {
+        let Some((done, purged, wm, cursor, wfrom, wto)) = row else {
             return Ok(KindState::default());
+        };
+        let outlook_window = match (wfrom, wto) {
+            (Some(f), Some(t)) => Some(Window {
+                from: parse_ts(&f)?,
+                to: parse_ts(&t)?,
+            }),
+            _ => None,
         };
         Ok(KindState {
             first_sync_done: done,
             purge_done: purged,
             oro_watermark: wm.as_deref().map(parse_ts).transpose()?,
             outlook_cursor: cursor,
+            outlook_window,
         })
     }
 
@@ -268,7 +284,8 @@ impl State {
     pub fn begin_resync(&mut self, kind: Kind) -> StateResult<()> {
         self.ensure_kind(kind)?;
         self.conn.execute(
-            "UPDATE kind_state SET first_sync_done = 0, purge_done = 0, oro_watermark = NULL, outlook_cursor = NULL WHERE kind = ?1",
+            "UPDATE kind_state SET first_sync_done = 0, purge_done = 0, oro_watermark = NULL, outlook_cursor = NULL,
+               outlook_window_from = NULL, outlook_window_to = NULL WHERE kind = ?1",
             [kind.as_str()],
         )?;
         Ok(())
@@ -300,12 +317,34 @@ impl State {
         watermark: Option<DateTime<Utc>>,
         cursor: Option<&str>,
     ) -> StateResult<()> {
+        self.finish_kind_in(kind, watermark, cursor, None)
+    }
+
+    /// As [`State::finish_kind`], with the window the cursor's delta was
+    /// started with (events). The window is saved with the cursor, in the
+    /// same statement: a kept cursor keeps its window.
+    pub fn finish_kind_in(
+        &mut self,
+        kind: Kind,
+        watermark: Option<DateTime<Utc>>,
+        cursor: Option<&str>,
+        window: Option<&Window>,
+    ) -> StateResult<()> {
         self.ensure_kind(kind)?;
         self.conn.execute(
             "UPDATE kind_state SET first_sync_done = 1, purge_done = 1,
-               oro_watermark = COALESCE(?2, oro_watermark), outlook_cursor = COALESCE(?3, outlook_cursor)
+               oro_watermark = COALESCE(?2, oro_watermark),
+               outlook_window_from = CASE WHEN ?3 IS NULL THEN outlook_window_from ELSE ?4 END,
+               outlook_window_to = CASE WHEN ?3 IS NULL THEN outlook_window_to ELSE ?5 END,
+               outlook_cursor = COALESCE(?3, outlook_cursor)
              WHERE kind = ?1",
-            params![kind.as_str(), watermark.as_ref().map(ts), cursor],
+            params![
+                kind.as_str(),
+                watermark.as_ref().map(ts),
+                cursor,
+                window.map(|w| ts(&w.from)),
+                window.map(|w| ts(&w.to)),
+            ],
         )?;
         Ok(())
     }

@@ -190,3 +190,52 @@ fn links_touching_reads_only_the_links_of_the_given_ids() {
     assert_eq!(oro.into_iter().collect::<Vec<_>>(), ["1"]);
     assert_eq!(outlook.into_iter().collect::<Vec<_>>(), ["X2"]);
 }
+
+#[test]
+fn the_delta_window_is_saved_with_its_cursor() {
+    let mut s = State::in_memory().unwrap();
+    let w = Window {
+        from: t(0),
+        to: t(86_400),
+    };
+    s.finish_kind_in(
+        Kind::Events,
+        None,
+        Some("https://graph/delta?$deltatoken=a"),
+        Some(&w),
+    )
+    .unwrap();
+    assert_eq!(s.kind_state(Kind::Events).unwrap().outlook_window, Some(w));
+    // A run that keeps the cursor keeps its window too.
+    s.finish_kind_in(Kind::Events, None, None, None).unwrap();
+    assert_eq!(s.kind_state(Kind::Events).unwrap().outlook_window, Some(w));
+    s.begin_resync(Kind::Events).unwrap();
+    assert_eq!(s.kind_state(Kind::Events).unwrap().outlook_window, None);
+}
+
+#[test]
+fn a_cursor_saved_before_windows_were_kept_has_no_window_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite3");
+    {
+        // Schema 1 as the previous version left it.
+        let mut c = rusqlite::Connection::open(&path).unwrap();
+        migrations::migrations().to_version(&mut c, 1).unwrap();
+        c.execute(
+            "INSERT INTO kind_state(kind, first_sync_done, purge_done, outlook_cursor)
+             VALUES ('events', 1, 1, 'https://graph/delta?$deltatoken=old')",
+            [],
+        )
+        .unwrap();
+    }
+    let s = State::open(&path).unwrap();
+    let k = s.kind_state(Kind::Events).unwrap();
+    assert_eq!(
+        k.outlook_cursor.as_deref(),
+        Some("https://graph/delta?$deltatoken=old")
+    );
+    assert_eq!(
+        k.outlook_window, None,
+        "unknown: the next run starts the delta again"
+    );
+}

@@ -2,6 +2,7 @@
 //! plain JSON, Symfony form error trees), as OroCalendarBundle serves it.
 
 use super::data::{FakeRecord, EVENTS};
+use super::html_purifier::purify;
 use super::Shared;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
@@ -70,7 +71,12 @@ pub(crate) fn render(r: &FakeRecord) -> Value {
         "calendar": get("calendar"),
         "parentEventId": null,
         "title": get("title"),
-        "description": get("description"),
+        // Sanitized on the way out too: OroCalendarBundle
+        // Provider/AbstractCalendarEventNormalizer::transformEntity.
+        "description": match a.get("description") {
+            Some(Value::String(d)) => Value::String(purify(d)),
+            other => other.cloned().unwrap_or(Value::Null),
+        },
         "start": time_attr(r, "start").map(rfc3339),
         "end": time_attr(r, "end").map(rfc3339),
         "allDay": a.get("allDay").and_then(Value::as_bool).unwrap_or(false),
@@ -171,12 +177,18 @@ pub(crate) async fn list(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) 
             "Time interval (\"start\" and \"end\") or paging (\"page\" and \"limit\") parameters should be specified.",
         );
     }
+    // Only the paged listing reads createdAt/updatedAt filters; the
+    // start/end listing is the calendar view and ignores them
+    // (OroCalendarBundle Controller/Api/Rest/CalendarEventController.php,
+    // cgetAction).
     let mut filters = Vec::new();
-    for (name, op, v) in &params {
-        if name == "updatedAt" || name == "createdAt" {
-            match DateTime::parse_from_rfc3339(v) {
-                Ok(t) => filters.push((name.clone(), *op, t.with_timezone(&Utc))),
-                Err(_) => return bad_request(&format!("Invalid value for \"{name}\".")),
+    if interval.is_none() {
+        for (name, op, v) in &params {
+            if name == "updatedAt" || name == "createdAt" {
+                match DateTime::parse_from_rfc3339(v) {
+                    Ok(t) => filters.push((name.clone(), *op, t.with_timezone(&Utc))),
+                    Err(_) => return bad_request(&format!("Invalid value for \"{name}\".")),
+                }
             }
         }
     }
@@ -196,38 +208,87 @@ pub(crate) async fn list(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) 
                 })
             })
             .collect();
-        if let Some((a, b)) = &interval {
-            // The calendar view: events overlapping [start, end). (Oro also
-            // expands recurring series here; the fake returns series as stored.)
+        let page: Vec<Value> = if let Some((a, b)) = &interval {
+            // The calendar view: CalendarEventRepository::addTimeIntervalFilter,
+            // whose three conditions are kept as they are written, so an
+            // event that starts inside and ends exactly at `end` is not
+            // listed; sorted by calendar, then start ("c.id, e.start");
+            // never paged. (Oro also lists the events of other calendars
+            // the user shows, system and public ones included, and expands
+            // recurring series here; the fake has one calendar and returns
+            // series as stored.)
             let (Ok(a), Ok(b)) = (
                 DateTime::parse_from_rfc3339(a),
                 DateTime::parse_from_rfc3339(b),
             ) else {
                 return bad_request("Invalid \"start\" or \"end\".");
             };
+            let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
             evs.retain(|r| {
-                time_attr(r, "end").is_some_and(|e| e > a)
-                    && time_attr(r, "start").is_some_and(|st| st < b)
-            });
-        }
-        evs.sort_by_key(|r| r.id);
-        let page: Vec<Value> = match &paging {
-            Some((p, l)) if interval.is_none() => {
-                let (Ok(p), Ok(l)) = (p.parse::<usize>(), l.parse::<usize>()) else {
-                    return bad_request("Invalid \"page\" or \"limit\".");
+                // Dates the fake cannot read stand for ones Oro has (its
+                // database holds real dates) but answers in a form the
+                // client cannot read: listed, as some real date would be.
+                let (Some(st), Some(en)) = (time_attr(r, "start"), time_attr(r, "end")) else {
+                    return true;
                 };
-                evs.iter()
-                    .skip(p.saturating_sub(1) * l)
-                    .take(l)
-                    .map(|r| render(r))
-                    .collect()
-            }
-            _ => evs.iter().map(|r| render(r)).collect(),
+                (st < a && en >= a) || (st <= b && en > b) || (st >= a && en < b)
+            });
+            evs.sort_by_key(|r| (time_attr(r, "start"), r.id));
+            // CalendarManager::getCalendarEvents names each event's
+            // calendar provider ("user", "system", "public").
+            evs.iter()
+                .map(|r| {
+                    let mut v = render(r);
+                    v["calendarAlias"] = json!("user");
+                    v
+                })
+                .collect()
+        } else {
+            // The paged listing has no ORDER BY
+            // (CalendarEventRepository::getUserEventListByRecurringEventQueryBuilder
+            // with setFirstResult/setMaxResults only): the database may
+            // answer each page in another order, so pages can overlap and
+            // miss events. Modelled as an order shuffled per page request.
+            let Some((p, l)) = &paging else {
+                unreachable!("checked above")
+            };
+            let (Ok(p), Ok(l)) = (p.parse::<usize>(), l.parse::<usize>()) else {
+                return bad_request("Invalid \"page\" or \"limit\".");
+            };
+            evs.sort_by_key(|r| r.id);
+            unstable_order(&mut evs, p as u64, l as u64);
+            evs.iter()
+                .skip(p.saturating_sub(1) * l)
+                .take(l)
+                .map(|r| render(r))
+                .collect()
         };
         Value::Array(page)
     };
     s.after_list();
     plain(StatusCode::OK, body)
+}
+
+/// Shuffle `evs` in an order fixed by the request's page and limit, so the
+/// same request answers the same way (tests are repeatable) while pages of
+/// one listing do not share an order.
+fn unstable_order<T>(evs: &mut [T], page: u64, limit: u64) {
+    // splitmix64, seeded by the request.
+    let mut state = page
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(limit.wrapping_mul(0xBF58_476D_1CE4_E5B9))
+        .wrapping_add(evs.len() as u64);
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..evs.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        evs.swap(i, j);
+    }
 }
 
 pub(crate) async fn get_one(
@@ -288,8 +349,18 @@ fn apply(
             fields.insert("title", "This value should not be blank.");
         }
     }
-    if let Some(d) = body.get("description") {
-        attrs.insert("description".into(), d.clone());
+    // The form's rich text field sanitizes what it is given
+    // (OroCalendarBundle Form/Type/CalendarEventType.php: description is an
+    // OroResizeableRichTextType, whose SanitizeHTMLTransformer runs
+    // HtmlTagHelper::sanitize).
+    match body.get("description") {
+        Some(Value::String(d)) => {
+            attrs.insert("description".into(), json!(purify(d)));
+        }
+        Some(d) => {
+            attrs.insert("description".into(), d.clone());
+        }
+        None => {}
     }
     let mut times = Vec::new();
     for f in ["start", "end"] {

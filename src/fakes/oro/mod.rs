@@ -18,6 +18,7 @@
 mod auth;
 mod data;
 mod events;
+mod html_purifier;
 mod jsonapi;
 mod query;
 mod validate;
