@@ -37,7 +37,8 @@ const PREFER_READ: &str = "outlook.timezone=\"UTC\", outlook.body-content-type=\
 pub struct GraphConfig {
     /// Ends in `/v1.0` (`https://graph.microsoft.com/v1.0`, or a fake's).
     pub graph_url: String,
-    /// The user's zone (SYNC.md "Dates and time zones").
+    /// The user's zone: birthdays, due days and all-day events are
+    /// written and read in it (docs/fidelity.md).
     pub time_zone: Tz,
     /// Oro's back-office URL, for the `webUrl` of a task's linkedResource.
     pub oro_url: String,
@@ -79,6 +80,7 @@ struct Inner {
     tokens: Arc<TokenManager>,
     gate: tokio::sync::Semaphore,
     todo_list: tokio::sync::OnceCell<String>,
+    contact_folder: tokio::sync::OnceCell<String>,
 }
 
 /// One answer: status and the JSON body (`Null` when empty).
@@ -143,6 +145,7 @@ impl GraphClient {
                 mapper,
                 tokens,
                 todo_list: tokio::sync::OnceCell::new(),
+                contact_folder: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -334,6 +337,30 @@ impl GraphClient {
                         _ => return Err(StoreError::NotFound("the default To Do list".into())),
                     }
                 }
+            })
+            .await
+            .cloned()
+    }
+
+    /// The id of the user's default contacts folder, looked up once by its
+    /// well-known name: contact delta is documented only on a folder
+    /// (`/me/contactFolders/{id}/contacts/delta`), and `/me/contactFolders`
+    /// lists the folders under the default one, not the folder itself.
+    pub async fn default_contact_folder(&self) -> StoreResult<String> {
+        self.inner
+            .contact_folder
+            .get_or_try_init(|| async {
+                let v = self
+                    .get_json("/me/contactFolders/contacts", None)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound("the default contacts folder".into()))?;
+                v.get("id")
+                    .and_then(Value::as_str)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        StoreError::Malformed("the default contacts folder has no id".into())
+                    })
             })
             .await
             .cloned()

@@ -16,9 +16,11 @@
 //! into the next requests ([`Fault`]).
 
 mod login;
+mod schema;
 mod state;
+mod zones;
 
-pub use state::{FakeWrites, DEFAULT_LIST};
+pub use state::{FakeWrites, CONTACTS_FOLDER, DEFAULT_LIST};
 
 use crate::clock::{Clock, SystemClock};
 use crate::graph::mapping::{Mapper, GENDER_PROP};
@@ -105,8 +107,9 @@ pub enum Fault {
     Drop,
     /// Delta requests answer 410 `syncStateNotFound` (others are unaffected).
     ExpiredDelta,
-    /// An empty page whose `@odata.nextLink` is the request's own URL (a
-    /// paging loop a client must notice).
+    /// A delta page, empty, whose `@odata.nextLink` is the request's own
+    /// URL (a paging loop a client must notice); other requests are
+    /// unaffected.
     LoopingNextLink,
 }
 
@@ -259,7 +262,8 @@ async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: B
         s.log.push((format!("{method} {gpath}"), Vec::new()));
         let is_delta = gpath.ends_with("/delta");
         match s.faults.front() {
-            Some(Fault::ExpiredDelta) if !is_delta => None,
+            // Only a delta has a token to expire or pages to loop over.
+            Some(Fault::ExpiredDelta | Fault::LoopingNextLink) if !is_delta => None,
             Some(_) => s.faults.pop_front(),
             None => None,
         }
@@ -368,6 +372,34 @@ fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
             "BadRequest",
             "The number of batch requests exceeds 20.",
         );
+    }
+    // The payload is checked whole before any member runs
+    // (microsoft-graph-docs-contrib concepts/json-batching.md): every member
+    // has an id, a method and a url, and a write carries a body with a
+    // Content-Type header.
+    for r in &reqs {
+        let field = |k: &str| r.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let (Some(id), Some(method), Some(_)) = (field("id"), field("method"), field("url")) else {
+            return Reply::error(
+                400,
+                "BadRequest",
+                "Invalid batch payload: every request needs an id, a method and a url.",
+            );
+        };
+        let is_write = ["POST", "PATCH", "PUT"]
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(method));
+        let typed = r
+            .get("headers")
+            .and_then(Value::as_object)
+            .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("content-type")));
+        if is_write && (r.get("body").is_none() || !typed) {
+            return Reply::error(
+                400,
+                "BadRequest",
+                &format!("Write request id : {id} does not contain Content-Type header or body."),
+            );
+        }
     }
     let mut failed: Vec<String> = Vec::new();
     let mut out = Vec::new();
