@@ -1272,3 +1272,112 @@ async fn a_batch_write_without_a_content_type_or_body_is_refused_whole() {
     // Nothing of a refused batch ran.
     assert_eq!(e.fake.writes().created, 0);
 }
+
+#[tokio::test]
+async fn the_fake_refuses_a_value_its_property_cannot_hold() {
+    let e = env().await;
+    let tasks = format!("/me/todo/lists/{DEFAULT_LIST}/tasks");
+    for (path, body) in [
+        (tasks.as_str(), json!({"title": "x", "status": "waiting"})),
+        (tasks.as_str(), json!({"title": "x", "importance": "High"})),
+        (
+            tasks.as_str(),
+            json!({"title": "x", "body": {"contentType": "markdown", "content": "*"}}),
+        ),
+        (
+            "/me/contacts",
+            json!({"givenName": "x", "birthday": "1990-06-01"}),
+        ),
+        (
+            "/me/events",
+            json!({"subject": "x", "body": {"contentType": "Text", "content": ""}}),
+        ),
+    ] {
+        let (status, r) = raw(&e, reqwest::Method::POST, path, Some(body.clone()), None).await;
+        assert_eq!(status, 400, "{body}: {r}");
+        assert_eq!(r["error"]["code"], "RequestBodyRead");
+    }
+    assert_eq!(e.fake.writes().created, 0);
+}
+
+#[tokio::test]
+async fn a_fifth_request_in_flight_against_the_mailbox_is_throttled() {
+    let e = env().await;
+    // A token first: sign-in is not the mailbox's and is not held.
+    e.tokens.access_token().await.unwrap();
+    e.fake.hold_requests();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let e_url = e.fake.url();
+        let token = e.tokens.access_token().await.unwrap();
+        held.push(tokio::spawn(async move {
+            http_client(Duration::from_secs(30))
+                .get(format!("{e_url}/me/contacts"))
+                .bearer_auth(token.expose())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    // Wait on the fake's own count (polled), not on time, until all four
+    // are in.
+    while e.fake.in_flight() < 4 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let token = e.tokens.access_token().await.unwrap();
+    let fifth = http_client(Duration::from_secs(5))
+        .get(format!("{}/me/contacts", e.fake.url()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fifth.status(), 429);
+    assert!(fifth.headers().get("retry-after").is_some());
+    let body: serde_json::Value = fifth.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ApplicationThrottled");
+    e.fake.release_requests();
+    for h in held {
+        assert_eq!(h.await.unwrap(), 200);
+    }
+}
+
+#[tokio::test]
+async fn the_fake_refuses_contact_lists_and_event_times_graph_would_refuse() {
+    let e = env().await;
+    let four: Vec<_> = (0..4)
+        .map(|i| json!({"address": format!("{i}@x.com")}))
+        .collect();
+    for (path, body, code) in [
+        (
+            "/me/contacts",
+            json!({"givenName": "x", "emailAddresses": four}),
+            "ErrorInvalidArgument",
+        ),
+        (
+            "/me/contacts",
+            json!({"givenName": "x", "businessPhones": ["1", "2", "3"]}),
+            "ErrorInvalidArgument",
+        ),
+        (
+            "/me/events",
+            json!({"subject": "x",
+            "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "Middle Earth Time"},
+            "end": {"dateTime": "2026-12-01T11:00:00", "timeZone": "UTC"}}),
+            "TimeZoneNotSupportedException",
+        ),
+        (
+            "/me/events",
+            json!({"subject": "x", "isAllDay": true,
+            "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-12-02T00:00:00", "timeZone": "UTC"}}),
+            "ErrorPropertyValidationFailure",
+        ),
+    ] {
+        let (status, r) = raw(&e, reqwest::Method::POST, path, Some(body.clone()), None).await;
+        assert_eq!(status, 400, "{body}: {r}");
+        assert_eq!(r["error"]["code"], code);
+    }
+    assert_eq!(e.fake.writes().created, 0);
+}

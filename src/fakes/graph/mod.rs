@@ -134,6 +134,7 @@ pub struct FakeGraph {
     in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
     stall: Arc<crate::fakes::stall::WriteStall>,
+    held: Arc<tokio::sync::watch::Sender<bool>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -150,8 +151,11 @@ struct App {
     base: String,
     shared: Arc<Mutex<Shared>>,
     in_flight: Arc<AtomicUsize>,
+    /// Graph requests (not sign-in) in flight against the mailbox.
+    mailbox_in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
     stall: Arc<crate::fakes::stall::WriteStall>,
+    held: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 fn to_response(r: Reply) -> Response {
@@ -209,8 +213,26 @@ async fn serve(
 ) -> Response {
     let now = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     app.peak.fetch_max(now, Ordering::SeqCst);
+    let to_mailbox = !uri.path().starts_with("/login/");
+    if to_mailbox {
+        // Outlook allows an app 4 requests in flight per mailbox and
+        // answers a fifth 429 without running it (microsoft-graph-docs-contrib
+        // concepts/throttling-limits.md, "Outlook service limits": 4
+        // concurrent requests; the error text of calcom/cal.diy PR #343).
+        let mine = app.mailbox_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        if mine > MAILBOX_CONCURRENCY {
+            app.mailbox_in_flight.fetch_sub(1, Ordering::SeqCst);
+            app.in_flight.fetch_sub(1, Ordering::SeqCst);
+            return to_response(
+                fault_reply(&Fault::Throttle { retry_after: 1 }).expect("a throttle reply"),
+            );
+        }
+        // Requests held by the test wait here, in flight.
+        let mut held = app.held.subscribe();
+        let _ = held.wait_for(|h| !*h).await;
+    }
     // Writes (`$batch` and any other non-GET) outside sign-in can be held.
-    let is_write = method != Method::GET && !uri.path().starts_with("/login/");
+    let is_write = method != Method::GET && to_mailbox;
     let stall = if is_write { app.stall.on_write() } else { None };
     let r = match stall {
         Some(crate::fakes::stall::StallAt::BeforeApply) => {
@@ -228,9 +250,15 @@ async fn serve(
         }
         None => handle(&app, method, uri, headers, body).await,
     };
+    if to_mailbox {
+        app.mailbox_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
     app.in_flight.fetch_sub(1, Ordering::SeqCst);
     r
 }
+
+/// Requests an app may have in flight against one mailbox.
+const MAILBOX_CONCURRENCY: usize = 4;
 
 async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().to_string();
@@ -508,8 +536,10 @@ impl FakeGraph {
             base: base.clone(),
             shared: shared.clone(),
             in_flight: Arc::new(AtomicUsize::new(0)),
+            mailbox_in_flight: Arc::new(AtomicUsize::new(0)),
             peak: Arc::new(AtomicUsize::new(0)),
             stall: Default::default(),
+            held: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = axum::Router::new().fallback(serve).with_state(app.clone());
@@ -526,8 +556,21 @@ impl FakeGraph {
             in_flight: app.in_flight,
             peak: app.peak,
             stall: app.stall,
+            held: app.held,
             stop: Some(tx),
         })
+    }
+
+    /// Hold every Graph request in flight from now on (sign-in is not
+    /// held) until [`FakeGraph::release_requests`]; a request over the
+    /// mailbox's concurrency limit is still answered 429 at once.
+    pub fn hold_requests(&self) {
+        self.held.send_replace(true);
+    }
+
+    /// Let held requests (and later ones) through.
+    pub fn release_requests(&self) {
+        self.held.send_replace(false);
     }
 
     /// Hold the N-th write request (see [`crate::fakes::stall`]).

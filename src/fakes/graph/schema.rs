@@ -190,3 +190,64 @@ pub fn check_linked_resource(r: &Value) -> Result<(), String> {
         _ => Err("A linkedResource must be an object.".into()),
     }
 }
+
+/// `Err` with Graph's message when a value cannot be read as its
+/// property's type: an enum member the enum lacks (`importance`, `status`,
+/// `body.contentType`: CSDL EnumTypes importance, taskStatus, bodyType) or
+/// a contact `birthday` that is not an Edm.DateTimeOffset (a date without a
+/// time and offset is refused; contact.md: "birthday: DateTimeOffset").
+pub fn check_values(kind: Kind, body: &Map<String, Value>) -> Result<(), String> {
+    let member = |prop: &str, enum_type: &str, members: &[&str], v: Option<&Value>| match v {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if members.contains(&s.as_str()) => Ok(()),
+        Some(other) => Err(format!(
+            "Cannot convert the literal '{}' to the expected type '{enum_type}' of '{prop}'.",
+            other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_string)
+        )),
+    };
+    // Enum members are matched as written: Graph reads them case-sensitively.
+    member(
+        "body.contentType",
+        "microsoft.graph.bodyType",
+        &["text", "html"],
+        body.get("body").and_then(|b| b.get("contentType")),
+    )?;
+    match kind {
+        Kind::Tasks => {
+            member(
+                "importance",
+                "microsoft.graph.importance",
+                &["low", "normal", "high"],
+                body.get("importance"),
+            )?;
+            member(
+                "status",
+                "microsoft.graph.taskStatus",
+                &[
+                    "notStarted",
+                    "inProgress",
+                    "completed",
+                    "waitingOnOthers",
+                    "deferred",
+                ],
+                body.get("status"),
+            )?;
+        }
+        Kind::Contacts => {
+            match body.get("birthday") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {}
+                Some(other) => {
+                    return Err(format!(
+                    "Cannot convert the literal '{}' to the expected type 'Edm.DateTimeOffset'.",
+                    other.as_str().map_or_else(|| other.to_string(), str::to_string)
+                ))
+                }
+            }
+        }
+        Kind::Events => {}
+    }
+    Ok(())
+}

@@ -401,7 +401,8 @@ impl Mailbox {
                 &format!("value \"{n}\" is not allowed"),
             ));
         }
-        if let Err(why) = schema::check(kind, body) {
+        if let Err(why) = schema::check(kind, body).and_then(|()| schema::check_values(kind, body))
+        {
             return Err(Reply::error(400, "RequestBodyRead", &why));
         }
         match kind {
