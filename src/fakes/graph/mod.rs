@@ -214,19 +214,21 @@ async fn serve(
     let now = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     app.peak.fetch_max(now, Ordering::SeqCst);
     let to_mailbox = !uri.path().starts_with("/login/");
+    // Held until the answer is made, or until the request is dropped.
+    let mut mailbox_slot = None;
     if to_mailbox {
         // Outlook allows an app 4 requests in flight per mailbox and
         // answers a fifth 429 without running it (microsoft-graph-docs-contrib
         // concepts/throttling-limits.md, "Outlook service limits": 4
         // concurrent requests; the error text of calcom/cal.diy PR #343).
-        let mine = app.mailbox_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        if mine > MAILBOX_CONCURRENCY {
-            app.mailbox_in_flight.fetch_sub(1, Ordering::SeqCst);
+        let counted = Counted::new(app.mailbox_in_flight.clone());
+        if counted.now > MAILBOX_CONCURRENCY {
             app.in_flight.fetch_sub(1, Ordering::SeqCst);
             return to_response(
                 fault_reply(&Fault::Throttle { retry_after: 1 }).expect("a throttle reply"),
             );
         }
+        mailbox_slot = Some(counted);
         // Requests held by the test wait here, in flight.
         let mut held = app.held.subscribe();
         let _ = held.wait_for(|h| !*h).await;
@@ -250,11 +252,30 @@ async fn serve(
         }
         None => handle(&app, method, uri, headers, body).await,
     };
-    if to_mailbox {
-        app.mailbox_in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
+    drop(mailbox_slot);
     app.in_flight.fetch_sub(1, Ordering::SeqCst);
     r
+}
+
+/// One request counted in flight until dropped (also when the server drops
+/// the request's future because its client went away).
+struct Counted {
+    count: Arc<AtomicUsize>,
+    /// The count with this request.
+    now: usize,
+}
+
+impl Counted {
+    fn new(count: Arc<AtomicUsize>) -> Counted {
+        let now = count.fetch_add(1, Ordering::SeqCst) + 1;
+        Counted { count, now }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Requests an app may have in flight against one mailbox.
