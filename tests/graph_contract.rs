@@ -1381,3 +1381,36 @@ async fn the_fake_refuses_contact_lists_and_event_times_graph_would_refuse() {
     }
     assert_eq!(e.fake.writes().created, 0);
 }
+
+#[tokio::test]
+async fn without_the_well_known_name_a_contacts_parent_folder_names_the_default_folder() {
+    let e = env().await;
+    e.fake.folder_ids_only(true);
+    // Nothing names the folder yet: a clear error, no undocumented path.
+    let r = e.client.changes(Kind::Contacts, None, &window()).await;
+    assert!(
+        matches!(&r, Err(StoreError::NotFound(m)) if m.contains("default contacts folder")),
+        "{r:?}"
+    );
+    let id = e
+        .fake
+        .user_create_item(&Item::Contacts(contact("Parent")), None);
+    let full = e
+        .client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(full.items.len(), 1);
+    assert_eq!(full.items[0].id, id);
+    let log: Vec<String> = e.fake.request_log().into_iter().map(|(r, _)| r).collect();
+    assert!(
+        log.contains(&format!(
+            "GET /me/contactFolders/{CONTACTS_FOLDER}/contacts/delta"
+        )),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|r| r == "GET /me/contacts/delta"),
+        "{log:?}"
+    );
+}

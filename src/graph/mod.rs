@@ -342,25 +342,55 @@ impl GraphClient {
             .cloned()
     }
 
-    /// The id of the user's default contacts folder, looked up once by its
-    /// well-known name: contact delta is documented only on a folder
+    /// The id of the user's default contacts folder, looked up once.
+    /// Contact delta is documented only on a folder
     /// (`/me/contactFolders/{id}/contacts/delta`), and `/me/contactFolders`
-    /// lists the folders under the default one, not the folder itself.
+    /// lists the folders under the default one, not the folder itself. The
+    /// folder is asked for by Exchange's well-known name `contacts`; where
+    /// that is not taken, the `parentFolderId` of a contact in
+    /// `/me/contacts` (the default folder's) or of a folder under it names
+    /// it.
     pub async fn default_contact_folder(&self) -> StoreResult<String> {
         self.inner
             .contact_folder
             .get_or_try_init(|| async {
-                let v = self
-                    .get_json("/me/contactFolders/contacts", None)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound("the default contacts folder".into()))?;
-                v.get("id")
-                    .and_then(Value::as_str)
-                    .filter(|id| !id.is_empty())
-                    .map(str::to_string)
-                    .ok_or_else(|| {
-                        StoreError::Malformed("the default contacts folder has no id".into())
-                    })
+                let by_name = match self.get_json("/me/contactFolders/contacts", None).await {
+                    Ok(v) => v,
+                    // Refused as an id it cannot read: try the other ways.
+                    Err(StoreError::Rejected(_)) => None,
+                    Err(e) => return Err(e),
+                };
+                if let Some(v) = by_name {
+                    return v
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .filter(|id| !id.is_empty())
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            StoreError::Malformed("the default contacts folder has no id".into())
+                        });
+                }
+                for list in [
+                    "/me/contacts?$top=1&$select=parentFolderId",
+                    "/me/contactFolders?$top=1&$select=parentFolderId",
+                ] {
+                    let parent = self.get_json(list, None).await?.and_then(|v| {
+                        v.get("value")?
+                            .as_array()?
+                            .first()?
+                            .get("parentFolderId")?
+                            .as_str()
+                            .filter(|id| !id.is_empty())
+                            .map(str::to_string)
+                    });
+                    if let Some(id) = parent {
+                        return Ok(id);
+                    }
+                }
+                Err(StoreError::NotFound(
+                    "the default contacts folder (no well-known name, no contact, no folder under it)"
+                        .into(),
+                ))
             })
             .await
             .cloned()

@@ -683,6 +683,12 @@ impl FakeGraph {
         self.lock().mailbox.rejects.push(needle.to_string());
     }
 
+    /// Refuse (404) the well-known folder name `contacts`: only the
+    /// default contacts folder's id finds it.
+    pub fn folder_ids_only(&self, on: bool) {
+        self.lock().mailbox.ids_only = on;
+    }
+
     /// Answer event bodies as HTML even when text is asked for.
     pub fn html_bodies(&self, on: bool) {
         self.lock().mailbox.html_bodies = on;

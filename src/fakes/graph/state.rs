@@ -19,8 +19,8 @@ const MAILBOX_ROOT: &str = "AAMkMsgFolderRoot";
 
 /// The default contacts folder by its id or by its well-known name
 /// `contacts` (as Exchange resolves well-known folder names in place of ids).
-fn is_default_contacts(folder: &str) -> bool {
-    folder == CONTACTS_FOLDER || folder.eq_ignore_ascii_case("contacts")
+fn is_default_contacts(folder: &str, ids_only: bool) -> bool {
+    folder == CONTACTS_FOLDER || (!ids_only && folder.eq_ignore_ascii_case("contacts"))
 }
 
 /// One item: its Graph JSON (without navigation properties), its extended
@@ -127,6 +127,9 @@ pub struct Mailbox {
     pub rejects: Vec<String>,
     /// Answer event bodies as HTML whatever the Prefer header says.
     pub html_bodies: bool,
+    /// Refuse the well-known name `contacts` in place of the default
+    /// contacts folder's id (only the id is on the contactFolder page).
+    pub ids_only: bool,
     pub page_size: usize,
     pub base: String,
 }
@@ -482,7 +485,9 @@ impl Mailbox {
                 "BadRequest",
                 "Resource not found for the segment 'delta'.",
             ),
-            ["me", "contactFolders", f, "contacts", "delta"] if is_default_contacts(f) => {
+            ["me", "contactFolders", f, "contacts", "delta"]
+                if is_default_contacts(f, self.ids_only) =>
+            {
                 self.delta(Kind::Contacts, req)
             }
             // The default folder is not among /me/contactFolders, which
@@ -490,10 +495,12 @@ impl Mailbox {
             // folder collection in the default Contacts folder"); it has no
             // child folders here.
             ["me", "contactFolders"] if m == "GET" => Reply::json(200, json!({"value": []})),
-            ["me", "contactFolders", f] if m == "GET" && is_default_contacts(f) => Reply::json(
-                200,
-                json!({"id": CONTACTS_FOLDER, "displayName": "Contacts", "parentFolderId": MAILBOX_ROOT}),
-            ),
+            ["me", "contactFolders", f] if m == "GET" && is_default_contacts(f, self.ids_only) => {
+                Reply::json(
+                    200,
+                    json!({"id": CONTACTS_FOLDER, "displayName": "Contacts", "parentFolderId": MAILBOX_ROOT}),
+                )
+            }
             ["me", "contactFolders", ..] => Reply::error(
                 404,
                 "ErrorItemNotFound",
