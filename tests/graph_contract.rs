@@ -4,7 +4,7 @@
 //! (link, gender, birthday, all-day events, task due dates).
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use orosync::fakes::graph::{FakeGraph, FakeOptions, Fault, DEFAULT_LIST};
+use orosync::fakes::graph::{FakeGraph, FakeOptions, Fault, CONTACTS_FOLDER, DEFAULT_LIST};
 use orosync::graph::auth::{AuthConfig, AuthError, BrowserSignIn, DeviceCode, TokenManager};
 use orosync::graph::mapping::LINK_PROP;
 use orosync::graph::{http_client, GraphClient, GraphConfig};
@@ -486,9 +486,10 @@ async fn tasks_live_in_the_default_list_with_a_linked_resource() {
     let raw = e.fake.find(&made.id).unwrap();
     assert_eq!(raw["importance"], "high");
     assert_eq!(raw["status"], "inProgress");
+    // To Do holds the day as its midnight in Berlin, answered in UTC.
     assert_eq!(
-        raw["dueDateTime"]["dateTime"],
-        "2026-12-24T00:00:00.0000000"
+        raw["dueDateTime"],
+        json!({"dateTime": "2026-12-23T23:00:00.0000000", "timeZone": "UTC"})
     );
     let lr = &raw["linkedResources"][0];
     assert_eq!(lr["applicationName"], "OroCRM");
@@ -1044,4 +1045,372 @@ async fn no_token_reaches_logs_errors_or_debug_output() {
         assert!(!logs.contains(secret), "a token in the logs");
         assert!(!debug.contains(secret), "a token in Debug output");
     }
+}
+
+/// A request straight to the fake with the client's access token: the
+/// status and JSON body (`null` when empty).
+async fn raw(
+    e: &Env,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+    prefer: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let token = e.tokens.access_token().await.unwrap();
+    let mut req = http_client(Duration::from_secs(5))
+        .request(method, format!("{}{path}", e.fake.url()))
+        .bearer_auth(token.expose());
+    if let Some(p) = prefer {
+        req = req.header("Prefer", p);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let bytes = r.bytes().await.unwrap();
+    let v = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, v)
+}
+
+#[tokio::test]
+async fn contact_delta_reads_the_default_folder_by_its_documented_path() {
+    let e = env().await;
+    let id = e
+        .fake
+        .user_create_item(&Item::Contacts(contact("Folder")), None);
+    let full = e
+        .client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(full.items.len(), 1);
+    assert_eq!(full.items[0].id, id);
+    let log: Vec<String> = e.fake.request_log().into_iter().map(|(r, _)| r).collect();
+    assert!(
+        log.iter().any(|r| r == "GET /me/contactFolders/contacts"),
+        "the default folder is looked up: {log:?}"
+    );
+    let documented = format!("GET /me/contactFolders/{CONTACTS_FOLDER}/contacts/delta");
+    assert!(log.contains(&documented), "{log:?}");
+    assert!(
+        !log.iter().any(|r| r == "GET /me/contacts/delta"),
+        "{log:?}"
+    );
+    // The cursor keeps to the documented path, and the next round works.
+    assert!(full.cursor.contains(&format!(
+        "/me/contactFolders/{CONTACTS_FOLDER}/contacts/delta"
+    )));
+    let next = e
+        .client
+        .changes(Kind::Contacts, Some(&full.cursor), &window())
+        .await
+        .unwrap();
+    assert!(next.items.is_empty() && next.removed.is_empty());
+    // The folder is looked up once per client.
+    let lookups = e
+        .fake
+        .request_log()
+        .iter()
+        .filter(|(r, _)| r == "GET /me/contactFolders/contacts")
+        .count();
+    assert_eq!(lookups, 1);
+
+    // The undocumented path is refused as an unknown segment.
+    let (status, body) = raw(&e, reqwest::Method::GET, "/me/contacts/delta", None, None).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "BadRequest");
+    // The default folder is not among the folders listed under it.
+    let (status, body) = raw(&e, reqwest::Method::GET, "/me/contactFolders", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["value"], json!([]));
+    // A contact names its folder.
+    assert_eq!(e.fake.find(&id).unwrap()["parentFolderId"], CONTACTS_FOLDER);
+}
+
+#[tokio::test]
+async fn todo_answers_a_due_day_as_midnight_in_its_zone_in_utc_whatever_prefer_asks() {
+    let e = env().await;
+    let made = write_one(
+        &e.client,
+        Kind::Tasks,
+        create(Item::Tasks(task("Due", Some(d(2026, 3, 30)))), "9"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let Item::Tasks(t) = &made.item else { panic!() };
+    assert_eq!(t.due_date, Some(d(2026, 3, 30)));
+    // Midnight of the 30th in Berlin (summer time from the 29th), in UTC,
+    // even when another zone is asked for.
+    let path = format!("/me/todo/lists/{DEFAULT_LIST}/tasks/{}", made.id);
+    let (status, v) = raw(
+        &e,
+        reqwest::Method::GET,
+        &path,
+        None,
+        Some("outlook.timezone=\"Pacific Standard Time\""),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        v["dueDateTime"],
+        json!({"dateTime": "2026-03-29T22:00:00.0000000", "timeZone": "UTC"})
+    );
+    // To Do drops a time of day: 18:45 in New York is the 2nd's midnight there.
+    let (status, v) = raw(
+        &e,
+        reqwest::Method::PATCH,
+        &path,
+        Some(json!({"dueDateTime": {"dateTime": "2026-04-02T18:45:00", "timeZone": "Eastern Standard Time"}})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        v["dueDateTime"],
+        json!({"dateTime": "2026-04-02T04:00:00.0000000", "timeZone": "UTC"})
+    );
+    // A zone Graph does not know is refused, and nothing changes.
+    let (status, _) = raw(
+        &e,
+        reqwest::Method::PATCH,
+        &path,
+        Some(json!({"dueDateTime": {"dateTime": "2026-04-09T00:00:00", "timeZone": "Middle Earth Time"}})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        e.fake.find(&made.id).unwrap()["dueDateTime"]["dateTime"],
+        "2026-04-02T04:00:00.0000000"
+    );
+}
+
+#[tokio::test]
+async fn the_fake_refuses_a_property_the_type_does_not_have() {
+    let e = env().await;
+    // `nickname` for contact's `nickName`: Graph answers 400, not a
+    // contact without the field.
+    let (status, body) = raw(
+        &e,
+        reqwest::Method::POST,
+        "/me/contacts",
+        Some(json!({"givenName": "Ann", "nickname": "Annie"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "RequestBodyRead");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'nickname'"));
+    let (status, _) = raw(
+        &e,
+        reqwest::Method::POST,
+        "/me/events",
+        Some(json!({"subject": "x", "allDay": true})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let tasks = format!("/me/todo/lists/{DEFAULT_LIST}/tasks");
+    let (status, _) = raw(
+        &e,
+        reqwest::Method::POST,
+        &tasks,
+        Some(json!({"title": "x", "due": "2026-01-01"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    // An inline linkedResource is a linkedResource: `url` is not `webUrl`.
+    let (status, _) = raw(
+        &e,
+        reqwest::Method::POST,
+        &tasks,
+        Some(json!({"title": "x", "linkedResources": [{"applicationName": "A", "url": "u"}]})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(e.fake.writes().created, 0);
+    // What the client writes is all known to Graph.
+    let made = write_one(
+        &e.client,
+        Kind::Contacts,
+        create(Item::Contacts(contact("Known")), "1"),
+    )
+    .await
+    .unwrap();
+    assert!(made.is_some());
+}
+
+#[tokio::test]
+async fn a_batch_write_without_a_content_type_or_body_is_refused_whole() {
+    let e = env().await;
+    for member in [
+        json!({"id": "1", "method": "POST", "url": "/me/contacts", "body": {"givenName": "Z"}}),
+        json!({"id": "1", "method": "PATCH", "url": "/me/contacts/x",
+               "headers": {"Content-Type": "application/json"}}),
+        json!({"method": "GET", "url": "/me/contacts"}),
+    ] {
+        let body = json!({"requests": [
+            {"id": "0", "method": "POST", "url": "/me/contacts",
+             "headers": {"content-type": "application/json"}, "body": {"givenName": "Y"}},
+            member,
+        ]});
+        let (status, r) = raw(&e, reqwest::Method::POST, "/$batch", Some(body), None).await;
+        assert_eq!(status, 400, "{r}");
+        assert_eq!(r["error"]["code"], "BadRequest");
+    }
+    // Nothing of a refused batch ran.
+    assert_eq!(e.fake.writes().created, 0);
+}
+
+#[tokio::test]
+async fn the_fake_refuses_a_value_its_property_cannot_hold() {
+    let e = env().await;
+    let tasks = format!("/me/todo/lists/{DEFAULT_LIST}/tasks");
+    for (path, body) in [
+        (tasks.as_str(), json!({"title": "x", "status": "waiting"})),
+        (tasks.as_str(), json!({"title": "x", "importance": "High"})),
+        (
+            tasks.as_str(),
+            json!({"title": "x", "body": {"contentType": "markdown", "content": "*"}}),
+        ),
+        (
+            "/me/contacts",
+            json!({"givenName": "x", "birthday": "1990-06-01"}),
+        ),
+        (
+            "/me/events",
+            json!({"subject": "x", "body": {"contentType": "Text", "content": ""}}),
+        ),
+    ] {
+        let (status, r) = raw(&e, reqwest::Method::POST, path, Some(body.clone()), None).await;
+        assert_eq!(status, 400, "{body}: {r}");
+        assert_eq!(r["error"]["code"], "RequestBodyRead");
+    }
+    assert_eq!(e.fake.writes().created, 0);
+}
+
+#[tokio::test]
+async fn a_fifth_request_in_flight_against_the_mailbox_is_throttled() {
+    let e = env().await;
+    // A token first: sign-in is not the mailbox's and is not held.
+    e.tokens.access_token().await.unwrap();
+    e.fake.hold_requests();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let e_url = e.fake.url();
+        let token = e.tokens.access_token().await.unwrap();
+        held.push(tokio::spawn(async move {
+            http_client(Duration::from_secs(30))
+                .get(format!("{e_url}/me/contacts"))
+                .bearer_auth(token.expose())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    // Wait on the fake's own count (polled), not on time, until all four
+    // are in.
+    while e.fake.in_flight() < 4 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let token = e.tokens.access_token().await.unwrap();
+    let fifth = http_client(Duration::from_secs(5))
+        .get(format!("{}/me/contacts", e.fake.url()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fifth.status(), 429);
+    assert!(fifth.headers().get("retry-after").is_some());
+    let body: serde_json::Value = fifth.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ApplicationThrottled");
+    e.fake.release_requests();
+    for h in held {
+        assert_eq!(h.await.unwrap(), 200);
+    }
+}
+
+#[tokio::test]
+async fn the_fake_refuses_contact_lists_and_event_times_graph_would_refuse() {
+    let e = env().await;
+    let four: Vec<_> = (0..4)
+        .map(|i| json!({"address": format!("{i}@x.com")}))
+        .collect();
+    for (path, body, code) in [
+        (
+            "/me/contacts",
+            json!({"givenName": "x", "emailAddresses": four}),
+            "ErrorInvalidArgument",
+        ),
+        (
+            "/me/contacts",
+            json!({"givenName": "x", "businessPhones": ["1", "2", "3"]}),
+            "ErrorInvalidArgument",
+        ),
+        (
+            "/me/events",
+            json!({"subject": "x",
+            "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "Middle Earth Time"},
+            "end": {"dateTime": "2026-12-01T11:00:00", "timeZone": "UTC"}}),
+            "TimeZoneNotSupportedException",
+        ),
+        (
+            "/me/events",
+            json!({"subject": "x", "isAllDay": true,
+            "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-12-02T00:00:00", "timeZone": "UTC"}}),
+            "ErrorPropertyValidationFailure",
+        ),
+    ] {
+        let (status, r) = raw(&e, reqwest::Method::POST, path, Some(body.clone()), None).await;
+        assert_eq!(status, 400, "{body}: {r}");
+        assert_eq!(r["error"]["code"], code);
+    }
+    assert_eq!(e.fake.writes().created, 0);
+}
+
+#[tokio::test]
+async fn without_the_well_known_name_a_contacts_parent_folder_names_the_default_folder() {
+    let e = env().await;
+    e.fake.folder_ids_only(true);
+    // Nothing names the folder yet: a clear error, no undocumented path.
+    let r = e.client.changes(Kind::Contacts, None, &window()).await;
+    assert!(
+        matches!(&r, Err(StoreError::NotFound(m)) if m.contains("default contacts folder")),
+        "{r:?}"
+    );
+    let id = e
+        .fake
+        .user_create_item(&Item::Contacts(contact("Parent")), None);
+    let full = e
+        .client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(full.items.len(), 1);
+    assert_eq!(full.items[0].id, id);
+    let log: Vec<String> = e.fake.request_log().into_iter().map(|(r, _)| r).collect();
+    assert!(
+        log.contains(&format!(
+            "GET /me/contactFolders/{CONTACTS_FOLDER}/contacts/delta"
+        )),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|r| r == "GET /me/contacts/delta"),
+        "{log:?}"
+    );
 }

@@ -8,7 +8,7 @@
 
 use super::batch::Member;
 use super::error::{is_expired_delta, to_store_error};
-use super::{item_url_in, GraphClient, PREFER_READ};
+use super::{enc, item_url_in, GraphClient, PREFER_READ};
 use crate::model::{Kind, OutlookItem};
 use crate::store::{OutlookChanges, StoreError, StoreResult, Window};
 use reqwest::Method;
@@ -99,7 +99,10 @@ pub(super) async fn changes(
     let first = match cursor {
         Some(cur) => cur.to_string(),
         None => match kind {
-            Kind::Contacts => "/me/contacts/delta".to_string(),
+            Kind::Contacts => format!(
+                "/me/contactFolders/{}/contacts/delta",
+                enc(&c.default_contact_folder().await?)
+            ),
             Kind::Events => format!(
                 "/me/calendarView/delta?startDateTime={}&endDateTime={}",
                 rfc3339(window.from),

@@ -1,6 +1,6 @@
-//! Graph JSON ⇄ model, per SYNC.md "Scope and fields" and "Dates and time
-//! zones". Pure functions: the fake server uses the same reading code to
-//! understand what clients send it.
+//! Graph JSON ⇄ model: the fields synced and how dates are written and read
+//! in the user's zone (what Graph does with them: docs/fidelity.md). Pure
+//! functions. The fake Graph reads what clients send with its own code.
 
 use crate::model::{
     Contact, Event, Gender, Item, Kind, OutlookItem, Priority, Task, TaskStatus, When,
@@ -397,13 +397,15 @@ impl Mapper {
         );
         m.insert("importance".into(), json!(t.priority.as_str()));
         m.insert("status".into(), json!(t.status.to_todo()));
-        // To Do keeps the date only; midnight UTC names that date.
+        // To Do keeps a due day as that day's midnight in the zone it is
+        // given (docs/fidelity.md): midnight of the date, named in the
+        // user's zone, is the day the user sees in To Do.
         m.insert(
             "dueDateTime".into(),
             match t.due_date {
                 Some(d) => json!({
                     "dateTime": graph_datetime(d.and_hms_opt(0, 0, 0).expect("midnight")),
-                    "timeZone": "UTC"
+                    "timeZone": self.windows_zone
                 }),
                 None => Value::Null,
             },
@@ -596,13 +598,16 @@ impl Mapper {
                         .and_then(Value::as_str)
                         .and_then(TaskStatus::from_todo)
                         .unwrap_or_default(),
-                    // The date as To Do keeps it, whatever zone it is named in.
+                    // To Do answers the due day's midnight in the user's
+                    // zone as a UTC instant (whatever `Prefer:
+                    // outlook.timezone` says): the day is that instant's
+                    // date in the user's zone, not the date it is written
+                    // with.
                     due_date: v
                         .get("dueDateTime")
-                        .and_then(|d| d.get("dateTime"))
-                        .and_then(Value::as_str)
-                        .and_then(parse_naive)
-                        .map(|n| n.date()),
+                        .filter(|d| !d.is_null())
+                        .and_then(parse_dtz)
+                        .map(|t| date_in_zone(self.tz, t)),
                 };
                 (Item::Tasks(t), task_link(v))
             }
@@ -759,6 +764,33 @@ mod tests {
             panic!()
         };
         assert_eq!(again.when, e.when);
+    }
+
+    #[test]
+    fn due_days_are_written_at_midnight_in_the_users_zone_and_read_as_that_days_date() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
+        let t = Task {
+            due_date: Some(day),
+            ..Default::default()
+        };
+        let body = berlin().write_body(Some(&Item::Tasks(t)), None, false);
+        assert_eq!(
+            body["dueDateTime"],
+            json!({"dateTime": "2026-12-24T00:00:00.0000000", "timeZone": "W. Europe Standard Time"})
+        );
+        // To Do's answers: that midnight as a UTC instant.
+        let ny = Mapper::new(chrono_tz::America::New_York, "").unwrap();
+        for (m, utc) in [
+            (berlin(), "2026-12-23T23:00:00.0000000"),
+            (ny, "2026-12-24T05:00:00.0000000"),
+        ] {
+            let v = json!({"id": "t", "title": "x",
+                "dueDateTime": {"dateTime": utc, "timeZone": "UTC"}});
+            let Item::Tasks(t) = m.read(Kind::Tasks, &v).unwrap().item else {
+                panic!()
+            };
+            assert_eq!(t.due_date, Some(day), "{}", m.tz);
+        }
     }
 
     #[test]

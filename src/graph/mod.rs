@@ -39,7 +39,8 @@ const PREFER_READ: &str = "outlook.timezone=\"UTC\", outlook.body-content-type=\
 pub struct GraphConfig {
     /// Ends in `/v1.0` (`https://graph.microsoft.com/v1.0`, or a fake's).
     pub graph_url: String,
-    /// The user's zone (SYNC.md "Dates and time zones").
+    /// The user's zone: birthdays, due days and all-day events are
+    /// written and read in it (docs/fidelity.md).
     pub time_zone: Tz,
     /// Oro's back-office URL, for the `webUrl` of a task's linkedResource.
     pub oro_url: String,
@@ -81,6 +82,7 @@ struct Inner {
     tokens: Arc<TokenManager>,
     gate: tokio::sync::Semaphore,
     todo_list: tokio::sync::OnceCell<String>,
+    contact_folder: tokio::sync::OnceCell<String>,
 }
 
 /// One answer: status and the JSON body (`Null` when empty).
@@ -137,6 +139,7 @@ impl GraphClient {
                 mapper,
                 tokens,
                 todo_list: tokio::sync::OnceCell::new(),
+                contact_folder: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -337,6 +340,60 @@ impl GraphClient {
                         _ => return Err(StoreError::NotFound("the default To Do list".into())),
                     }
                 }
+            })
+            .await
+            .cloned()
+    }
+
+    /// The id of the user's default contacts folder, looked up once.
+    /// Contact delta is documented only on a folder
+    /// (`/me/contactFolders/{id}/contacts/delta`), and `/me/contactFolders`
+    /// lists the folders under the default one, not the folder itself. The
+    /// folder is asked for by Exchange's well-known name `contacts`; where
+    /// that is not taken, the `parentFolderId` of a contact in
+    /// `/me/contacts` (the default folder's) or of a folder under it names
+    /// it.
+    pub async fn default_contact_folder(&self) -> StoreResult<String> {
+        self.inner
+            .contact_folder
+            .get_or_try_init(|| async {
+                let by_name = match self.get_json("/me/contactFolders/contacts", None).await {
+                    Ok(v) => v,
+                    // Refused as an id it cannot read: try the other ways.
+                    Err(StoreError::Rejected(_)) => None,
+                    Err(e) => return Err(e),
+                };
+                if let Some(v) = by_name {
+                    return v
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .filter(|id| !id.is_empty())
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            StoreError::Malformed("the default contacts folder has no id".into())
+                        });
+                }
+                for list in [
+                    "/me/contacts?$top=1&$select=parentFolderId",
+                    "/me/contactFolders?$top=1&$select=parentFolderId",
+                ] {
+                    let parent = self.get_json(list, None).await?.and_then(|v| {
+                        v.get("value")?
+                            .as_array()?
+                            .first()?
+                            .get("parentFolderId")?
+                            .as_str()
+                            .filter(|id| !id.is_empty())
+                            .map(str::to_string)
+                    });
+                    if let Some(id) = parent {
+                        return Ok(id);
+                    }
+                }
+                Err(StoreError::NotFound(
+                    "the default contacts folder (no well-known name, no contact, no folder under it)"
+                        .into(),
+                ))
             })
             .await
             .cloned()

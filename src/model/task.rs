@@ -86,7 +86,7 @@ pub struct Task {
     pub priority: Priority,
     pub status: TaskStatus,
     /// The due date as a calendar date: To Do drops the time of day, and Oro's
-    /// datetime is read as its date in the user's zone (SYNC.md "Dates").
+    /// datetime is read as its date in the user's zone (docs/fidelity.md).
     pub due_date: Option<NaiveDate>,
 }
 

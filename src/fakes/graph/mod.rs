@@ -16,9 +16,11 @@
 //! into the next requests ([`Fault`]).
 
 mod login;
+mod schema;
 mod state;
+mod zones;
 
-pub use state::{FakeWrites, DEFAULT_LIST};
+pub use state::{FakeWrites, CONTACTS_FOLDER, DEFAULT_LIST};
 
 use crate::clock::{Clock, SystemClock};
 use crate::graph::mapping::{Mapper, GENDER_PROP};
@@ -105,8 +107,9 @@ pub enum Fault {
     Drop,
     /// Delta requests answer 410 `syncStateNotFound` (others are unaffected).
     ExpiredDelta,
-    /// An empty page whose `@odata.nextLink` is the request's own URL (a
-    /// paging loop a client must notice).
+    /// A delta page, empty, whose `@odata.nextLink` is the request's own
+    /// URL (a paging loop a client must notice); other requests are
+    /// unaffected.
     LoopingNextLink,
 }
 
@@ -131,6 +134,7 @@ pub struct FakeGraph {
     in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
     stall: Arc<crate::fakes::stall::WriteStall>,
+    held: Arc<tokio::sync::watch::Sender<bool>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -147,8 +151,11 @@ struct App {
     base: String,
     shared: Arc<Mutex<Shared>>,
     in_flight: Arc<AtomicUsize>,
+    /// Graph requests (not sign-in) in flight against the mailbox.
+    mailbox_in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
     stall: Arc<crate::fakes::stall::WriteStall>,
+    held: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 fn to_response(r: Reply) -> Response {
@@ -206,8 +213,28 @@ async fn serve(
 ) -> Response {
     let now = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     app.peak.fetch_max(now, Ordering::SeqCst);
+    let to_mailbox = !uri.path().starts_with("/login/");
+    // Held until the answer is made, or until the request is dropped.
+    let mut mailbox_slot = None;
+    if to_mailbox {
+        // Outlook allows an app 4 requests in flight per mailbox and
+        // answers a fifth 429 without running it (microsoft-graph-docs-contrib
+        // concepts/throttling-limits.md, "Outlook service limits": 4
+        // concurrent requests; the error text of calcom/cal.diy PR #343).
+        let counted = Counted::new(app.mailbox_in_flight.clone());
+        if counted.now > MAILBOX_CONCURRENCY {
+            app.in_flight.fetch_sub(1, Ordering::SeqCst);
+            return to_response(
+                fault_reply(&Fault::Throttle { retry_after: 1 }).expect("a throttle reply"),
+            );
+        }
+        mailbox_slot = Some(counted);
+        // Requests held by the test wait here, in flight.
+        let mut held = app.held.subscribe();
+        let _ = held.wait_for(|h| !*h).await;
+    }
     // Writes (`$batch` and any other non-GET) outside sign-in can be held.
-    let is_write = method != Method::GET && !uri.path().starts_with("/login/");
+    let is_write = method != Method::GET && to_mailbox;
     let stall = if is_write { app.stall.on_write() } else { None };
     let r = match stall {
         Some(crate::fakes::stall::StallAt::BeforeApply) => {
@@ -225,9 +252,34 @@ async fn serve(
         }
         None => handle(&app, method, uri, headers, body).await,
     };
+    drop(mailbox_slot);
     app.in_flight.fetch_sub(1, Ordering::SeqCst);
     r
 }
+
+/// One request counted in flight until dropped (also when the server drops
+/// the request's future because its client went away).
+struct Counted {
+    count: Arc<AtomicUsize>,
+    /// The count with this request.
+    now: usize,
+}
+
+impl Counted {
+    fn new(count: Arc<AtomicUsize>) -> Counted {
+        let now = count.fetch_add(1, Ordering::SeqCst) + 1;
+        Counted { count, now }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Requests an app may have in flight against one mailbox.
+const MAILBOX_CONCURRENCY: usize = 4;
 
 async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().to_string();
@@ -259,7 +311,8 @@ async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: B
         s.log.push((format!("{method} {gpath}"), Vec::new()));
         let is_delta = gpath.ends_with("/delta");
         match s.faults.front() {
-            Some(Fault::ExpiredDelta) if !is_delta => None,
+            // Only a delta has a token to expire or pages to loop over.
+            Some(Fault::ExpiredDelta | Fault::LoopingNextLink) if !is_delta => None,
             Some(_) => s.faults.pop_front(),
             None => None,
         }
@@ -369,6 +422,34 @@ fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
             "The number of batch requests exceeds 20.",
         );
     }
+    // The payload is checked whole before any member runs
+    // (microsoft-graph-docs-contrib concepts/json-batching.md): every member
+    // has an id, a method and a url, and a write carries a body with a
+    // Content-Type header.
+    for r in &reqs {
+        let field = |k: &str| r.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let (Some(id), Some(method), Some(_)) = (field("id"), field("method"), field("url")) else {
+            return Reply::error(
+                400,
+                "BadRequest",
+                "Invalid batch payload: every request needs an id, a method and a url.",
+            );
+        };
+        let is_write = ["POST", "PATCH", "PUT"]
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(method));
+        let typed = r
+            .get("headers")
+            .and_then(Value::as_object)
+            .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("content-type")));
+        if is_write && (r.get("body").is_none() || !typed) {
+            return Reply::error(
+                400,
+                "BadRequest",
+                &format!("Write request id : {id} does not contain Content-Type header or body."),
+            );
+        }
+    }
     let mut failed: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for r in reqs {
@@ -476,8 +557,10 @@ impl FakeGraph {
             base: base.clone(),
             shared: shared.clone(),
             in_flight: Arc::new(AtomicUsize::new(0)),
+            mailbox_in_flight: Arc::new(AtomicUsize::new(0)),
             peak: Arc::new(AtomicUsize::new(0)),
             stall: Default::default(),
+            held: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = axum::Router::new().fallback(serve).with_state(app.clone());
@@ -494,8 +577,21 @@ impl FakeGraph {
             in_flight: app.in_flight,
             peak: app.peak,
             stall: app.stall,
+            held: app.held,
             stop: Some(tx),
         })
+    }
+
+    /// Hold every Graph request in flight from now on (sign-in is not
+    /// held) until [`FakeGraph::release_requests`]; a request over the
+    /// mailbox's concurrency limit is still answered 429 at once.
+    pub fn hold_requests(&self) {
+        self.held.send_replace(true);
+    }
+
+    /// Let held requests (and later ones) through.
+    pub fn release_requests(&self) {
+        self.held.send_replace(false);
     }
 
     /// Hold the N-th write request (see [`crate::fakes::stall`]).
@@ -585,6 +681,12 @@ impl FakeGraph {
     /// Refuse (400) writes whose body contains `needle`.
     pub fn reject_containing(&self, needle: &str) {
         self.lock().mailbox.rejects.push(needle.to_string());
+    }
+
+    /// Refuse (404) the well-known folder name `contacts`: only the
+    /// default contacts folder's id finds it.
+    pub fn folder_ids_only(&self, on: bool) {
+        self.lock().mailbox.ids_only = on;
     }
 
     /// Answer event bodies as HTML even when text is asked for.

@@ -2,8 +2,8 @@
 //! change log for delta queries, and the request handling of the Graph
 //! endpoints the client uses (also reached through `$batch`).
 
+use super::{schema, zones};
 use crate::clock::{Clock, SystemClock};
-use crate::graph::mapping::{graph_datetime, html_to_text, parse_dtz, parse_zone};
 use crate::model::Kind;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -13,6 +13,15 @@ use std::sync::Arc;
 /// The default To Do list's id, and another list the client must not use.
 pub const DEFAULT_LIST: &str = "AAMkTasksDefaultList";
 pub const OTHER_LIST: &str = "AAMkTasksOtherList";
+/// The default contacts folder's id, and the mailbox root above it.
+pub const CONTACTS_FOLDER: &str = "AAMkContactsDefaultFolder";
+const MAILBOX_ROOT: &str = "AAMkMsgFolderRoot";
+
+/// The default contacts folder by its id or by its well-known name
+/// `contacts` (as Exchange resolves well-known folder names in place of ids).
+fn is_default_contacts(folder: &str, ids_only: bool) -> bool {
+    folder == CONTACTS_FOLDER || (!ids_only && folder.eq_ignore_ascii_case("contacts"))
+}
 
 /// One item: its Graph JSON (without navigation properties), its extended
 /// properties (id as written → value) and, for tasks, its linkedResources.
@@ -118,6 +127,9 @@ pub struct Mailbox {
     pub rejects: Vec<String>,
     /// Answer event bodies as HTML whatever the Prefer header says.
     pub html_bodies: bool,
+    /// Refuse the well-known name `contacts` in place of the default
+    /// contacts folder's id (only the id is on the contactFolder page).
+    pub ids_only: bool,
     pub page_size: usize,
     pub base: String,
 }
@@ -184,6 +196,9 @@ impl Mailbox {
         );
         self.next_id += 1;
         let ext = take_ext(&mut body);
+        if kind == Kind::Tasks {
+            keep_due_day(&mut body);
+        }
         let mut linked = Vec::new();
         if let Some(Value::Array(l)) = body.remove("linkedResources") {
             for mut r in l {
@@ -196,6 +211,10 @@ impl Mailbox {
         body.insert("id".into(), json!(id));
         body.insert("createdDateTime".into(), json!(now));
         body.insert("lastModifiedDateTime".into(), json!(now));
+        if kind == Kind::Contacts {
+            // Contacts made through /me/contacts land in the default folder.
+            body.insert("parentFolderId".into(), json!(CONTACTS_FOLDER));
+        }
         if kind == Kind::Events && !body.contains_key("type") {
             body.insert("type".into(), json!("singleInstance"));
         }
@@ -219,6 +238,9 @@ impl Mailbox {
         let Some(it) = self.items.get_mut(id) else {
             return false;
         };
+        if it.kind == Kind::Tasks {
+            keep_due_day(&mut body);
+        }
         for (k, v) in body {
             if k != "id" {
                 it.json.insert(k, v);
@@ -306,7 +328,7 @@ impl Mailbox {
         let zone_name = req
             .prefer("outlook.timezone")
             .unwrap_or_else(|| "UTC".into());
-        let zone = parse_zone(&zone_name).unwrap_or(chrono_tz::Tz::UTC);
+        let zone = zones::zone(&zone_name).unwrap_or(chrono_tz::Tz::UTC);
         let all_day = m.get("isAllDay").and_then(Value::as_bool).unwrap_or(false);
         for k in ["start", "end"] {
             let Some(v) = m.get(k).cloned() else { continue };
@@ -322,9 +344,9 @@ impl Mailbox {
                     .to_string();
                 json!({"dateTime": format!("{d}T00:00:00.0000000"), "timeZone": zone_name})
             } else {
-                match parse_dtz(&v) {
+                match zones::instant(&v) {
                     Some(t) => json!({
-                        "dateTime": graph_datetime(t.with_timezone(&zone).naive_local()),
+                        "dateTime": zones::text(t.with_timezone(&zone).naive_local()),
                         "timeZone": zone_name
                     }),
                     None => v,
@@ -338,7 +360,7 @@ impl Mailbox {
             let is_html = b.get("contentType").and_then(Value::as_str) == Some("html");
             let shown = if want_text && !self.html_bodies {
                 let t = if is_html {
-                    html_to_text(content)
+                    zones::html_as_text(content)
                 } else {
                     content.to_string()
                 };
@@ -359,8 +381,8 @@ impl Mailbox {
 
     fn event_span(it: &Stored) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         Some((
-            parse_dtz(it.json.get("start")?)?,
-            parse_dtz(it.json.get("end")?)?,
+            zones::instant(it.json.get("start")?)?,
+            zones::instant(it.json.get("end")?)?,
         ))
     }
 
@@ -382,6 +404,10 @@ impl Mailbox {
                 &format!("value \"{n}\" is not allowed"),
             ));
         }
+        if let Err(why) = schema::check(kind, body).and_then(|()| schema::check_values(kind, body))
+        {
+            return Err(Reply::error(400, "RequestBodyRead", &why));
+        }
         match kind {
             Kind::Contacts => {
                 let n = |k: &str| body.get(k).and_then(Value::as_array).map_or(0, Vec::len);
@@ -397,14 +423,14 @@ impl Mailbox {
                 for k in ["start", "end"] {
                     if let Some(v) = body.get(k) {
                         let zone = v.get("timeZone").and_then(Value::as_str).unwrap_or("");
-                        if parse_zone(zone).is_none() {
+                        if zones::zone(zone).is_none() {
                             return Err(Reply::error(
                                 400,
                                 "TimeZoneNotSupportedException",
                                 &format!("A valid TimeZone value must be specified: {zone}"),
                             ));
                         }
-                        if parse_dtz(v).is_none() {
+                        if zones::instant(v).is_none() {
                             return Err(Reply::error(400, "ErrorInvalidRequest", "bad dateTime"));
                         }
                         let all_day = body.get("isAllDay").and_then(Value::as_bool) == Some(true);
@@ -419,7 +445,13 @@ impl Mailbox {
                     }
                 }
             }
-            Kind::Tasks => {}
+            Kind::Tasks => {
+                if let Some(due) = body.get("dueDateTime") {
+                    if let Err(why) = zones::todo_due(due) {
+                        return Err(Reply::error(400, "invalidRequest", &why));
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -442,9 +474,38 @@ impl Mailbox {
         let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
         let m = req.method;
         match segs.as_slice() {
-            ["me", "contacts", "delta"] | ["me", "contactFolders", _, "contacts", "delta"] => {
+            // Contact delta is documented on a folder only
+            // (microsoft-graph-docs-contrib api-reference/v1.0/api/contact-delta.md:
+            // `GET /me/contactFolders/{id}/contacts/delta`). The bare
+            // `/me/contacts/delta` is undocumented; refused the way Graph
+            // refuses a segment it does not know, so a client that relies
+            // on it is caught here rather than by a future Graph.
+            ["me", "contacts", "delta"] => Reply::error(
+                400,
+                "BadRequest",
+                "Resource not found for the segment 'delta'.",
+            ),
+            ["me", "contactFolders", f, "contacts", "delta"]
+                if is_default_contacts(f, self.ids_only) =>
+            {
                 self.delta(Kind::Contacts, req)
             }
+            // The default folder is not among /me/contactFolders, which
+            // lists the folders under it (contactfolder-list.md: "contact
+            // folder collection in the default Contacts folder"); it has no
+            // child folders here.
+            ["me", "contactFolders"] if m == "GET" => Reply::json(200, json!({"value": []})),
+            ["me", "contactFolders", f] if m == "GET" && is_default_contacts(f, self.ids_only) => {
+                Reply::json(
+                    200,
+                    json!({"id": CONTACTS_FOLDER, "displayName": "Contacts", "parentFolderId": MAILBOX_ROOT}),
+                )
+            }
+            ["me", "contactFolders", ..] => Reply::error(
+                404,
+                "ErrorItemNotFound",
+                "The specified object was not found in the store.",
+            ),
             ["me", "calendarView", "delta"] => self.delta(Kind::Events, req),
             ["me", "todo", "lists"] if m == "GET" => Reply::json(
                 200,
@@ -601,6 +662,9 @@ impl Mailbox {
         let Some(Value::Object(body)) = req.body.clone() else {
             return Reply::error(400, "BadRequest", "Empty Payload. JSON content expected.");
         };
+        if let Err(why) = schema::check_linked_resource(&Value::Object(body.clone())) {
+            return Reply::error(400, "RequestBodyRead", &why);
+        }
         let reply = match (req.method, lr) {
             ("POST", None) => {
                 let mut r = Value::Object(body);
@@ -649,7 +713,7 @@ impl Mailbox {
             },
         );
         let path = match kind {
-            Kind::Contacts => "/me/contacts/delta".to_string(),
+            Kind::Contacts => format!("/me/contactFolders/{CONTACTS_FOLDER}/contacts/delta"),
             Kind::Events => "/me/calendarView/delta".to_string(),
             Kind::Tasks => format!("/me/todo/lists/{DEFAULT_LIST}/tasks/delta"),
         };
@@ -770,6 +834,16 @@ impl Mailbox {
                 200,
                 json!({"value": entries, "@odata.deltaLink": delta_link.unwrap_or_default()}),
             )
+        }
+    }
+}
+
+/// A task's `dueDateTime` as To Do keeps it ([`zones::todo_due`]); one To
+/// Do would refuse is left for [`Mailbox::validate`] to have refused.
+fn keep_due_day(body: &mut Map<String, Value>) {
+    if let Some(due) = body.get_mut("dueDateTime") {
+        if let Ok(kept) = zones::todo_due(due) {
+            *due = kept;
         }
     }
 }
