@@ -129,8 +129,8 @@ pub struct SyncSettings {
     pub keys: Keys,
     pub events_past_days: u32,
     pub events_future_days: u32,
-    /// The user's zone: the event window is whole days in it (SYNC.md
-    /// "The event window moves", docs/fidelity.md).
+    /// The user's zone: the event window is whole days in it, so it moves
+    /// once a day (docs/fidelity.md, "Microsoft Graph: calendar window").
     pub time_zone: chrono_tz::Tz,
     /// Oro's base URL, for the `webUrl` of To Do linked resources.
     pub oro_url: String,
