@@ -206,9 +206,9 @@ async fn serve(mut sock: TcpStream, expect: &Expect) -> Option<Params> {
             reply_html(&mut sock, "200 OK", "OroSync", &text).await;
         }
         None => {
+            let what = server_text::html(&expect.what);
             let text = format!(
-                "OroSync is signed in to {}. You can close this window.",
-                server_text::html(&expect.what)
+                "The {what} sign-in finished: OroSync is signed in to {what}. You can close this window."
             );
             reply_html(&mut sock, "200 OK", "OroSync", &text).await;
         }
