@@ -24,7 +24,10 @@ mod tests {
     #[test]
     fn a_huge_or_negative_lifetime_is_clamped_instead_of_panicking() {
         let now = Utc::now();
-        assert_eq!(expires_at(now, i64::MAX), now + TimeDelta::seconds(MAX_SECS));
+        assert_eq!(
+            expires_at(now, i64::MAX),
+            now + TimeDelta::seconds(MAX_SECS)
+        );
         assert_eq!(expires_at(now, i64::MIN), now);
         assert_eq!(expires_at(now, 3600), now + TimeDelta::seconds(3600));
     }

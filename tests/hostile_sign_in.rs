@@ -120,18 +120,24 @@ async fn the_fake_identity_platform_refuses_a_127_0_0_1_redirect_with_aadsts5001
         .build()
         .unwrap();
     let authorize = |redirect: &str| {
-        http.get(format!("{}/common/oauth2/v2.0/authorize", graph.login_url()))
-            .query(&[
-                ("client_id", "orosync-test"),
-                ("response_type", "code"),
-                ("redirect_uri", redirect),
-                ("response_mode", "query"),
-                ("scope", "offline_access"),
-                ("state", "s"),
-                ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
-                ("code_challenge_method", "S256"),
-            ])
-            .send()
+        http.get(format!(
+            "{}/common/oauth2/v2.0/authorize",
+            graph.login_url()
+        ))
+        .query(&[
+            ("client_id", "orosync-test"),
+            ("response_type", "code"),
+            ("redirect_uri", redirect),
+            ("response_mode", "query"),
+            ("scope", "offline_access"),
+            ("state", "s"),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            ),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
     };
     let refused = authorize("http://127.0.0.1:53117").await.unwrap();
     assert_eq!(refused.status(), 400);
@@ -176,7 +182,9 @@ async fn the_microsoft_redirect_listener_answers_on_both_loopback_addresses() {
     });
     for a in addrs {
         // Something other than the redirect: answered, and ignored.
-        let r = reqwest::get(format!("http://{a}/favicon.ico")).await.unwrap();
+        let r = reqwest::get(format!("http://{a}/favicon.ico"))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404, "{a}");
     }
     assert!(!waiting.is_finished());
@@ -199,7 +207,10 @@ async fn the_fake_oro_matches_redirects_as_its_oauth_server_does() {
                 ("client_id", oro.options().public_client_id.as_str()),
                 ("redirect_uri", redirect),
                 ("state", "s"),
-                ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+                (
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                ),
                 ("code_challenge_method", "S256"),
             ])
             .send()
@@ -305,9 +316,18 @@ async fn the_sign_in_page_html_escapes_the_error_it_shows() {
     );
     let page = raw_get(&addr, &target).await;
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
-    assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;"), "{page}");
-    assert!(!page.contains("<script") && !page.contains("<img"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(2)&gt;"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("<script") && !page.contains("<img"),
+        "{page}"
+    );
     assert!(!page.contains('\u{1b}'), "{page}");
     // The sign-in ends with the error, its text made safe for a terminal.
     let e = waiting.await.unwrap().unwrap_err().to_string();
@@ -359,7 +379,10 @@ async fn server_error_text_reaches_the_terminal_escaped_through_the_binary() {
     assert!(stderr.contains("bad\\u{1b}]0;pwned"), "{stderr}");
     // The forged line stays inside the one real line.
     assert_eq!(
-        stderr.lines().filter(|l| l.starts_with("orosync: ")).count(),
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("orosync: "))
+            .count(),
         1,
         "{stderr}"
     );
@@ -464,8 +487,7 @@ struct Recorder {
 impl Sleeper for Recorder {
     fn sleep(&self, d: Duration) -> BoxFuture<'_, ()> {
         self.waits.lock().unwrap().push(d);
-        self.clock
-            .advance(chrono::Duration::from_std(d).unwrap());
+        self.clock.advance(chrono::Duration::from_std(d).unwrap());
         Box::pin(async {})
     }
 }
@@ -474,7 +496,10 @@ impl Sleeper for Recorder {
 /// `errors` in turn, then tokens.
 async fn device_server(interval: i64, errors: &[&str]) -> String {
     let queue = Arc::new(Mutex::new(
-        errors.iter().map(|e| e.to_string()).collect::<VecDeque<_>>(),
+        errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<VecDeque<_>>(),
     ));
     hostile(move |_, path, _| {
         if path.ends_with("/devicecode") {
@@ -525,7 +550,12 @@ async fn device_code_polling_waits_5s_at_least_and_5s_more_after_slow_down() {
     // The server asks for no wait at all: 5 s anyway.
     let waits = poll_waits(
         0,
-        &["authorization_pending", "slow_down", "slow_down", "authorization_pending"],
+        &[
+            "authorization_pending",
+            "slow_down",
+            "slow_down",
+            "authorization_pending",
+        ],
     )
     .await;
     assert_eq!(waits.len(), 4, "{waits:?}");

@@ -111,12 +111,10 @@ pub async fn test_connection(tray: State<'_, Tray>) -> Result<TestResult> {
     // revoke it. A token Oro rotates here is kept at once.
     let _lock = match orosync::lock::ProfileLock::try_acquire(&app.profile.dir) {
         Ok(Some(l)) => l,
-        Ok(None) => {
-            return Ok(fail(
-                "A sync of this profile is running; test the connection again when it has finished."
-                    .into(),
-            ))
-        }
+        Ok(None) => return Ok(fail(
+            "A sync of this profile is running; test the connection again when it has finished."
+                .into(),
+        )),
         Err(e) => return Ok(fail(format!("cannot lock the profile: {e}"))),
     };
     let oro = match orosync::app::oro_client_keeping(&app.config, app.secrets.clone()) {

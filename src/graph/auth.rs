@@ -9,21 +9,21 @@
 //! (so none reaches a log or an error), and lets us map errors straight onto
 //! the engine's classes.
 
+use crate::clock::{Clock, SystemClock};
+use crate::redirect_listener::{Loopback, RedirectListener};
 use crate::secrets::{Secret, SecretError, SecretStore, OUTLOOK_REFRESH_TOKEN};
+use crate::server_text;
 use crate::store::StoreError;
+use crate::token_expiry;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 use rand::RngCore;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
-use crate::redirect_listener::{Loopback, RedirectListener};
-use crate::server_text;
-use crate::token_expiry;
-use crate::clock::{Clock, SystemClock};
-use futures_util::future::BoxFuture;
 
 /// What we ask for: the three kinds, and `offline_access` for a refresh token.
 pub const DEFAULT_SCOPES: &str = "offline_access https://graph.microsoft.com/Contacts.ReadWrite https://graph.microsoft.com/Calendars.ReadWrite https://graph.microsoft.com/Tasks.ReadWrite";
@@ -260,13 +260,10 @@ impl BrowserSignIn {
     /// code (with the PKCE verifier) for tokens.
     pub async fn finish(self, http: &reqwest::Client, wait: Duration) -> Result<Tokens, AuthError> {
         // A redirect without a path comes back with "/" (Entra appends it).
-        let params = tokio::time::timeout(
-            wait,
-            self.listener.wait("/", &self.state, "Microsoft"),
-        )
-        .await
-        .map_err(|_| AuthError::Expired)?
-        .map_err(|e| AuthError::Unavailable(format!("loopback listener: {e}")))?;
+        let params = tokio::time::timeout(wait, self.listener.wait("/", &self.state, "Microsoft"))
+            .await
+            .map_err(|_| AuthError::Expired)?
+            .map_err(|e| AuthError::Unavailable(format!("loopback listener: {e}")))?;
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if let Some(err) = get("error") {
             return Err(match err.as_str() {

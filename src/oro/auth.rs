@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration as TimeDelta, Utc};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::time::Duration;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::redirect_listener::{Loopback, RedirectListener};
 use crate::{server_text, token_expiry};

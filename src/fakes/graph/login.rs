@@ -91,8 +91,8 @@ impl Login {
             let Ok(reg) = url::Url::parse(r) else {
                 return false;
             };
-            let loopback = reg.scheme() == "http"
-                && matches!(reg.host_str(), Some("localhost" | "127.0.0.1"));
+            let loopback =
+                reg.scheme() == "http" && matches!(reg.host_str(), Some("localhost" | "127.0.0.1"));
             reg.scheme() == req.scheme()
                 && reg.host_str() == req.host_str()
                 && (loopback || reg.port_or_known_default() == req.port_or_known_default())
@@ -341,7 +341,11 @@ mod tests {
     #[test]
     fn redirects_match_as_at_entra_for_an_app_registered_with_localhost() {
         let l = Login::new(None, Duration::from_secs(60), 1, false);
-        for ok in ["http://localhost", "http://localhost:53117", "http://localhost:1/"] {
+        for ok in [
+            "http://localhost",
+            "http://localhost:53117",
+            "http://localhost:1/",
+        ] {
             assert!(l.redirect_registered(ok), "{ok}");
         }
         for refused in [

@@ -338,8 +338,7 @@ pub const REGISTERED_REDIRECT: &str = "http://127.0.0.1/callback";
 pub fn redirect_registered(requested: &str) -> bool {
     let without_port = |u: &str| {
         let mut u = url::Url::parse(u).ok()?;
-        let loopback = u.scheme() == "http"
-            && matches!(u.host_str(), Some("127.0.0.1" | "[::1]"));
+        let loopback = u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "[::1]"));
         if loopback {
             u.set_port(None).ok()?;
         }
