@@ -764,7 +764,7 @@ async fn browser_sign_in_with_pkce_on_loopback() {
     let cfg = AuthConfig::new(&fake.login_url(), "common", "orosync-tests");
     let http = http_client(Duration::from_secs(5));
     let flow = BrowserSignIn::start(&cfg, 0).await.unwrap();
-    assert!(flow.redirect_uri().starts_with("http://127.0.0.1:"));
+    assert!(flow.redirect_uri().starts_with("http://localhost:"));
     let url = flow.authorize_url().to_string();
     assert!(url.contains("code_challenge_method=S256"));
     // The "browser": the fake signs the user in and redirects to the loopback.

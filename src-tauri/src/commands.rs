@@ -106,7 +106,18 @@ pub async fn test_connection(tray: State<'_, Tray>) -> Result<TestResult> {
         }
         Err(e) => return Ok(fail(e.to_string())),
     }
-    let oro = match orosync::app::oro_client(&app.config, app.secrets.as_ref()) {
+    // Under the profile's lock, like a run: a run in progress holds Oro's
+    // current (single-use) refresh token, and a refresh beside it would
+    // revoke it. A token Oro rotates here is kept at once.
+    let _lock = match orosync::lock::ProfileLock::try_acquire(&app.profile.dir) {
+        Ok(Some(l)) => l,
+        Ok(None) => return Ok(fail(
+            "A sync of this profile is running; test the connection again when it has finished."
+                .into(),
+        )),
+        Err(e) => return Ok(fail(format!("cannot lock the profile: {e}"))),
+    };
+    let oro = match orosync::app::oro_client_keeping(&app.config, app.secrets.clone()) {
         Ok(c) => c,
         Err(e) => return Ok(fail(e.to_string())),
     };

@@ -4,6 +4,7 @@
 use super::AppError;
 use crate::config::{self, Config};
 use crate::graph::{auth::AuthConfig, GraphClient, GraphConfig};
+use crate::oro::auth::RefreshTokenSink;
 use crate::oro::{OAuthTokens, OroAuth, OroClient, OroConfig};
 use crate::secrets::{self, SecretStore};
 use crate::store::StoreError;
@@ -25,8 +26,36 @@ fn secret(
     }
 }
 
-/// The Oro client for `cfg`.
+/// The Oro client for `cfg`, for one check of what `secrets` holds (a
+/// sign-in being verified): a refresh token Oro rotates on the way is not
+/// written back. A client that runs against the stored sign-in is
+/// [`oro_client_keeping`].
 pub fn oro_client(cfg: &Config, secrets: &dyn SecretStore) -> Result<OroClient, AppError> {
+    oro_config(cfg, secrets).and_then(|oc| OroClient::new(oc).map_err(store_error))
+}
+
+/// The Oro client for `cfg` that writes every refresh token Oro issues to
+/// `secrets` the moment it arrives (`oauth2-browser`). Oro's refresh
+/// tokens are single-use, so keeping the new one only at the end of a
+/// successful run would leave a revoked one behind whenever the run stops
+/// early (docs/reliability.md, "Hostile servers").
+pub fn oro_client_keeping(
+    cfg: &Config,
+    secrets: Arc<dyn SecretStore>,
+) -> Result<OroClient, AppError> {
+    let mut oc = oro_config(cfg, secrets.as_ref())?;
+    if matches!(cfg.oro.auth, config::OroAuth::Oauth2Browser) {
+        oc.on_refresh_token = Some(RefreshTokenSink::new(move |token| {
+            if let Err(e) = secrets.set(secrets::ORO_REFRESH_TOKEN, token) {
+                // The error names the keyring's problem, never the token.
+                tracing::warn!("the renewed Oro sign-in could not be kept: {e}");
+            }
+        }));
+    }
+    OroClient::new(oc).map_err(store_error)
+}
+
+fn oro_config(cfg: &Config, secrets: &dyn SecretStore) -> Result<OroConfig, AppError> {
     let auth = match cfg.oro.auth {
         config::OroAuth::Wsse => OroAuth::Wsse {
             api_key: secret(secrets, secrets::ORO_API_KEY, "API key")?,
@@ -53,7 +82,7 @@ pub fn oro_client(cfg: &Config, secrets: &dyn SecretStore) -> Result<OroClient, 
         config::ContactsScope::Mine => crate::oro::ContactsScope::Mine,
         config::ContactsScope::All => crate::oro::ContactsScope::All,
     };
-    OroClient::new(oc).map_err(store_error)
+    Ok(oc)
 }
 
 /// The Graph client for `cfg`; its refresh token lives in `secrets`.

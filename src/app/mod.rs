@@ -7,7 +7,7 @@ mod error;
 pub mod login;
 pub mod trust;
 
-pub use clients::{graph_client, oro_client};
+pub use clients::{graph_client, oro_client, oro_client_keeping};
 pub use error::AppError;
 
 use crate::backup::{self, BackupWriter};
@@ -105,17 +105,15 @@ impl App {
         on_wait: impl FnOnce() + Send + 'static,
         progress: OnProgress<'_>,
     ) -> Result<Summary, AppError> {
-        let oro = oro_client(&self.config, self.secrets.as_ref())?;
+        // The lock first, then the clients: a run that waited for another
+        // one must start from the sign-in that run left in the keyring (Oro
+        // revoked the one stored when this run started).
+        let _lock = self.lock(on_wait).await?;
+        let oro = oro_client_keeping(&self.config, self.secrets.clone())?;
         let graph = graph_client(&self.config, self.secrets.clone())?;
-        let summary = self
-            .sync_with_progress(&oro, &graph, &SystemClock, req, on_wait, progress)
-            .await?;
-        // An Oro refresh token rotates: keep the new one (in memory only
-        // when it came from the environment).
-        if let Some(t) = oro.refresh_token().await {
-            let _ = self.secrets.set(crate::secrets::ORO_REFRESH_TOKEN, &t);
-        }
-        Ok(summary)
+        // Each rotated refresh token is stored as soon as it is issued.
+        self.sync_locked(&oro, &graph, &SystemClock, req, progress)
+            .await
     }
 
     /// Run a sync through any stores: one run per profile at a time (the
@@ -143,11 +141,29 @@ impl App {
         on_wait: impl FnOnce() + Send + 'static,
         progress: OnProgress<'_>,
     ) -> Result<Summary, AppError> {
+        let _lock = self.lock(on_wait).await?;
+        self.sync_locked(oro, outlook, clock, req, progress).await
+    }
+
+    /// Take the profile's lock (one run per profile at a time), calling
+    /// `on_wait` if another run holds it.
+    async fn lock(&self, on_wait: impl FnOnce() + Send + 'static) -> Result<ProfileLock, AppError> {
         let dir = self.profile.dir.clone();
-        let _lock = tokio::task::spawn_blocking(move || ProfileLock::acquire(&dir, on_wait))
+        tokio::task::spawn_blocking(move || ProfileLock::acquire(&dir, on_wait))
             .await
             .map_err(|e| AppError::Io(e.to_string()))?
-            .map_err(|e| AppError::Io(format!("cannot lock the profile: {e}")))?;
+            .map_err(|e| AppError::Io(format!("cannot lock the profile: {e}")))
+    }
+
+    /// A run, the profile's lock held by the caller.
+    async fn sync_locked<O: OroStore, X: OutlookStore>(
+        &self,
+        oro: &O,
+        outlook: &X,
+        clock: &dyn Clock,
+        req: &SyncRequest,
+        progress: OnProgress<'_>,
+    ) -> Result<Summary, AppError> {
         let mut state = self.open_state()?;
         let settings = self.settings(req);
         tracing::info!(

@@ -9,17 +9,21 @@
 //! (so none reaches a log or an error), and lets us map errors straight onto
 //! the engine's classes.
 
+use crate::clock::{Clock, SystemClock};
+use crate::redirect_listener::{Loopback, RedirectListener};
 use crate::secrets::{Secret, SecretError, SecretStore, OUTLOOK_REFRESH_TOKEN};
+use crate::server_text;
 use crate::store::StoreError;
+use crate::token_expiry;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 use rand::RngCore;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// What we ask for: the three kinds, and `offline_access` for a refresh token.
 pub const DEFAULT_SCOPES: &str = "offline_access https://graph.microsoft.com/Contacts.ReadWrite https://graph.microsoft.com/Calendars.ReadWrite https://graph.microsoft.com/Tasks.ReadWrite";
@@ -67,6 +71,9 @@ pub enum AuthError {
     /// Device code: the user has not finished yet (keep polling).
     #[error("authorization pending")]
     Pending,
+    /// Device code: polling too fast (RFC 8628 §3.5): wait 5 s more.
+    #[error("polling too fast")]
+    SlowDown,
     /// Device code: the user said no.
     #[error("the user declined the sign-in")]
     Declined,
@@ -143,19 +150,13 @@ async fn token_request(
         )));
     }
     if let Some(code) = body.get("error").and_then(Value::as_str) {
-        let desc = body
-            .get("error_description")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
+        let desc = body.get("error_description").and_then(Value::as_str);
         return Err(match code {
-            "authorization_pending" | "slow_down" => AuthError::Pending,
+            "authorization_pending" => AuthError::Pending,
+            "slow_down" => AuthError::SlowDown,
             "authorization_declined" | "access_denied" => AuthError::Declined,
             "expired_token" => AuthError::Expired,
-            _ => AuthError::Refused(format!("{code}: {desc}")),
+            _ => AuthError::Refused(oauth_reason(code, desc)),
         });
     }
     let access = body
@@ -172,8 +173,16 @@ async fn token_request(
             .get("refresh_token")
             .and_then(Value::as_str)
             .map(Secret::new),
-        expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
+        expires_at: token_expiry::expires_at(Utc::now(), expires_in),
     })
+}
+
+/// `code: description` of an OAuth error, as server text made safe to
+/// print: the description's first line (Entra appends trace and
+/// correlation ids on the next ones), control characters escaped.
+fn oauth_reason(code: &str, desc: Option<&str>) -> String {
+    let first = desc.unwrap_or("").lines().next().unwrap_or("");
+    server_text::escape(format!("{code}: {first}").trim_end_matches([' ', ':']))
 }
 
 /// Exchange a refresh token for new tokens (the answer carries a new,
@@ -196,12 +205,18 @@ pub async fn refresh(
     .await
 }
 
-/// Authorization code + PKCE with the system browser and a one-shot HTTP
-/// listener on `http://127.0.0.1:PORT` (RFC 8252: the port is not part of
-/// the registered redirect's match).
+/// Authorization code + PKCE with the system browser and a loopback
+/// listener. The redirect is `http://localhost:PORT`: an app registered the
+/// usual way ("Mobile and desktop applications", redirect URI
+/// `http://localhost`) accepts it, as Entra ignores the port of a localhost
+/// redirect; it refuses `http://127.0.0.1:PORT` (AADSTS50011), which only
+/// matches a `127.0.0.1` URI added through the app's manifest (Microsoft
+/// identity platform, "Redirect URI (reply URL) best practices and
+/// limitations"). The listener answers on 127.0.0.1 and ::1, whichever
+/// `localhost` resolves to in the browser.
 pub struct BrowserSignIn {
     cfg: AuthConfig,
-    listener: tokio::net::TcpListener,
+    listener: RedirectListener,
     redirect_uri: String,
     state: String,
     verifier: Secret,
@@ -209,17 +224,13 @@ pub struct BrowserSignIn {
 }
 
 impl BrowserSignIn {
-    /// Listen on 127.0.0.1:`port` (0 = any free port) and build the URL the
+    /// Listen on loopback `port` (0 = any free port) and build the URL the
     /// user's browser must open.
     pub async fn start(cfg: &AuthConfig, port: u16) -> Result<BrowserSignIn, AuthError> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        let listener = RedirectListener::bind(Loopback::Localhost, port)
             .await
             .map_err(|e| AuthError::Unavailable(format!("loopback listener: {e}")))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| AuthError::Unavailable(format!("loopback listener: {e}")))?
-            .port();
-        let redirect_uri = format!("http://127.0.0.1:{port}");
+        let redirect_uri = format!("http://localhost:{}", listener.port());
         let state = random_token(16);
         let (verifier, challenge) = pkce_pair();
         let mut url = url::Url::parse(&cfg.endpoint("authorize"))
@@ -253,21 +264,21 @@ impl BrowserSignIn {
         &self.redirect_uri
     }
 
-    /// Wait for the browser to come back to the loopback address, check
-    /// `state`, and exchange the code (with the PKCE verifier) for tokens.
+    /// Wait for the browser to come back to the loopback address with our
+    /// `state` (answers with another state are ignored), and exchange the
+    /// code (with the PKCE verifier) for tokens.
     pub async fn finish(self, http: &reqwest::Client, wait: Duration) -> Result<Tokens, AuthError> {
-        let params = tokio::time::timeout(wait, self.wait_redirect())
+        // A redirect without a path comes back with "/" (Entra appends it).
+        let params = tokio::time::timeout(wait, self.listener.wait("/", &self.state, "Microsoft"))
             .await
-            .map_err(|_| AuthError::Expired)??;
+            .map_err(|_| AuthError::Expired)?
+            .map_err(|e| AuthError::Unavailable(format!("loopback listener: {e}")))?;
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if let Some(err) = get("error") {
             return Err(match err.as_str() {
                 "access_denied" => AuthError::Declined,
-                _ => AuthError::Refused(err),
+                _ => AuthError::Refused(oauth_reason(&err, get("error_description").as_deref())),
             });
-        }
-        if get("state").as_deref() != Some(self.state.as_str()) {
-            return Err(AuthError::Refused("state mismatch on the redirect".into()));
         }
         let code = Secret::new(
             get("code").ok_or_else(|| AuthError::Malformed("redirect without a code".into()))?,
@@ -286,48 +297,36 @@ impl BrowserSignIn {
         )
         .await
     }
+}
 
-    /// Serve the loopback address until a request carries `code` or
-    /// `error` (browsers also ask for /favicon.ico and the like).
-    async fn wait_redirect(&self) -> Result<Vec<(String, String)>, AuthError> {
-        loop {
-            let (mut sock, _) = self
-                .listener
-                .accept()
-                .await
-                .map_err(|e| AuthError::Unavailable(format!("loopback accept: {e}")))?;
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 2048];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-                match sock.read(&mut chunk).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            let head = String::from_utf8_lossy(&buf);
-            let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let params: Vec<(String, String)> = url::Url::parse(&format!("http://x{target}"))
-                .map(|u| u.query_pairs().into_owned().collect())
-                .unwrap_or_default();
-            let done = params.iter().any(|(k, _)| k == "code" || k == "error");
-            let (status, text) = if done {
-                (
-                    "200 OK",
-                    "OroSync: sign-in finished. You can close this tab.",
-                )
-            } else {
-                ("404 Not Found", "Not found")
-            };
-            let reply = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-                text.len()
-            );
-            let _ = sock.write_all(reply.as_bytes()).await;
-            let _ = sock.shutdown().await;
-            if done {
-                return Ok(params);
-            }
-        }
+/// RFC 8628 §3.5: a client that is not told otherwise polls every 5 s,
+/// and never faster than the server's `interval`.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(5);
+/// What a `slow_down` answer adds to the interval (RFC 8628 §3.5).
+pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+/// An interval a server asks for is followed up to this long: the user
+/// is waiting, and the code expires anyway.
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(60);
+/// Up to this much is added at random to each wait, so that many clients
+/// started together do not poll in step.
+pub const POLL_JITTER: Duration = Duration::from_millis(1000);
+/// A device code is waited for at most this long, whatever `expires_in`
+/// says (Microsoft's codes live 15 minutes).
+const MAX_DEVICE_CODE_LIFETIME_SECS: i64 = 3600;
+
+/// Waits between device-code polls; injected, so a test can record the
+/// waits asked for instead of waiting.
+pub trait Sleeper: Send + Sync {
+    fn sleep(&self, d: Duration) -> BoxFuture<'_, ()>;
+}
+
+/// Waits for real (tokio's timer).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    fn sleep(&self, d: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(tokio::time::sleep(d))
     }
 }
 
@@ -338,6 +337,8 @@ pub struct DeviceCode {
     pub user_code: String,
     pub verification_uri: String,
     pub message: String,
+    /// The wait between polls: the server's `interval`, at least
+    /// [`MIN_POLL_INTERVAL`], at most [`MAX_POLL_INTERVAL`].
     pub interval: Duration,
     pub expires_at: DateTime<Utc>,
     device_code: Secret,
@@ -359,7 +360,8 @@ impl DeviceCode {
             .await
             .map_err(|e| AuthError::Malformed(format!("devicecode {status}: {e}")))?;
         if let Some(code) = body.get("error").and_then(Value::as_str) {
-            return Err(AuthError::Refused(code.to_string()));
+            let desc = body.get("error_description").and_then(Value::as_str);
+            return Err(AuthError::Refused(oauth_reason(code, desc)));
         }
         let s = |k: &str| {
             body.get(k)
@@ -372,24 +374,39 @@ impl DeviceCode {
                 .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
                 .unwrap_or(d)
         };
+        let interval = Duration::from_secs(n("interval", 5).clamp(0, i64::MAX) as u64)
+            .clamp(MIN_POLL_INTERVAL, MAX_POLL_INTERVAL);
+        let lifetime = n("expires_in", 900).clamp(0, MAX_DEVICE_CODE_LIFETIME_SECS);
         Ok(DeviceCode {
-            user_code: s("user_code")?,
-            verification_uri: s("verification_uri")?,
-            message: s("message").unwrap_or_default(),
-            interval: Duration::from_secs(n("interval", 5).max(0) as u64),
-            expires_at: Utc::now() + chrono::Duration::seconds(n("expires_in", 900)),
+            user_code: server_text::escape(&s("user_code")?),
+            verification_uri: server_text::escape(&s("verification_uri")?),
+            message: server_text::escape(&s("message").unwrap_or_default()),
+            interval,
+            expires_at: token_expiry::expires_at(Utc::now(), lifetime),
             device_code: Secret::new(s("device_code")?),
         })
     }
 
-    /// Poll the token endpoint every `interval` until the user approved,
-    /// declined, or the code expired.
+    /// Poll the token endpoint until the user approved, declined, or the
+    /// code expired: every `interval` (plus jitter), 5 s more after each
+    /// `slow_down`.
     pub async fn poll(
         &self,
         http: &reqwest::Client,
         cfg: &AuthConfig,
     ) -> Result<Tokens, AuthError> {
-        let mut interval = self.interval;
+        self.poll_with(http, cfg, &SystemClock, &TokioSleeper).await
+    }
+
+    /// As [`DeviceCode::poll`], on `clock`, waiting through `sleeper`.
+    pub async fn poll_with(
+        &self,
+        http: &reqwest::Client,
+        cfg: &AuthConfig,
+        clock: &dyn Clock,
+        sleeper: &dyn Sleeper,
+    ) -> Result<Tokens, AuthError> {
+        let mut interval = self.interval.clamp(MIN_POLL_INTERVAL, MAX_POLL_INTERVAL);
         loop {
             match token_request(
                 http,
@@ -402,18 +419,19 @@ impl DeviceCode {
             )
             .await
             {
-                Err(AuthError::Pending) => {
-                    if Utc::now() >= self.expires_at {
-                        return Err(AuthError::Expired);
-                    }
-                    tokio::time::sleep(interval).await;
-                    // RFC 8628 `slow_down` asks for 5 s more; we cannot tell
-                    // it from `authorization_pending` after mapping, and a
-                    // gentle growth is harmless for a human-paced wait.
-                    interval = (interval + interval / 4).min(Duration::from_secs(30));
+                Err(AuthError::Pending) => {}
+                Err(AuthError::SlowDown) => {
+                    interval = (interval + SLOW_DOWN_STEP).min(MAX_POLL_INTERVAL);
                 }
                 other => return other,
             }
+            if clock.now() >= self.expires_at {
+                return Err(AuthError::Expired);
+            }
+            let jitter = rand::random::<u64>() % (POLL_JITTER.as_millis() as u64 + 1);
+            sleeper
+                .sleep(interval + Duration::from_millis(jitter))
+                .await;
         }
     }
 }

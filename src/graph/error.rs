@@ -12,11 +12,10 @@ pub fn parse_error(body: &Value) -> Option<(String, String)> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let message = e
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    // Server text, shown to the user: control characters escaped
+    // (docs/reliability.md, "Hostile servers").
+    let message =
+        crate::server_text::escape(e.get("message").and_then(Value::as_str).unwrap_or(""));
     Some((code, message))
 }
 

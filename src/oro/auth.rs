@@ -10,9 +10,11 @@ use chrono::{DateTime, Duration as TimeDelta, Utc};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+
+use crate::redirect_listener::{Loopback, RedirectListener};
+use crate::{server_text, token_expiry};
 
 /// Credentials are the crate's one redacting [`Secret`] type.
 pub use crate::secrets::Secret;
@@ -32,6 +34,26 @@ impl OAuthTokens {
             refresh_token: Some(refresh_token),
             ..Default::default()
         }
+    }
+}
+
+/// Where a rotated refresh token goes the moment Oro issues it (the OS
+/// keyring, in the product). Oro's refresh tokens are single-use: one
+/// kept only in memory until the end of a run is lost when the run stops
+/// early (a first sync waiting for confirmation, a connection test, a
+/// killed process), and the keyring is left with a revoked token.
+#[derive(Clone)]
+pub struct RefreshTokenSink(Arc<dyn Fn(&Secret) + Send + Sync>);
+
+impl RefreshTokenSink {
+    pub fn new(keep: impl Fn(&Secret) + Send + Sync + 'static) -> RefreshTokenSink {
+        RefreshTokenSink(Arc::new(keep))
+    }
+}
+
+impl fmt::Debug for RefreshTokenSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshTokenSink")
     }
 }
 
@@ -161,10 +183,17 @@ pub(crate) struct Authenticator {
     tokens: tokio::sync::Mutex<OAuthTokens>,
     /// The server's clock minus ours, in seconds, as learnt from a refusal.
     clock_offset_secs: std::sync::atomic::AtomicI64,
+    /// Told about each new refresh token as soon as it is issued.
+    on_refresh_token: Option<RefreshTokenSink>,
 }
 
 impl Authenticator {
-    pub(crate) fn new(base_url: &str, username: &str, auth: OroAuth) -> Self {
+    pub(crate) fn new(
+        base_url: &str,
+        username: &str,
+        auth: OroAuth,
+        on_refresh_token: Option<RefreshTokenSink>,
+    ) -> Self {
         let tokens = match &auth {
             OroAuth::AuthorizationCode { tokens, .. } => tokens.clone(),
             _ => OAuthTokens::default(),
@@ -175,6 +204,7 @@ impl Authenticator {
             auth,
             tokens: tokio::sync::Mutex::new(tokens),
             clock_offset_secs: std::sync::atomic::AtomicI64::new(0),
+            on_refresh_token,
         }
     }
 
@@ -228,7 +258,19 @@ impl Authenticator {
                     _ => false,
                 };
                 if !fresh {
-                    *tokens = self.obtain(http, &tokens).await?;
+                    let new = self.obtain(http, &tokens).await?;
+                    let rotated = match (&new.refresh_token, &tokens.refresh_token) {
+                        (Some(n), Some(old)) => n != old,
+                        (Some(_), None) => true,
+                        (None, _) => false,
+                    };
+                    *tokens = new;
+                    // Kept before the token is used: the old one is dead now.
+                    if let (true, Some(sink), Some(r)) =
+                        (rotated, &self.on_refresh_token, &tokens.refresh_token)
+                    {
+                        (sink.0)(r);
+                    }
                 }
                 let access = tokens
                     .access_token
@@ -365,7 +407,7 @@ pub(crate) async fn token_request(
             let why = serde_json::from_slice::<TokenError>(&body)
                 .map(|e| {
                     let d = e.error_description.or(e.message).unwrap_or_default();
-                    format!("{} {}", e.error, d).trim().to_string()
+                    server_text::escape(format!("{} {}", e.error, d).trim())
                 })
                 .unwrap_or_default();
             return Err(StoreError::Auth(format!(
@@ -378,7 +420,7 @@ pub(crate) async fn token_request(
             access_token: Some(Secret::new(t.access_token)),
             expires_at: t
                 .expires_in
-                .map(|s| Utc::now() + TimeDelta::seconds(s.max(0))),
+                .map(|s| token_expiry::expires_at(Utc::now(), s)),
             refresh_token: t.refresh_token.map(Secret::new),
         });
     }
@@ -392,8 +434,17 @@ pub fn pkce_challenge(verifier: &str) -> String {
 
 /// A browser sign-in in progress (authorization code + PKCE S256): the
 /// loopback listener is bound at `start`, so the redirect cannot miss it.
+///
+/// The redirect is `http://127.0.0.1:PORT/callback`. Oro's authorization
+/// server (league/oauth2-server, `RedirectUriValidator`) ignores the port
+/// only for the loopback IP literals `127.0.0.1` and `[::1]` (RFC 8252
+/// §7.3) and matches every other URI, `localhost` included, exactly: an
+/// Oro application registered with `http://127.0.0.1/callback` accepts any
+/// port here, whereas a `localhost` redirect would need the port
+/// registered too. (Microsoft's rule is the other way round; see
+/// [`crate::graph::auth::BrowserSignIn`].)
 pub struct BrowserLogin {
-    listener: TcpListener,
+    listener: RedirectListener,
     base_url: String,
     client_id: String,
     client_secret: Option<Secret>,
@@ -412,6 +463,9 @@ impl fmt::Debug for BrowserLogin {
     }
 }
 
+/// The path the browser comes back to.
+const CALLBACK_PATH: &str = "/callback";
+
 impl BrowserLogin {
     /// Bind `127.0.0.1:port` (0 = any free port) and prepare the authorize URL.
     pub async fn start(
@@ -421,14 +475,10 @@ impl BrowserLogin {
         port: u16,
     ) -> StoreResult<BrowserLogin> {
         let base_url = base_url.trim_end_matches('/').to_string();
-        let listener = TcpListener::bind(("127.0.0.1", port))
+        let listener = RedirectListener::bind(Loopback::Ipv4, port)
             .await
             .map_err(|e| StoreError::Unavailable(format!("cannot listen on port {port}: {e}")))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?
-            .port();
-        let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+        let redirect_uri = format!("http://127.0.0.1:{}{CALLBACK_PATH}", listener.port());
         let state = B64URL.encode(rand::random::<[u8; 16]>());
         let verifier = B64URL.encode(rand::random::<[u8; 32]>());
         let mut url = url::Url::parse(&format!("{base_url}/oauth2-token/authorize"))
@@ -461,22 +511,29 @@ impl BrowserLogin {
         &self.redirect_uri
     }
 
-    /// Wait for the browser to come back with the code (at most `timeout`),
-    /// check the state, and exchange the code for tokens.
+    /// Wait for the browser to come back with the code and our state (at
+    /// most `timeout`; answers with another state are ignored), and
+    /// exchange the code for tokens.
     pub async fn finish(
         self,
         http: &reqwest::Client,
         timeout: Duration,
     ) -> StoreResult<OAuthTokens> {
-        let params = tokio::time::timeout(timeout, self.wait_for_redirect())
-            .await
-            .map_err(|_| StoreError::Auth("sign-in timed out".into()))??;
+        let params = tokio::time::timeout(
+            timeout,
+            self.listener.wait(CALLBACK_PATH, &self.state, "Oro"),
+        )
+        .await
+        .map_err(|_| StoreError::Auth("sign-in timed out".into()))?
+        .map_err(|e| StoreError::Unavailable(format!("loopback listener: {e}")))?;
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if let Some(err) = get("error") {
-            return Err(StoreError::Auth(format!("sign-in refused: {err}")));
-        }
-        if get("state").as_deref() != Some(self.state.as_str()) {
-            return Err(StoreError::Auth("sign-in answer with a wrong state".into()));
+            let desc = get("error_description")
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            return Err(StoreError::Auth(server_text::escape(&format!(
+                "sign-in refused: {err}{desc}"
+            ))));
         }
         let code =
             get("code").ok_or_else(|| StoreError::Auth("sign-in answer has no code".into()))?;
@@ -491,58 +548,6 @@ impl BrowserLogin {
             form.push(("client_secret", s.expose()));
         }
         token_request(http, &self.base_url, &form).await
-    }
-
-    /// Serve the loopback listener until a request for `/callback` arrives
-    /// (browsers also ask for `/favicon.ico` and the like).
-    async fn wait_for_redirect(&self) -> StoreResult<Vec<(String, String)>> {
-        loop {
-            let (mut sock, _) = self
-                .listener
-                .accept()
-                .await
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 2048];
-            // The request line is all we need; stop at the end of the headers.
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-                match sock.read(&mut chunk).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            let head = String::from_utf8_lossy(&buf);
-            let target = head
-                .lines()
-                .next()
-                .and_then(|l| l.split_whitespace().nth(1))
-                .unwrap_or("")
-                .to_string();
-            let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
-            if path != "/callback" {
-                let _ = sock
-                    .write_all(
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    )
-                    .await;
-                continue;
-            }
-            let body =
-                "<html><body>OroSync is signed in to Oro. You can close this window.</body></html>";
-            let _ = sock
-                .write_all(
-                    format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    )
-                    .as_bytes(),
-                )
-                .await;
-            let _ = sock.shutdown().await;
-            return Ok(url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect());
-        }
     }
 }
 

@@ -52,10 +52,15 @@ pub(crate) fn reason(body: &[u8]) -> Option<String> {
         Some(tree @ Value::Object(_)) => form_errors(tree, "", &mut parts),
         _ => {}
     }
+    // Server text: its control characters are escaped before it can reach
+    // a terminal or a log (docs/reliability.md, "Hostile servers").
     if parts.is_empty() {
-        return v.get("message").and_then(Value::as_str).map(str::to_string);
+        return v
+            .get("message")
+            .and_then(Value::as_str)
+            .map(crate::server_text::escape);
     }
-    Some(parts.join("; "))
+    Some(crate::server_text::escape(&parts.join("; ")))
 }
 
 fn form_errors(node: &Value, path: &str, out: &mut Vec<String>) {

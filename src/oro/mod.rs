@@ -60,6 +60,9 @@ pub struct OroConfig {
     /// Trust only this certificate (a self-signed server) instead of the
     /// OS roots.
     pub tls_fingerprint: Option<tls::Fingerprint>,
+    /// Told about every new OAuth refresh token the moment Oro issues it
+    /// (Oro's refresh tokens are single-use: keep it before using it).
+    pub on_refresh_token: Option<auth::RefreshTokenSink>,
 }
 
 impl OroConfig {
@@ -77,6 +80,7 @@ impl OroConfig {
             timeout: Duration::from_secs(30),
             max_attempts: 4,
             tls_fingerprint: None,
+            on_refresh_token: None,
         }
     }
 }
@@ -151,7 +155,12 @@ impl OroClient {
         url::Url::parse(&config.base_url)
             .map_err(|e| StoreError::Unavailable(format!("bad Oro URL: {e}")))?;
         let http = http_client_pinned(config.timeout, config.tls_fingerprint)?;
-        let auth = Authenticator::new(&config.base_url, &config.username, config.auth.clone());
+        let auth = Authenticator::new(
+            &config.base_url,
+            &config.username,
+            config.auth.clone(),
+            config.on_refresh_token.clone(),
+        );
         Ok(OroClient {
             config,
             http,

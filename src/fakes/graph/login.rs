@@ -33,6 +33,9 @@ pub struct Login {
     pub device_interval: u64,
     /// A used refresh token is refused afterwards (strict rotation).
     pub single_use_refresh: bool,
+    /// The app registration's redirect URIs: by default the one a desktop
+    /// app registers under "Mobile and desktop applications".
+    pub redirect_uris: Vec<String>,
     access: HashMap<String, Instant>,
     refresh: HashSet<String>,
     codes: HashMap<String, CodeGrant>,
@@ -46,6 +49,10 @@ fn random(prefix: &str) -> String {
     rand::thread_rng().fill_bytes(&mut b);
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(b))
 }
+
+/// What an app registered for "Mobile and desktop applications" with the
+/// system browser lists as its redirect URI.
+pub const REGISTERED_REDIRECT: &str = "http://localhost";
 
 fn oauth_error(code: &str, desc: &str) -> Reply {
     Reply::json(400, json!({"error": code, "error_description": desc}))
@@ -63,8 +70,38 @@ impl Login {
             access_ttl,
             device_interval,
             single_use_refresh,
+            redirect_uris: vec![REGISTERED_REDIRECT.to_string()],
             ..Default::default()
         }
+    }
+
+    /// Entra's match of a requested redirect URI against the registered
+    /// ones (Microsoft identity platform, "Redirect URI (reply URL) best
+    /// practices and limitations"; entra-docs `reply-url.md`): scheme, host,
+    /// path (case-sensitive) and query must be equal; the port is ignored
+    /// only for an `http` loopback registration (`http://localhost`, or
+    /// `http://127.0.0.1` added through the manifest), and `127.0.0.1` is
+    /// not `localhost`: a request for one never matches a registration of
+    /// the other. A URI without a path is the same as one with `/`.
+    pub fn redirect_registered(&self, requested: &str) -> bool {
+        let Ok(req) = url::Url::parse(requested) else {
+            return false;
+        };
+        self.redirect_uris.iter().any(|r| {
+            let Ok(reg) = url::Url::parse(r) else {
+                return false;
+            };
+            let loopback =
+                reg.scheme() == "http" && matches!(reg.host_str(), Some("localhost" | "127.0.0.1"));
+            reg.scheme() == req.scheme()
+                && reg.host_str() == req.host_str()
+                && (loopback || reg.port_or_known_default() == req.port_or_known_default())
+                && reg.path() == req.path()
+                && reg.query() == req.query()
+                && req.fragment().is_none()
+                && req.username().is_empty()
+                && req.password().is_none()
+        })
     }
 
     /// True when `token` is a live access token.
@@ -138,10 +175,16 @@ impl Login {
                 let Some(redirect) = p("redirect_uri") else {
                     return oauth_error("invalid_request", "redirect_uri required");
                 };
-                if !redirect.starts_with("http://127.0.0.1:")
-                    && !redirect.starts_with("http://localhost")
-                {
-                    return oauth_error("invalid_request", "AADSTS50011: redirect URI mismatch");
+                // A mismatch is shown on Entra's own page: the browser is
+                // not sent anywhere, least of all to the unregistered URI.
+                if !self.redirect_registered(redirect) {
+                    return oauth_error(
+                        "invalid_request",
+                        &format!(
+                            "AADSTS50011: The redirect URI '{redirect}' specified in the request does not match the redirect URIs configured for the application '{}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.",
+                            p("client_id").unwrap_or_default()
+                        ),
+                    );
                 }
                 let code = random("code-");
                 self.codes.insert(
@@ -293,6 +336,30 @@ mod tests {
         ];
         l.handle("token", "http://127.0.0.1:1/login", &params)
             .status
+    }
+
+    #[test]
+    fn redirects_match_as_at_entra_for_an_app_registered_with_localhost() {
+        let l = Login::new(None, Duration::from_secs(60), 1, false);
+        for ok in [
+            "http://localhost",
+            "http://localhost:53117",
+            "http://localhost:1/",
+        ] {
+            assert!(l.redirect_registered(ok), "{ok}");
+        }
+        for refused in [
+            "http://127.0.0.1:53117",
+            "http://[::1]:53117",
+            "https://localhost:53117",
+            "http://localhost:53117/callback",
+            "http://localhost:53117/?x=1",
+            "http://localhost.evil.example:53117",
+            "http://user@localhost:53117",
+            "not a url",
+        ] {
+            assert!(!l.redirect_registered(refused), "{refused}");
+        }
     }
 
     #[test]

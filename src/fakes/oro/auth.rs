@@ -326,6 +326,30 @@ pub(crate) async fn token_endpoint(
     }
 }
 
+/// The redirect URI the fake's OAuth applications are registered with (in
+/// Oro: the application's "Redirect URLs").
+pub const REGISTERED_REDIRECT: &str = "http://127.0.0.1/callback";
+
+/// How Oro's authorization server (league/oauth2-server,
+/// `RedirectUriValidators/RedirectUriValidator.php`) matches a requested
+/// redirect URI: for `http` to the loopback IP literals `127.0.0.1` and
+/// `[::1]` the port is ignored (RFC 8252 §7.3); every other URI, a
+/// `localhost` one included, must equal a registered one exactly.
+pub fn redirect_registered(requested: &str) -> bool {
+    let without_port = |u: &str| {
+        let mut u = url::Url::parse(u).ok()?;
+        let loopback = u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "[::1]"));
+        if loopback {
+            u.set_port(None).ok()?;
+        }
+        Some((loopback, u.to_string()))
+    };
+    match without_port(requested) {
+        Some((true, req)) => without_port(REGISTERED_REDIRECT).is_some_and(|(_, reg)| reg == req),
+        _ => requested == REGISTERED_REDIRECT,
+    }
+}
+
 /// `GET /oauth2-token/authorize`: approves at once (as with "Skip User
 /// Consent") and redirects to the loopback `redirect_uri` with code and state.
 pub(crate) async fn authorize(State(s): State<Arc<Shared>>, RawQuery(q): RawQuery) -> Response {
@@ -342,13 +366,21 @@ pub(crate) async fn authorize(State(s): State<Arc<Shared>>, RawQuery(q): RawQuer
         );
     }
     let redirect = get("redirect_uri");
-    let loopback =
-        redirect.starts_with("http://127.0.0.1:") || redirect.starts_with("http://localhost:");
-    if get("response_type") != "code" || !loopback {
+    if get("response_type") != "code" {
         return oauth_error(
             StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Bad response_type or redirect_uri",
+            "unsupported_response_type",
+            "The authorization server does not support obtaining an authorization code using this method.",
+        );
+    }
+    // league/oauth2-server answers a redirect URI the client is not
+    // registered with as a client authentication failure, without
+    // redirecting (AbstractGrant::validateRedirectUri).
+    if !redirect_registered(redirect) {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
         );
     }
     if get("code_challenge").is_empty() || get("code_challenge_method") != "S256" {
@@ -395,5 +427,30 @@ impl FakeOro {
     /// Invalidate every refresh token (the user revoked the app).
     pub fn revoke_refresh_tokens(&self) {
         self.shared.auth.lock().expect("auth").refresh.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_match_as_league_matches_them() {
+        for ok in [
+            "http://127.0.0.1/callback",
+            "http://127.0.0.1:53117/callback",
+        ] {
+            assert!(redirect_registered(ok), "{ok}");
+        }
+        for refused in [
+            "http://localhost:53117/callback",
+            "http://127.0.0.1:53117/other",
+            "https://127.0.0.1:53117/callback",
+            "http://127.0.0.1:53117/callback?x=1",
+            "http://127.0.0.2:53117/callback",
+            "",
+        ] {
+            assert!(!redirect_registered(refused), "{refused}");
+        }
     }
 }
