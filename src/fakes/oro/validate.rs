@@ -18,7 +18,6 @@ pub(super) const STATUSES: [(&str, &str); 3] = [
 ];
 
 /// One validation or request error of a JSON:API error document.
-/// One validation or request error of a JSON:API error document.
 pub(super) struct ApiErr {
     pub(super) title: &'static str,
     pub(super) detail: String,
@@ -74,6 +73,33 @@ const CONTACT_ATTRS: &[&str] = &[
     "primaryPhone",
 ];
 const TASK_ATTRS: &[&str] = &["subject", "description", "dueDate"];
+
+/// Oro's `Length(max)` rules on string attributes: OroCRM
+/// `ContactBundle/Resources/config/validation.yml` (firstName, lastName 100;
+/// skype, twitter, facebook, googlePlus, linkedIn 255) and OROCRMTaskBundle
+/// `Resources/config/validation.yml` (subject 255). Symfony's `Length`
+/// counts characters (`mb_strlen`), not bytes.
+const MAX_LENGTHS: &[(&str, &str, usize)] = &[
+    (CONTACTS, "firstName", 100),
+    (CONTACTS, "lastName", 100),
+    (CONTACTS, "skype", 255),
+    (CONTACTS, "twitter", 255),
+    (CONTACTS, "facebook", 255),
+    (CONTACTS, "googlePlus", 255),
+    (CONTACTS, "linkedIn", 255),
+    (TASKS, "subject", 255),
+];
+
+/// Symfony's `Length` violation for a value longer than `max`
+/// (`Validator/Resources/translations/validators.en.xlf`, plural form).
+fn too_long(ty: &str, field: &str, v: &Value) -> Option<String> {
+    let max = MAX_LENGTHS
+        .iter()
+        .find(|(t, f, _)| *t == ty && *f == field)?
+        .2;
+    let n = v.as_str()?.chars().count();
+    (n > max).then(|| format!("This value is too long. It should have {max} characters or less."))
+}
 
 fn blank(v: Option<&Value>) -> bool {
     match v {
@@ -168,7 +194,20 @@ pub(super) fn apply(
                     rec.attributes.insert(k.clone(), Value::Null);
                 }
                 Value::String(d) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() => {
-                    rec.attributes.insert(k.clone(), v.clone());
+                    // ContactBundle validation.yml: `LessThanOrEqual: now UTC`
+                    // with "The birth date cannot be in the future." (the
+                    // date is midnight, so today passes, tomorrow does not).
+                    let today = s.opts.clock.now().date_naive();
+                    match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                        Ok(b) if b > today => errs.push(at(
+                            "less than or equal constraint",
+                            "The birth date cannot be in the future.",
+                            &ptr,
+                        )),
+                        _ => {
+                            rec.attributes.insert(k.clone(), v.clone());
+                        }
+                    }
                 }
                 _ => errs.push(at(
                     "form constraint",
@@ -199,6 +238,11 @@ pub(super) fn apply(
             },
             _ => match v {
                 Value::Null | Value::String(_) => {
+                    // Oro's form sets the value, then validates the entity:
+                    // a value too long is one violation, not a blank one too.
+                    if let Some(why) = too_long(ty, k, v) {
+                        errs.push(at("length constraint", why, &ptr));
+                    }
                     rec.attributes.insert(k.clone(), v.clone());
                 }
                 _ => errs.push(at(
