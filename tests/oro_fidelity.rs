@@ -10,7 +10,7 @@ use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::model::{Contact, Item, Kind, Task};
 use orosync::oro::{wsse_headers, OroAuth, OroClient, OroConfig, Secret};
 use orosync::store::{OroStore, StoreError};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,11 +46,26 @@ fn rejected(e: StoreError) -> String {
 
 /// A signed JSON:API GET of `/api/{path}`: status and document.
 async fn get(fake: &FakeOro, path: &str) -> (u16, Value) {
+    send(fake, reqwest::Method::GET, path, None).await
+}
+
+/// A signed JSON:API request with an optional document.
+async fn send(
+    fake: &FakeOro,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let o = fake.options().clone();
     let created = Utc::now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
     let mut req = reqwest::Client::new()
-        .get(format!("{}/api/{path}", fake.url()))
+        .request(method, format!("{}/api/{path}", fake.url()))
         .header("Accept", "application/vnd.api+json");
+    if let Some(b) = body {
+        req = req
+            .header("Content-Type", "application/vnd.api+json")
+            .body(b.to_string());
+    }
     for (k, v) in wsse_headers(
         &o.username,
         &Secret::new(o.api_key.clone()),
@@ -234,4 +249,185 @@ async fn filtering_by_created_at_is_not_supported() {
         .await;
         assert_eq!(status, 200, "{ty}");
     }
+}
+
+fn with_emails(emails: &[&str]) -> Item {
+    Item::Contacts(Contact {
+        first_name: Some("Ann".into()),
+        emails: emails.iter().map(|e| e.to_string()).collect(),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn each_address_is_held_to_the_strict_email_rule() {
+    let fake = fake_with(|_| {}).await;
+    let oro = client(&fake);
+    for bad in [
+        "ann..lee@example.com",
+        "ann lee@example.com",
+        "ann@example..com",
+    ] {
+        let r = rejected(
+            oro.create(&with_emails(&["ann@example.com", bad]))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(
+            r, "email: This value is not a valid email address.",
+            "{bad}"
+        );
+    }
+    assert_eq!(fake.writes().total(), 0);
+    // A second address only needs the strict rule: no dot in the domain,
+    // a UTF-8 local part are fine there.
+    let id = oro
+        .create(&with_emails(&[
+            "ann@example.com",
+            "ann@localhost",
+            "jörg@example.de",
+        ]))
+        .await
+        .expect("strict accepts these")
+        .id;
+    match fake
+        .read_record(Kind::Contacts, &fake.record(Kind::Contacts, &id).unwrap())
+        .item
+    {
+        Item::Contacts(c) => assert_eq!(
+            c.emails,
+            vec!["ann@example.com", "ann@localhost", "jörg@example.de"]
+        ),
+        other => panic!("not a contact: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_primary_email_is_held_to_the_html5_email_rule() {
+    let fake = fake_with(|_| {}).await;
+    let oro = client(&fake);
+    // The client sends the first address as primaryEmail: Oro holds it to
+    // the html5 rule (ASCII, a dotted domain).
+    for first in ["ann@localhost", "jörg@example.de"] {
+        let r = rejected(
+            oro.create(&with_emails(&[first, "ann@example.com"]))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(
+            r, "primaryEmail: This value is not a valid email address.",
+            "{first}"
+        );
+    }
+    assert_eq!(fake.writes().total(), 0);
+}
+
+fn contact_doc(attributes: Value) -> Value {
+    json!({"data": {"type": "contacts", "attributes": attributes}})
+}
+
+#[tokio::test]
+async fn the_primary_email_must_be_one_of_the_emails_sent_with_it() {
+    let fake = fake_with(|_| {}).await;
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::POST,
+        "contacts",
+        Some(contact_doc(json!({
+            "firstName": "Ann",
+            "emails": [{"email": "ann@example.com"}],
+            "primaryEmail": "lee@example.com"
+        }))),
+    )
+    .await;
+    assert_eq!(status, 400, "{doc}");
+    assert_eq!(doc["errors"][0]["title"], "primary item constraint");
+    assert_eq!(doc["errors"][0]["detail"], "Unknown primary email address.");
+    assert_eq!(
+        doc["errors"][0]["source"]["pointer"],
+        "/data/attributes/primaryEmail"
+    );
+    // A list with no primary at all breaks the rule that one is primary.
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::POST,
+        "contacts",
+        Some(contact_doc(json!({
+            "firstName": "Ann",
+            "emails": [{"email": "ann@example.com"}, {"email": "lee@example.com"}]
+        }))),
+    )
+    .await;
+    assert_eq!(status, 400, "{doc}");
+    assert_eq!(
+        doc["errors"][0]["detail"],
+        "One of the emails must be set as primary."
+    );
+    assert_eq!(
+        doc["errors"][0]["source"]["pointer"],
+        "/data/attributes/emails"
+    );
+    assert_eq!(fake.writes().total(), 0);
+    // The primary among the list: stored, and read back first.
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::POST,
+        "contacts",
+        Some(contact_doc(json!({
+            "firstName": "Ann",
+            "emails": [{"email": "ann@example.com"}, {"email": "lee@example.com"}],
+            "primaryEmail": "lee@example.com"
+        }))),
+    )
+    .await;
+    assert_eq!(status, 201, "{doc}");
+    assert_eq!(doc["data"]["attributes"]["primaryEmail"], "lee@example.com");
+}
+
+#[tokio::test]
+async fn a_new_primary_phone_sent_alone_replaces_the_old_primary_number() {
+    let fake = fake_with(|_| {}).await;
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::POST,
+        "contacts",
+        Some(contact_doc(json!({
+            "firstName": "Ann",
+            "phones": [{"phone": "111"}, {"phone": "222"}],
+            "primaryPhone": "111"
+        }))),
+    )
+    .await;
+    assert_eq!(status, 201, "{doc}");
+    let id = doc["data"]["id"].as_str().unwrap().to_string();
+    // The client updates a contact with its primary number alone.
+    let oro = client(&fake);
+    let changed = Item::Contacts(Contact {
+        first_name: Some("Ann".into()),
+        primary_phone: Some("333".into()),
+        ..Default::default()
+    });
+    oro.update(&id, &changed).await.expect("updated");
+    let rec = fake.record(Kind::Contacts, &id).unwrap();
+    assert_eq!(
+        rec.attributes["phones"],
+        json!([{"phone": "333"}, {"phone": "222"}])
+    );
+    // A number already on the contact becomes primary; none is lost.
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::PATCH,
+        &format!("contacts/{id}"),
+        Some(
+            json!({"data": {"type": "contacts", "id": id, "attributes": {"primaryPhone": "222"}}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["data"]["attributes"]["primaryPhone"], "222");
+    let rec = fake.record(Kind::Contacts, &id).unwrap();
+    assert_eq!(
+        rec.attributes["phones"],
+        json!([{"phone": "222"}, {"phone": "333"}])
+    );
 }
