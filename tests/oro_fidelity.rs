@@ -56,15 +56,29 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
+    let ct = body.as_ref().map(|_| "application/vnd.api+json");
+    send_with(fake, method, path, "application/vnd.api+json", ct, body).await
+}
+
+/// A signed request with these `Accept` and `Content-Type` headers.
+async fn send_with(
+    fake: &FakeOro,
+    method: reqwest::Method,
+    path: &str,
+    accept: &str,
+    content_type: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
     let o = fake.options().clone();
     let created = Utc::now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
     let mut req = reqwest::Client::new()
         .request(method, format!("{}/api/{path}", fake.url()))
-        .header("Accept", "application/vnd.api+json");
+        .header("Accept", accept);
+    if let Some(ct) = content_type {
+        req = req.header("Content-Type", ct);
+    }
     if let Some(b) = body {
-        req = req
-            .header("Content-Type", "application/vnd.api+json")
-            .body(b.to_string());
+        req = req.body(b.to_string());
     }
     for (k, v) in wsse_headers(
         &o.username,
@@ -430,4 +444,50 @@ async fn a_new_primary_phone_sent_alone_replaces_the_old_primary_number() {
         rec.attributes["phones"],
         json!([{"phone": "222"}, {"phone": "333"}])
     );
+}
+
+#[tokio::test]
+async fn json_api_media_types_with_parameters_are_refused_as_oro_does() {
+    let fake = fake_with(|_| {}).await;
+    let get = reqwest::Method::GET;
+    let (status, doc) = send_with(
+        &fake,
+        get.clone(),
+        "contacts",
+        "application/vnd.api+json; ext=bulk",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 406);
+    assert_eq!(
+        doc["errors"][0]["detail"],
+        "The \"Accept\" request header should contains at least one instance of JSON:API media type without any parameters."
+    );
+    // One instance without parameters is enough.
+    let (status, _) = send_with(
+        &fake,
+        get,
+        "contacts",
+        "application/vnd.api+json; ext=bulk, application/vnd.api+json",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, doc) = send_with(
+        &fake,
+        reqwest::Method::POST,
+        "contacts",
+        "application/vnd.api+json",
+        Some("application/vnd.api+json; charset=utf-8"),
+        Some(contact_doc(json!({"firstName": "Ann"}))),
+    )
+    .await;
+    assert_eq!(status, 415);
+    assert_eq!(
+        doc["errors"][0]["detail"],
+        "The \"Content-Type\" request header should contain JSON:API media type without any parameters."
+    );
+    assert_eq!(fake.writes().total(), 0);
 }
