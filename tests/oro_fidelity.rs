@@ -491,3 +491,44 @@ async fn json_api_media_types_with_parameters_are_refused_as_oro_does() {
     );
     assert_eq!(fake.writes().total(), 0);
 }
+
+#[tokio::test]
+async fn a_document_of_another_type_or_id_is_a_409_conflict_with_oros_words() {
+    let fake = fake_with(|_| {}).await;
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::POST,
+        "contacts",
+        Some(json!({"data": {"type": "tasks", "attributes": {"subject": "Call"}}})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(doc["errors"][0]["title"], "conflict constraint");
+    assert_eq!(
+        doc["errors"][0]["detail"],
+        "The 'type' property of the primary data object should match the requested resource"
+    );
+    assert_eq!(doc["errors"][0]["source"]["pointer"], "/data/type");
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::POST,
+        "contacts",
+        Some(contact_doc(json!({"firstName": "Ann"}))),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = doc["data"]["id"].as_str().unwrap().to_string();
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::PATCH,
+        &format!("contacts/{id}"),
+        Some(json!({"data": {"type": "contacts", "id": "999", "attributes": {"firstName": "Bo"}}})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(
+        doc["errors"][0]["detail"],
+        "The 'id' property of the primary data object should match 'id' parameter of the query string"
+    );
+    assert_eq!(doc["errors"][0]["source"]["pointer"], "/data/id");
+}

@@ -337,7 +337,8 @@ fn read_doc(headers: &HeaderMap, body: &[u8], ty: &str) -> Result<Value, Respons
             StatusCode::CONFLICT,
             vec![at(
                 "conflict constraint",
-                "The entity class does not match the requested type.",
+                // platform ApiBundle `Request/JsonApi/TypedRequestDataValidator.php`.
+                "The 'type' property of the primary data object should match the requested resource",
                 "/data/type",
             )],
         ));
@@ -408,7 +409,7 @@ pub(crate) async fn update(
         return not_found();
     };
     if data.get("id").and_then(Value::as_str) != Some(id.as_str()) {
-        return errors(StatusCode::CONFLICT, vec![at("conflict constraint", "The 'id' property of the primary data object should match the identifier in the URL.", "/data/id")]);
+        return errors(StatusCode::CONFLICT, vec![at("conflict constraint", "The 'id' property of the primary data object should match 'id' parameter of the query string", "/data/id")]);
     }
     let mut d = s.data.lock().expect("data");
     let Some(mut rec) = d.get(ty, num).cloned() else {
