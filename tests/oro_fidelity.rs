@@ -532,3 +532,34 @@ async fn a_document_of_another_type_or_id_is_a_409_conflict_with_oros_words() {
     );
     assert_eq!(doc["errors"][0]["source"]["pointer"], "/data/id");
 }
+
+#[tokio::test]
+async fn an_updated_at_filter_takes_oros_datetime_forms_only() {
+    let fake = fake_with(|_| {}).await;
+    let (status, doc) = get(
+        &fake,
+        "tasks?filter[updatedAt][gte]=2024-05-01T10:00:00.123Z",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        doc["errors"][0]["detail"],
+        "Expected datetime value. Given \"2024-05-01T10:00:00.123Z\"."
+    );
+    let (status, doc) = get(&fake, "tasks?filter[id][gt]=x").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        doc["errors"][0]["detail"],
+        "Expected integer value. Given \"x\"."
+    );
+    for ok in [
+        "2024-05-01T10:00:00Z",
+        "2024-05-01T10:00:00.12Z",
+        // An unescaped `+` arrives as a space; Oro reads it as `+`.
+        "2024-05-01T10:00:00+02:00",
+        "2024-05-01T10:00:00%2B02:00",
+    ] {
+        let (status, doc) = get(&fake, &format!("tasks?filter[updatedAt][gte]={ok}")).await;
+        assert_eq!(status, 200, "{ok}: {doc}");
+    }
+}

@@ -103,6 +103,28 @@ impl ListQuery {
     }
 }
 
+/// Oro's datetime filter values (platform ApiBundle
+/// `Processor/NormalizeValue/Rest/NormalizeDateTime.php`): `REQUIREMENT`
+/// allows at most two digits of a second's fraction, and a space stands for
+/// a `+` that a client did not escape. Oro also takes a date or a datetime
+/// without seconds or zone as the start of that period; the fake refuses
+/// those (the client sends whole UTC seconds).
+fn updated_at_value(v: &str) -> Option<DateTime<Utc>> {
+    static REQUIREMENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2})?(:\d{2})?(\.\d{2})?(Z|([-+]\d{2}(:?\d{2})?))?)?)?)?$",
+        )
+        .expect("Oro's datetime requirement")
+    });
+    let v = v.replace(' ', "+");
+    if !REQUIREMENT.is_match(&v) {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(&v)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 pub(super) fn parse_list_query(ty: &str, raw: &str) -> Result<ListQuery, Vec<ApiErr>> {
     let mut q = ListQuery {
         filters: Vec::new(),
@@ -137,9 +159,11 @@ pub(super) fn parse_list_query(ty: &str, raw: &str) -> Result<ListQuery, Vec<Api
                         };
                         match r {
                             Some(r) => ranges.push(r),
-                            None => {
-                                errs.push(param("filter constraint", "Expected integer value.", &k))
-                            }
+                            None => errs.push(param(
+                                "filter constraint",
+                                format!("Expected integer value. Given \"{part}\"."),
+                                &k,
+                            )),
                         }
                     }
                     q.filters.push(Filter::Id(op, ranges));
@@ -148,9 +172,13 @@ pub(super) fn parse_list_query(ty: &str, raw: &str) -> Result<ListQuery, Vec<Api
                 // ApiBundle `CompleteFilters`, `DoctrineHelper::getIndexedFields`):
                 // `updatedAt` is indexed on both contacts and tasks, `createdAt`
                 // on neither, so `filter[createdAt]` is "not supported".
-                "updatedAt" => match DateTime::parse_from_rfc3339(&v) {
-                    Ok(t) => q.filters.push(Filter::UpdatedAt(op, t.with_timezone(&Utc))),
-                    Err(_) => errs.push(param("filter constraint", "Expected datetime value.", &k)),
+                "updatedAt" => match updated_at_value(&v) {
+                    Some(t) => q.filters.push(Filter::UpdatedAt(op, t)),
+                    None => errs.push(param(
+                        "filter constraint",
+                        format!("Expected datetime value. Given \"{v}\"."),
+                        &k,
+                    )),
                 },
                 "owner" | "assignedTo" if op == Op::Eq && (name == "owner" || ty == CONTACTS) => {
                     q.filters.push(Filter::Rel(
