@@ -563,3 +563,29 @@ async fn an_updated_at_filter_takes_oros_datetime_forms_only() {
         assert_eq!(status, 200, "{ok}: {doc}");
     }
 }
+
+/// A GET of the user profile signed with this key and nonce: the status.
+async fn signed_with(fake: &FakeOro, key: &str, nonce: &[u8; 16]) -> u16 {
+    let o = fake.options();
+    let created = Utc::now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    let mut req = reqwest::Client::new()
+        .get(format!("{}/api/userprofile", fake.url()))
+        .header("Accept", "application/vnd.api+json");
+    for (k, v) in wsse_headers(&o.username, &Secret::new(key.to_string()), nonce, &created) {
+        req = req.header(k, v);
+    }
+    req.send().await.expect("answer").status().as_u16()
+}
+
+#[tokio::test]
+async fn a_wsse_nonce_is_spent_even_by_a_request_with_a_wrong_digest() {
+    let fake = fake_with(|_| {}).await;
+    let key = fake.options().api_key.clone();
+    let nonce: [u8; 16] = rand::random();
+    assert_eq!(signed_with(&fake, "not-the-key", &nonce).await, 401);
+    // The same nonce with the right key: Oro has seen it already.
+    assert_eq!(signed_with(&fake, &key, &nonce).await, 401);
+    assert_eq!(fake.stats().unauthorized, 2);
+    // A fresh nonce with the right key passes.
+    assert_eq!(signed_with(&fake, &key, &rand::random()).await, 200);
+}
