@@ -589,3 +589,29 @@ async fn a_wsse_nonce_is_spent_even_by_a_request_with_a_wrong_digest() {
     // A fresh nonce with the right key passes.
     assert_eq!(signed_with(&fake, &key, &rand::random()).await, 200);
 }
+
+#[tokio::test]
+async fn unknown_fields_are_one_extra_fields_error_that_names_them() {
+    let fake = fake_with(|_| {}).await;
+    let (status, doc) = send(
+        &fake,
+        reqwest::Method::POST,
+        "contacts",
+        Some(json!({"data": {
+            "type": "contacts",
+            "attributes": {"firstName": "Ann", "nickname": "A", "email": "ann@example.com"},
+            "relationships": {"department": {"data": {"type": "departments", "id": "1"}}}
+        }})),
+    )
+    .await;
+    assert_eq!(status, 400, "{doc}");
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{doc}");
+    assert_eq!(errors[0]["title"], "extra fields constraint");
+    assert_eq!(
+        errors[0]["detail"],
+        "This form should not contain extra fields: \"department\", \"email\", \"nickname\"."
+    );
+    assert!(errors[0].get("source").is_none(), "{doc}");
+    assert_eq!(fake.writes().total(), 0);
+}
