@@ -4,12 +4,16 @@
 //! shows the fake refusing what Oro refuses and accepting what Oro accepts,
 //! through the client where the client sends it (see `docs/fidelity.md`).
 
+mod scenarios;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use orosync::clock::ManualClock;
 use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::model::{Contact, Item, Kind, Task};
 use orosync::oro::{wsse_headers, OroAuth, OroClient, OroConfig, Secret};
 use orosync::store::{OroStore, StoreError};
+use scenarios::http::OroHttpWorld;
+use scenarios::world::World;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -614,4 +618,63 @@ async fn unknown_fields_are_one_extra_fields_error_that_names_them() {
     );
     assert!(errors[0].get("source").is_none(), "{doc}");
     assert_eq!(fake.writes().total(), 0);
+}
+
+#[tokio::test]
+async fn outlook_contacts_oro_refuses_fail_alone_with_oros_reason_and_stay_in_outlook() {
+    let mut w = OroHttpWorld::start().await;
+    let long = w.outlook.user_create(named("a".repeat(101), "Lee"));
+    let no_tld = w.outlook.user_create(with_emails(&["ann@localhost"]));
+    let fine = w.outlook.user_create(named("Bo".into(), "Lee"));
+    for run in 0..2 {
+        let s = w.sync().await;
+        assert!(s.fatal.is_none(), "run {run}: {s:#?}");
+        let mut errors: Vec<(String, String)> = s
+            .errors
+            .iter()
+            .map(|e| (e.id.clone(), e.message.clone()))
+            .collect();
+        errors.sort();
+        let mut want = vec![long.clone(), no_tld.clone()];
+        want.sort();
+        assert_eq!(
+            errors.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+            want,
+            "run {run}: {s:#?}"
+        );
+        let reason = |id: &str| errors.iter().find(|e| e.0 == id).unwrap().1.clone();
+        assert!(
+            reason(&long).contains("firstName: This value is too long"),
+            "{}",
+            reason(&long)
+        );
+        assert!(
+            reason(&no_tld).contains("primaryEmail: This value is not a valid email address."),
+            "{}",
+            reason(&no_tld)
+        );
+    }
+    // The accepted one is in Oro, the refused ones are not, and Outlook
+    // keeps all three unchanged.
+    let in_oro = fake_names(&w);
+    assert_eq!(in_oro, vec!["Bo".to_string()]);
+    let outlook = w.outlook.all(Kind::Contacts);
+    assert_eq!(outlook.len(), 3);
+    assert!(outlook.iter().any(|i| i.id == fine && i.link.is_some()));
+    assert!(outlook
+        .iter()
+        .filter(|i| i.id == long || i.id == no_tld)
+        .all(|i| i.link.is_none()));
+}
+
+fn fake_names(w: &OroHttpWorld) -> Vec<String> {
+    w.oro
+        .fake
+        .records(Kind::Contacts)
+        .into_iter()
+        .filter_map(|r| match r.item {
+            Item::Contacts(c) => c.first_name,
+            _ => None,
+        })
+        .collect()
 }
