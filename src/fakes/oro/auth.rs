@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 #[derive(Default)]
 pub(crate) struct AuthState {
-    /// WSSE nonces seen, with their Created time (kept for the lifetime).
+    /// WSSE nonces seen, with the time the fake saw them (kept for the lifetime).
     nonces: HashMap<String, DateTime<Utc>>,
     /// Access token → expiry.
     access: HashMap<String, DateTime<Utc>>,
@@ -154,6 +154,19 @@ fn verify_wsse(s: &Shared, header: &str) -> Result<(), &'static str> {
     if now - created > lifetime {
         return Err("Token has expired.");
     }
+    // Oro (≤ 6.0, platform WsseAuthenticationBundle
+    // `Security/Core/Authentication/WsseAuthenticator.php`, `validateDigest`)
+    // spends the nonce before it checks the digest, and keeps it for the
+    // lifetime from the time it saw it: a request with a wrong digest uses
+    // up its nonce too.
+    {
+        let mut st = s.auth.lock().expect("auth");
+        st.nonces.retain(|_, seen| now - *seen <= lifetime);
+        if st.nonces.contains_key(nonce_b64) {
+            return Err("Previously used nonce detected.");
+        }
+        st.nonces.insert(nonce_b64.to_string(), now);
+    }
     let mut h = Sha1::new();
     h.update(&nonce);
     h.update(created_s.as_bytes());
@@ -161,12 +174,6 @@ fn verify_wsse(s: &Shared, header: &str) -> Result<(), &'static str> {
     if B64.encode(h.finalize()) != get("PasswordDigest")? {
         return Err("Invalid digest.");
     }
-    let mut st = s.auth.lock().expect("auth");
-    st.nonces.retain(|_, c| now - *c <= lifetime);
-    if st.nonces.contains_key(nonce_b64) {
-        return Err("Previously used nonce detected.");
-    }
-    st.nonces.insert(nonce_b64.to_string(), created);
     Ok(())
 }
 

@@ -51,40 +51,64 @@ fn known_type(ty: &str) -> Option<&'static str> {
     }
 }
 
-/// Oro serves plain JSON to a client that does not ask for JSON:API; the
-/// fake refuses instead, so a client that forgets the header is caught.
-fn check_accept(h: &HeaderMap) -> Result<(), Response> {
-    let ok = h
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains(MEDIA));
-    if ok {
-        Ok(())
-    } else {
-        Err(api_error(
-            StatusCode::NOT_ACCEPTABLE,
-            "not acceptable http exception",
-            "Only application/vnd.api+json is served here.",
-            None,
-        ))
-    }
+/// A media type and whether it has parameters (`a/b; charset=x`).
+fn media_type(v: &str) -> (String, bool) {
+    let mut parts = v.split(';');
+    let ty = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    (ty, parts.any(|p| !p.trim().is_empty()))
 }
 
+/// Oro's `Accept` rule (platform ApiBundle
+/// `Processor/Shared/JsonApi/CheckRequestType.php`): JSON:API media types
+/// in `Accept` must include one without parameters, else 406. Oro serves
+/// its plain JSON API to a client that does not ask for JSON:API at all; the
+/// fake refuses that too, so a client that forgets the header is caught.
+fn check_accept(h: &HeaderMap) -> Result<(), Response> {
+    let types: Vec<(String, bool)> = h
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(media_type)
+        .filter(|(t, _)| t == MEDIA)
+        .collect();
+    let detail = if types.is_empty() {
+        "Only application/vnd.api+json is served here."
+    } else if types.iter().all(|(_, params)| *params) {
+        "The \"Accept\" request header should contains at least one instance of JSON:API media type without any parameters."
+    } else {
+        return Ok(());
+    };
+    Err(api_error(
+        StatusCode::NOT_ACCEPTABLE,
+        "not acceptable http exception",
+        detail,
+        None,
+    ))
+}
+
+/// A write's `Content-Type` must be JSON:API without parameters (same
+/// source: a JSON:API type with parameters is 415); the fake refuses any
+/// other type with 415 as well.
 fn check_content_type(h: &HeaderMap) -> Result<(), Response> {
-    let ok = h
+    let (ty, params) = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.trim() == MEDIA);
-    if ok {
-        Ok(())
+        .map(media_type)
+        .unwrap_or_default();
+    let detail = if ty != MEDIA {
+        "The Content-Type must be application/vnd.api+json."
+    } else if params {
+        "The \"Content-Type\" request header should contain JSON:API media type without any parameters."
     } else {
-        Err(api_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported media type http exception",
-            "The Content-Type must be application/vnd.api+json.",
-            None,
-        ))
-    }
+        return Ok(());
+    };
+    Err(api_error(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported media type http exception",
+        detail,
+        None,
+    ))
 }
 
 fn fmt_time(t: DateTime<Utc>) -> String {
@@ -313,7 +337,8 @@ fn read_doc(headers: &HeaderMap, body: &[u8], ty: &str) -> Result<Value, Respons
             StatusCode::CONFLICT,
             vec![at(
                 "conflict constraint",
-                "The entity class does not match the requested type.",
+                // platform ApiBundle `Request/JsonApi/TypedRequestDataValidator.php`.
+                "The 'type' property of the primary data object should match the requested resource",
                 "/data/type",
             )],
         ));
@@ -384,7 +409,7 @@ pub(crate) async fn update(
         return not_found();
     };
     if data.get("id").and_then(Value::as_str) != Some(id.as_str()) {
-        return errors(StatusCode::CONFLICT, vec![at("conflict constraint", "The 'id' property of the primary data object should match the identifier in the URL.", "/data/id")]);
+        return errors(StatusCode::CONFLICT, vec![at("conflict constraint", "The 'id' property of the primary data object should match 'id' parameter of the query string", "/data/id")]);
     }
     let mut d = s.data.lock().expect("data");
     let Some(mut rec) = d.get(ty, num).cloned() else {

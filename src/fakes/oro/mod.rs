@@ -17,6 +17,7 @@
 
 mod auth;
 mod data;
+mod email;
 mod events;
 mod html_purifier;
 mod jsonapi;

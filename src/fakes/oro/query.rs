@@ -1,7 +1,7 @@
 //! The fake's JSON:API list parameters: `filter[...]` with operators,
 //! `page[...]`, `sort`, `fields[...]`, `include`.
 
-use super::data::{FakeRecord, CONTACTS};
+use super::data::{FakeRecord, CONTACTS, TASKS};
 use super::validate::{param, ApiErr};
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
@@ -42,7 +42,8 @@ impl Op {
 
 enum Filter {
     Id(Op, Vec<(u64, u64)>),
-    Time(&'static str, Op, DateTime<Utc>),
+    /// On `updatedAt`, the one datetime filter Oro offers here.
+    UpdatedAt(Op, DateTime<Utc>),
     Rel(String, Vec<String>),
 }
 
@@ -60,14 +61,7 @@ impl Filter {
                     ranges.iter().any(hit)
                 }
             }
-            Filter::Time(field, op, t) => {
-                let v = if *field == "updatedAt" {
-                    r.updated_at
-                } else {
-                    r.created_at
-                };
-                op.holds(v.cmp(t))
-            }
+            Filter::UpdatedAt(op, t) => op.holds(r.updated_at.cmp(t)),
             Filter::Rel(name, ids) => r.rel(name).is_some_and(|id| ids.iter().any(|x| x == id)),
         }
     }
@@ -109,6 +103,28 @@ impl ListQuery {
     }
 }
 
+/// Oro's datetime filter values (platform ApiBundle
+/// `Processor/NormalizeValue/Rest/NormalizeDateTime.php`): `REQUIREMENT`
+/// allows at most two digits of a second's fraction, and a space stands for
+/// a `+` that a client did not escape. Oro also takes a date or a datetime
+/// without seconds or zone as the start of that period; the fake refuses
+/// those (the client sends whole UTC seconds).
+fn updated_at_value(v: &str) -> Option<DateTime<Utc>> {
+    static REQUIREMENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2})?(:\d{2})?(\.\d{2})?(Z|([-+]\d{2}(:?\d{2})?))?)?)?)?$",
+        )
+        .expect("Oro's datetime requirement")
+    });
+    let v = v.replace(' ', "+");
+    if !REQUIREMENT.is_match(&v) {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(&v)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 pub(super) fn parse_list_query(ty: &str, raw: &str) -> Result<ListQuery, Vec<ApiErr>> {
     let mut q = ListQuery {
         filters: Vec::new(),
@@ -143,24 +159,26 @@ pub(super) fn parse_list_query(ty: &str, raw: &str) -> Result<ListQuery, Vec<Api
                         };
                         match r {
                             Some(r) => ranges.push(r),
-                            None => {
-                                errs.push(param("filter constraint", "Expected integer value.", &k))
-                            }
+                            None => errs.push(param(
+                                "filter constraint",
+                                format!("Expected integer value. Given \"{part}\"."),
+                                &k,
+                            )),
                         }
                     }
                     q.filters.push(Filter::Id(op, ranges));
                 }
-                "updatedAt" | "createdAt" => match DateTime::parse_from_rfc3339(&v) {
-                    Ok(t) => q.filters.push(Filter::Time(
-                        if name == "updatedAt" {
-                            "updatedAt"
-                        } else {
-                            "createdAt"
-                        },
-                        op,
-                        t.with_timezone(&Utc),
+                // Oro makes filters only for indexed columns (platform
+                // ApiBundle `CompleteFilters`, `DoctrineHelper::getIndexedFields`):
+                // `updatedAt` is indexed on both contacts and tasks, `createdAt`
+                // on neither, so `filter[createdAt]` is "not supported".
+                "updatedAt" => match updated_at_value(&v) {
+                    Some(t) => q.filters.push(Filter::UpdatedAt(op, t)),
+                    None => errs.push(param(
+                        "filter constraint",
+                        format!("Expected datetime value. Given \"{v}\"."),
+                        &k,
                     )),
-                    Err(_) => errs.push(param("filter constraint", "Expected datetime value.", &k)),
                 },
                 "owner" | "assignedTo" if op == Op::Eq && (name == "owner" || ty == CONTACTS) => {
                     q.filters.push(Filter::Rel(
@@ -194,6 +212,28 @@ pub(super) fn parse_list_query(ty: &str, raw: &str) -> Result<ListQuery, Vec<Api
                 )),
             }
         } else if k == "sort" {
+            let unsupported: Vec<&str> = v
+                .split(',')
+                .map(|f| f.strip_prefix('-').unwrap_or(f))
+                .filter(|f| !f.is_empty() && !sortable(ty).contains(f))
+                .collect();
+            if !unsupported.is_empty() {
+                // platform ApiBundle `Processor/Shared/ValidateSorting.php`.
+                errs.push(param(
+                    "sort constraint",
+                    format!(
+                        "Sorting by \"{}\" field{} not supported.",
+                        unsupported.join(", "),
+                        if unsupported.len() == 1 {
+                            " is"
+                        } else {
+                            "s are"
+                        }
+                    ),
+                    &k,
+                ));
+                continue;
+            }
             q.sort = v
                 .split(',')
                 .filter(|f| !f.is_empty())
@@ -215,12 +255,27 @@ pub(super) fn parse_list_query(ty: &str, raw: &str) -> Result<ListQuery, Vec<Api
     }
 }
 
+/// The fields a listing can be sorted by. Oro makes sorters for the
+/// identifier and for columns that lead an index (platform ApiBundle
+/// `Processor/GetConfig/CompleteSorters.php`, `Util/DoctrineHelper.php`
+/// `getIndexedFields`): OroCRM's `Contact` indexes `updatedAt`, `first_name`
+/// and `last_name` (`ContactBundle/Entity/Contact.php`), OROCRMTaskBundle's
+/// `Task` indexes `updated_at` and `due_date` (`Entity/Task.php`). Oro's
+/// other sorters (contacts' `emails`/`phones`, associations) are not
+/// modelled: the fake refuses them.
+fn sortable(ty: &str) -> &'static [&'static str] {
+    match ty {
+        CONTACTS => &["id", "updatedAt", "firstName", "lastName"],
+        TASKS => &["id", "updatedAt", "dueDate"],
+        _ => &["id"],
+    }
+}
+
 pub(super) fn compare(a: &FakeRecord, b: &FakeRecord, sort: &[(String, bool)]) -> Ordering {
     for (field, desc) in sort {
         let o = match field.as_str() {
             "id" => a.id.cmp(&b.id),
             "updatedAt" => a.updated_at.cmp(&b.updated_at),
-            "createdAt" => a.created_at.cmp(&b.created_at),
             f => a.attr_str(f).unwrap_or("").cmp(b.attr_str(f).unwrap_or("")),
         };
         let o = if *desc { o.reverse() } else { o };

@@ -2,7 +2,7 @@
 //! error pointers into the request document).
 
 use super::data::{FakeRecord, CONTACTS, TASKS};
-use super::Shared;
+use super::{email, Shared};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
@@ -17,7 +17,6 @@ pub(super) const STATUSES: [(&str, &str); 3] = [
     ("closed", "Closed"),
 ];
 
-/// One validation or request error of a JSON:API error document.
 /// One validation or request error of a JSON:API error document.
 pub(super) struct ApiErr {
     pub(super) title: &'static str,
@@ -75,6 +74,33 @@ const CONTACT_ATTRS: &[&str] = &[
 ];
 const TASK_ATTRS: &[&str] = &["subject", "description", "dueDate"];
 
+/// Oro's `Length(max)` rules on string attributes: OroCRM
+/// `ContactBundle/Resources/config/validation.yml` (firstName, lastName 100;
+/// skype, twitter, facebook, googlePlus, linkedIn 255) and OROCRMTaskBundle
+/// `Resources/config/validation.yml` (subject 255). Symfony's `Length`
+/// counts characters (`mb_strlen`), not bytes.
+const MAX_LENGTHS: &[(&str, &str, usize)] = &[
+    (CONTACTS, "firstName", 100),
+    (CONTACTS, "lastName", 100),
+    (CONTACTS, "skype", 255),
+    (CONTACTS, "twitter", 255),
+    (CONTACTS, "facebook", 255),
+    (CONTACTS, "googlePlus", 255),
+    (CONTACTS, "linkedIn", 255),
+    (TASKS, "subject", 255),
+];
+
+/// Symfony's `Length` violation for a value longer than `max`
+/// (`Validator/Resources/translations/validators.en.xlf`, plural form).
+fn too_long(ty: &str, field: &str, v: &Value) -> Option<String> {
+    let max = MAX_LENGTHS
+        .iter()
+        .find(|(t, f, _)| *t == ty && *f == field)?
+        .2;
+    let n = v.as_str()?.chars().count();
+    (n > max).then(|| format!("This value is too long. It should have {max} characters or less."))
+}
+
 fn blank(v: Option<&Value>) -> bool {
     match v {
         None | Some(Value::Null) => true,
@@ -84,10 +110,106 @@ fn blank(v: Option<&Value>) -> bool {
     }
 }
 
-/// Put `value` first in an Oro list of `{key: value}`.
-fn make_primary(list: &mut Vec<Value>, key: &str, value: &str) {
-    list.retain(|e| e.get(key).and_then(Value::as_str) != Some(value));
-    list.insert(0, json!({ key: value }));
+/// How `primaryEmail`/`primaryPhone` and the lists `emails`/`phones` go
+/// together: platform ApiBundle `Processor/CustomizeFormData/MapPrimaryField.php`
+/// (wired for contacts in OroCRM ContactBundle `Resources/config/services_api.yml`)
+/// and FormBundle `Validator/Constraints/ContainsPrimaryValidator.php` (on
+/// `emails` and `phones` in ContactBundle `validation.yml`). The fake keeps
+/// the primary entry first in its list.
+/// - both sent: the primary must be one of the list's values, else
+///   "Unknown primary email address."; a list without a primary (a null
+///   primary) breaks "One of the emails must be set as primary."; an empty
+///   list stays empty;
+/// - the primary alone: a value of the list becomes primary, a new value
+///   replaces the old primary entry (`getAssociationSubmitData`);
+/// - the list alone: the old primary stays primary if it is still there,
+///   else the list has none (refused unless empty).
+fn primaries(
+    rec: &mut FakeRecord,
+    attrs: &Map<String, Value>,
+    old_primaries: &[Option<String>; 2],
+    errs: &mut Vec<ApiErr>,
+) {
+    let rules = [
+        (
+            "primaryEmail",
+            "emails",
+            "email",
+            "Unknown primary email address.",
+            "One of the emails must be set as primary.",
+        ),
+        (
+            "primaryPhone",
+            "phones",
+            "phone",
+            "Unknown primary phone number.",
+            "One of the phones must be set as primary.",
+        ),
+    ];
+    for ((field, list, key, unknown, none), old) in rules.into_iter().zip(old_primaries) {
+        let mut l = rec
+            .attributes
+            .get(list)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let value_of = |e: &Value| e.get(key).and_then(Value::as_str).map(str::to_string);
+        let primary = match (attrs.get(field), attrs.contains_key(list)) {
+            (None, false) => continue,
+            (Some(Value::String(p)), true) if !p.is_empty() => {
+                if !l.is_empty() && !l.iter().any(|e| value_of(e).as_deref() == Some(p)) {
+                    errs.push(at(
+                        "primary item constraint",
+                        unknown,
+                        &format!("/data/attributes/{field}"),
+                    ));
+                    continue;
+                }
+                Some(p.clone())
+            }
+            (Some(_), true) => None,
+            (None, true) => old
+                .clone()
+                .filter(|o| l.iter().any(|e| value_of(e).as_deref() == Some(o))),
+            (Some(Value::String(p)), false) if !p.trim().is_empty() => {
+                if !l.iter().any(|e| value_of(e).as_deref() == Some(p)) && !l.is_empty() {
+                    // The new value takes the old primary entry's place.
+                    l.remove(0);
+                }
+                l.retain(|e| value_of(e).as_deref() != Some(p));
+                l.insert(0, json!({ key: p }));
+                rec.attributes.insert(list.into(), Value::Array(l));
+                continue;
+            }
+            // Clearing the primary alone (not verified against Oro, whose
+            // answer depends on its form's handling of an empty entry):
+            // the fake drops the primary entry.
+            (_, false) => {
+                if !l.is_empty() {
+                    l.remove(0);
+                }
+                rec.attributes.insert(list.into(), Value::Array(l));
+                continue;
+            }
+        };
+        match primary {
+            Some(p) => {
+                if let Some(i) = l.iter().position(|e| value_of(e).as_deref() == Some(&p)) {
+                    let e = l.remove(i);
+                    l.insert(0, e);
+                }
+                rec.attributes.insert(list.into(), Value::Array(l));
+            }
+            None if !l.is_empty() => {
+                errs.push(at(
+                    "contains primary constraint",
+                    none,
+                    &format!("/data/attributes/{list}"),
+                ));
+            }
+            None => {}
+        }
+    }
 }
 
 /// Apply the request's attributes and relationships to `rec` with Oro's
@@ -109,19 +231,32 @@ pub(super) fn apply(
         .get("relationships")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
+    // The primary entries before this request (the fake keeps the primary
+    // first in its lists).
+    let primary_before = |list: &str, key: &str| {
+        rec.attributes
+            .get(list)
+            .and_then(Value::as_array)
+            .and_then(|l| l.first())
+            .and_then(|e| e.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let old_primaries = [
+        primary_before("emails", "email"),
+        primary_before("phones", "phone"),
+    ];
     let allowed = if ty == CONTACTS {
         CONTACT_ATTRS
     } else {
         TASK_ATTRS
     };
+    // Fields the resource does not have (or cannot take), for one error.
+    let mut extra: Vec<&str> = Vec::new();
     for (k, v) in attrs {
         let ptr = format!("/data/attributes/{k}");
         if !allowed.contains(&k.as_str()) {
-            errs.push(at(
-                "extra fields constraint",
-                "This form should not contain extra fields.",
-                &ptr,
-            ));
+            extra.push(k);
             continue;
         }
         match k.as_str() {
@@ -134,11 +269,15 @@ pub(super) fn apply(
                 let mut out = Vec::new();
                 for (i, e) in list.iter().enumerate() {
                     match e.get(key).and_then(Value::as_str) {
-                        Some(x) if key == "email" && !x.contains('@') => errs.push(at(
-                            "email constraint",
-                            "This value is not a valid email address.",
-                            &format!("{ptr}/{i}/{key}"),
-                        )),
+                        // AddressBundle validation.yml: `Email: {mode: strict}`
+                        // (after `NotBlank`: the Email rule skips "").
+                        Some(x) if key == "email" && !x.is_empty() && !email::valid_strict(x) => {
+                            errs.push(at(
+                                "email constraint",
+                                "This value is not a valid email address.",
+                                &format!("{ptr}/{i}/{key}"),
+                            ))
+                        }
                         Some(x) if !x.trim().is_empty() => out.push(json!({ key: x })),
                         _ => errs.push(at(
                             "not blank constraint",
@@ -149,7 +288,18 @@ pub(super) fn apply(
                 }
                 rec.attributes.insert(k.clone(), Value::Array(out));
             }
-            "primaryEmail" | "primaryPhone" => {}
+            // ContactBundle api.yml gives primaryEmail `Email: ~`: Symfony 7's
+            // default mode, html5 (no setting in Oro changes it), stricter
+            // than the list's: ASCII only, a dotted domain.
+            "primaryEmail" => match v {
+                Value::String(x) if !x.is_empty() && !email::valid_html5(x) => errs.push(at(
+                    "email constraint",
+                    "This value is not a valid email address.",
+                    &ptr,
+                )),
+                _ => {}
+            },
+            "primaryPhone" => {}
             "gender" => match v {
                 Value::Null => {
                     rec.attributes.insert(k.clone(), Value::Null);
@@ -168,7 +318,20 @@ pub(super) fn apply(
                     rec.attributes.insert(k.clone(), Value::Null);
                 }
                 Value::String(d) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() => {
-                    rec.attributes.insert(k.clone(), v.clone());
+                    // ContactBundle validation.yml: `LessThanOrEqual: now UTC`
+                    // with "The birth date cannot be in the future." (the
+                    // date is midnight, so today passes, tomorrow does not).
+                    let today = s.opts.clock.now().date_naive();
+                    match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                        Ok(b) if b > today => errs.push(at(
+                            "less than or equal constraint",
+                            "The birth date cannot be in the future.",
+                            &ptr,
+                        )),
+                        _ => {
+                            rec.attributes.insert(k.clone(), v.clone());
+                        }
+                    }
                 }
                 _ => errs.push(at(
                     "form constraint",
@@ -199,6 +362,11 @@ pub(super) fn apply(
             },
             _ => match v {
                 Value::Null | Value::String(_) => {
+                    // Oro's form sets the value, then validates the entity:
+                    // a value too long is one violation, not a blank one too.
+                    if let Some(why) = too_long(ty, k, v) {
+                        errs.push(at("length constraint", why, &ptr));
+                    }
                     rec.attributes.insert(k.clone(), v.clone());
                 }
                 _ => errs.push(at(
@@ -209,37 +377,8 @@ pub(super) fn apply(
             },
         }
     }
-    // primaryEmail/primaryPhone pick (or add) the primary entry, after the lists.
-    for (k, list, key) in [
-        ("primaryEmail", "emails", "email"),
-        ("primaryPhone", "phones", "phone"),
-    ] {
-        match attrs.get(k) {
-            Some(Value::String(x)) if !x.trim().is_empty() => {
-                let mut l = rec
-                    .attributes
-                    .get(list)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                make_primary(&mut l, key, x);
-                rec.attributes.insert(list.into(), Value::Array(l));
-            }
-            // Clearing the primary number (without a new list) removes it.
-            Some(Value::Null) if !attrs.contains_key(list) => {
-                let mut l = rec
-                    .attributes
-                    .get(list)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                if !l.is_empty() {
-                    l.remove(0);
-                }
-                rec.attributes.insert(list.into(), Value::Array(l));
-            }
-            _ => {}
-        }
+    if ty == CONTACTS {
+        primaries(rec, attrs, &old_primaries, &mut errs);
     }
     let allowed_rels: &[(&str, &str)] = if ty == CONTACTS {
         &[("owner", "users"), ("assignedTo", "users")]
@@ -253,11 +392,7 @@ pub(super) fn apply(
     for (k, v) in rels {
         let ptr = format!("/data/relationships/{k}/data");
         let Some((_, want)) = allowed_rels.iter().find(|(n, _)| n == k) else {
-            errs.push(at(
-                "extra fields constraint",
-                "This form should not contain extra fields.",
-                &format!("/data/relationships/{k}"),
-            ));
+            extra.push(k);
             continue;
         };
         match v.get("data") {
@@ -290,6 +425,23 @@ pub(super) fn apply(
                 &ptr,
             )),
         }
+    }
+    if !extra.is_empty() {
+        // Symfony's FormValidator makes one violation on the whole form for
+        // all extra data; Oro words it with the names (platform ApiBundle
+        // `Resources/translations/validators.en.yml` `extra_fields`,
+        // `Processor/Shared/CollectFormErrors.php`), with no pointer, e.g.
+        // `Tests/Functional/RestJsonApi/FieldDirectionTest.php`.
+        extra.sort_unstable();
+        errs.push(ApiErr {
+            title: "extra fields constraint",
+            detail: format!(
+                "This form should not contain extra fields: \"{}\".",
+                extra.join("\", \"")
+            ),
+            pointer: None,
+            parameter: None,
+        });
     }
     // Rules on the result.
     if ty == TASKS {
