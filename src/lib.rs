@@ -23,6 +23,7 @@ pub mod model;
 pub mod oro;
 pub mod parsers;
 pub mod plan;
+pub mod private_fs;
 pub mod profile;
 pub mod reach;
 pub mod scheduler;

@@ -146,11 +146,8 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ProfileLog {
     fn make_writer(&'a self) -> Self::Writer {
         let logs = self.0.join("logs");
         if logs.is_dir() {
-            if let Ok(f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(logs.join("tray.log"))
-            {
+            // Private like every file of the profile.
+            if let Ok(f) = orosync::private_fs::append(&logs.join("tray.log")) {
                 return Box::new(f);
             }
         }
