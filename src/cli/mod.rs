@@ -273,6 +273,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
     let logs = (creates || p.dir.is_dir()).then(|| p.logs_dir());
     init_logging_to(cli.verbose, logs.as_deref());
+    if p.dir.is_dir() {
+        if let Some(w) = p.exposure() {
+            tracing::warn!("{w}");
+        }
+    }
     match cli.command {
         Command::Status(a) => status::run(&p, a.json),
         Command::Conflicts(a) => conflicts::run(&p, a.json),

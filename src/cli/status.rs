@@ -56,7 +56,12 @@ pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
         }
     };
 
+    let exposure = profile.exposure();
     if json {
+        // The JSON object stays as documented; the warning goes to stderr.
+        if let Some(w) = &exposure {
+            eprintln!("orosync: warning: {w}");
+        }
         return output::json(&StatusJson {
             profile: profile.dir.display().to_string(),
             mode: sync.mode.as_str(),
@@ -109,6 +114,9 @@ pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
         ));
     }
     line("Pending conflicts:", &conflicts);
+    if let Some(w) = &exposure {
+        line("Warning:", w);
+    }
     output::text(&out)
 }
 
