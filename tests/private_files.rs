@@ -96,7 +96,11 @@ async fn everything_a_sync_creates_in_the_profile_is_private_whatever_the_umask(
     // (this one was made by the test under umask 000).
     std::fs::set_permissions(w.profile(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let r = run_command(w.command(&["status"])).await;
-    assert!(!r.stderr.contains("can be read by other users"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("can be read by other users"),
+        "{}",
+        r.stderr
+    );
     std::fs::set_permissions(w.profile(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let r = run_command(w.command(&["status"])).await;
     assert!(

@@ -138,7 +138,10 @@ async fn no_secret_in_the_environment_of_the_browser_opener() {
     cmd.env("PATH", format!("{}:{path}", bin.path().display()))
         .env("DISPLAY", ":99")
         .env("OROSYNC_ORO_CLIENT_SECRET", client_secret)
-        .env("OROSYNC_ORO_REFRESH_TOKEN", "orosync-oro-refresh-77c2e9a1b4d0f35e")
+        .env(
+            "OROSYNC_ORO_REFRESH_TOKEN",
+            "orosync-oro-refresh-77c2e9a1b4d0f35e",
+        )
         .env("OPENER_DUMP", &dump);
     let mut child = support::spawn_quiet(cmd);
     // The sign-in waits for the browser's redirect, which never comes: the
