@@ -96,6 +96,8 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             commands::get_history,
             commands::get_conflicts,
             commands::resolve_conflict,
+            commands::get_held_deletions,
+            commands::decide_held_deletions,
             commands::resync_preview,
             commands::resync,
             commands::sign_out_outlook,
