@@ -82,6 +82,15 @@ async fn mass_deletion_asks_until_decided_and_yes_deletes() {
     );
     assert_ne!(before, after, "the task's edit reached Outlook");
 
+    // `orosync status` says the last run waits for a choice.
+    let st = w.run(&["status"]).await;
+    assert!(
+        st.stdout
+            .contains("deleting 11 contacts in Outlook waits for `orosync sync --yes`"),
+        "{}",
+        st.stdout
+    );
+
     // Undecided: the next run asks again and changes nothing.
     let picture = w.picture();
     let r = w.run(&["sync", "--json"]).await;

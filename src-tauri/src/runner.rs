@@ -74,6 +74,9 @@ impl Tray {
             // No (valid) settings yet: nothing runs on its own until they are saved.
             Err(_) => Schedule::new(SyncMode::Manual, 120),
         };
+        if let Some(w) = orosync::private_fs::exposure(&profile_dir) {
+            tracing::warn!("{w}");
+        }
         let pending = pending_count(&profile_dir);
         let last = last_run(&profile_dir);
         let held = held_deletions(&profile_dir);
@@ -521,7 +524,8 @@ fn last_run(dir: &std::path::Path) -> Option<LastRun> {
         })
         .unwrap_or(0);
     let (outcome, result) = match exit {
-        0 | 1 => (
+        // 2: the run finished with mass deletions held for the user.
+        0..=2 => (
             Outcome::Done,
             match writes {
                 0 => "no changes".to_string(),

@@ -273,9 +273,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
     let logs = (creates || p.dir.is_dir()).then(|| p.logs_dir());
     init_logging_to(cli.verbose, logs.as_deref());
+    // Into the log (info: stderr stays one line per failure, as scripts
+    // expect); `status` and `diagnostics` show it to the user.
     if p.dir.is_dir() {
         if let Some(w) = p.exposure() {
-            tracing::warn!("{w}");
+            tracing::info!("warning: {w}");
         }
     }
     match cli.command {
