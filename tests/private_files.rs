@@ -80,6 +80,15 @@ async fn everything_a_sync_creates_in_the_profile_is_private_whatever_the_umask(
     }
     drop(state);
 
+    // The settings as the tray's window saves them (over the test's own
+    // world-readable file: narrowed).
+    let config = w.profile().join("config.toml");
+    orosync::config::Config::load(&config)
+        .unwrap()
+        .save(&config)
+        .unwrap();
+    assert_eq!(mode(&config), 0o600, "config.toml as saved");
+
     // What a running tray publishes for `orosync status`.
     orosync::tray_status::write(
         w.profile(),
