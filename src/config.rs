@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -489,8 +489,8 @@ impl Config {
             .to_owned();
         tmp_name.push(".tmp");
         let tmp = path.with_file_name(tmp_name);
-        let mut f = std::fs::File::create(&tmp).map_err(err)?;
-        f.write_all(text.as_bytes()).map_err(err)?;
+        // Private like every file of the profile (crate::private_fs).
+        let f = crate::private_fs::write(&tmp, text.as_bytes()).map_err(err)?;
         f.sync_all().map_err(err)?;
         drop(f);
         std::fs::rename(&tmp, path).map_err(err)

@@ -45,6 +45,9 @@ pub fn report(dir: &Path, secrets: &dyn SecretStore, now: DateTime<Utc>) -> Stri
     );
     let _ = writeln!(w, "profile: {}", dir.display());
     let _ = writeln!(w, "logs: {}", dir.join("logs").display());
+    if let Some(warning) = crate::private_fs::exposure(dir) {
+        let _ = writeln!(w, "warning: {warning}");
+    }
 
     let _ = writeln!(w, "\n[secrets]  (present or not; values are never shown)");
     for name in SECRET_NAMES {

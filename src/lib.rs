@@ -24,6 +24,7 @@ pub mod net;
 pub mod oro;
 pub mod parsers;
 pub mod plan;
+pub mod private_fs;
 pub mod profile;
 pub mod reach;
 pub mod redirect_listener;

@@ -5,7 +5,7 @@
 //! An OS lock rather than a pid file: the OS drops it when the process dies,
 //! however it dies, so a crash never leaves a stale lock behind.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -68,7 +68,8 @@ fn open(dir: &Path) -> io::Result<(File, PathBuf)> {
     let path = dir.join(LOCK_FILE);
     // Write access because Windows locks need read or write access; never
     // truncated, as the content is not used.
-    let file = OpenOptions::new()
+    // Private like every file of the profile (crate::private_fs).
+    let file = crate::private_fs::options()
         .read(true)
         .write(true)
         .create(true)

@@ -60,6 +60,13 @@ impl Profile {
         self.dir.join("backups")
     }
 
+    /// A warning when other users can read the profile folder (see
+    /// [`crate::private_fs::exposure`]); logged when a command opens the
+    /// profile, shown by `orosync status` and the diagnostics.
+    pub fn exposure(&self) -> Option<String> {
+        crate::private_fs::exposure(&self.dir)
+    }
+
     /// See [`crate::lock`].
     pub fn lock_path(&self) -> PathBuf {
         self.dir.join(crate::lock::LOCK_FILE)
@@ -79,11 +86,7 @@ pub fn xdg_data_home(xdg_data_home: Option<&OsStr>, home: Option<&Path>) -> Opti
 /// Creates `dir` and its missing parents with mode 0700 on unix; an existing
 /// folder is accepted as it is, anything else at that path is an error.
 pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir)
+    crate::private_fs::create_dir(dir)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! history and shown by the tray.
 
 use crate::model::{Kind, Side};
-use crate::plan::{ConflictNote, PlanEntry, Skip};
+use crate::plan::{ConflictNote, GuardNote, PlanEntry, Skip};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -67,6 +67,10 @@ pub struct Summary {
     pub conflicts: Vec<ConflictNote>,
     pub skipped: Vec<Skip>,
     pub errors: Vec<ItemError>,
+    /// Mass deletions held until the user decides (docs/reliability.md
+    /// "Deletion guard"): the run asks (exit 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guard: Vec<GuardNote>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<Vec<PlanEntry>>,
     /// What stopped the run, when something did.
@@ -84,6 +88,7 @@ impl Summary {
             conflicts: vec![],
             skipped: vec![],
             errors: vec![],
+            guard: vec![],
             plan: dry_run.then(Vec::new),
             fatal: None,
         }
@@ -93,13 +98,15 @@ impl Summary {
         self.kinds.entry(kind).or_default()
     }
 
-    /// INTERFACES.md exit status: 3 auth, 4 unreachable, 1 some items failed, 0 ok.
+    /// Exit status: 3 auth, 4 unreachable, 1 some items
+    /// failed, 2 a mass deletion waits for the user's decision, 0 ok.
     pub fn exit_code(&self) -> i32 {
         match &self.fatal {
             Some(Fatal::Auth(_)) => 3,
             Some(Fatal::Unavailable(_)) => 4,
             Some(Fatal::State(_)) => 1,
             None if !self.errors.is_empty() => 1,
+            None if !self.guard.is_empty() => 2,
             None => 0,
         }
     }

@@ -23,9 +23,9 @@ pub fn path(profile_dir: &Path) -> PathBuf {
 /// Write atomically (temporary file, rename).
 pub fn write(profile_dir: &Path, status: &TrayStatus) -> std::io::Result<()> {
     let tmp = profile_dir.join(format!("{FILE_NAME}.tmp"));
-    std::fs::write(
+    crate::private_fs::write(
         &tmp,
-        serde_json::to_vec(status).map_err(std::io::Error::other)?,
+        &serde_json::to_vec(status).map_err(std::io::Error::other)?,
     )?;
     std::fs::rename(&tmp, path(profile_dir))
 }

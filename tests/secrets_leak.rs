@@ -110,3 +110,66 @@ async fn no_secret_in_any_file_or_output_of_a_full_sync() {
         all.len()
     );
 }
+
+/// The environment of the browser opener `orosync login outlook` starts
+/// (and so of the browser): the opener here is a stand-in `xdg-open` first
+/// on the PATH that writes its environment to a file. The secrets of
+/// OroSync's environment must not be in it.
+#[cfg(all(unix, not(target_os = "macos")))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_the_environment_of_the_browser_opener() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+    let w = World::new().await;
+    let bin = tempfile::tempdir().unwrap();
+    let dump = bin.path().join("opener.env");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        "#!/bin/sh\nenv > \"$OPENER_DUMP.tmp\"\nmv \"$OPENER_DUMP.tmp\" \"$OPENER_DUMP\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let api_key = w.api_key();
+    let refresh = w.graph.issue_refresh_token();
+    let client_secret = "orosync-client-secret-5a1d9e0c7b3f2a68";
+    let mut cmd = w.command_with(&["login", "outlook"], &api_key, &refresh);
+    let path = std::env::var("PATH").unwrap_or_default();
+    cmd.env("PATH", format!("{}:{path}", bin.path().display()))
+        .env("DISPLAY", ":99")
+        .env("OROSYNC_ORO_CLIENT_SECRET", client_secret)
+        .env(
+            "OROSYNC_ORO_REFRESH_TOKEN",
+            "orosync-oro-refresh-77c2e9a1b4d0f35e",
+        )
+        .env("OPENER_DUMP", &dump);
+    let mut child = support::spawn_quiet(cmd);
+    // The sign-in waits for the browser's redirect, which never comes: the
+    // opener's file is what this test waits for, then the sign-in is ended.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !dump.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("orosync login ended ({status}) before opening the browser");
+        }
+        assert!(Instant::now() < deadline, "the browser opener never ran");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let env = std::fs::read(&dump).unwrap();
+    assert!(
+        contains(&env, b"OPENER_DUMP="),
+        "the file is the opener's environment"
+    );
+    for var in orosync::secrets::ENV_VARS.iter().map(|(_, v)| *v) {
+        assert!(
+            !contains(&env, format!("{var}=").as_bytes()),
+            "{var} reached the browser opener"
+        );
+    }
+    for secret in [api_key.as_str(), refresh.as_str(), client_secret] {
+        for n in needles(secret) {
+            assert!(!contains(&env, &n), "a secret reached the browser opener");
+        }
+    }
+}

@@ -38,7 +38,10 @@ function showTab(name, focus) {
   }
   $("save-bar").hidden = !FORM_TABS.includes(name);
   if (name === "history") loadHistory();
-  if (name === "conflicts") loadConflicts();
+  if (name === "conflicts") {
+    loadConflicts();
+    loadHeld();
+  }
   if (location.hash !== "#" + name) history.replaceState(null, "", "#" + name);
 }
 
@@ -320,6 +323,44 @@ async function loadConflicts() {
   }
 }
 
+// ------------------------------------------------------------------ held deletions
+
+// Mass deletions the last sync held: per kind, the names of the Outlook
+// items it would delete, with Delete and Keep.
+async function loadHeld() {
+  const list = await invoke("get_held_deletions");
+  const box = $("held-list");
+  box.replaceChildren();
+  $("held").hidden = list.length === 0;
+  for (const g of list) {
+    const art = el("article", null, "held");
+    art.dataset.kind = g.kind;
+    art.append(el("h3", `${g.count} of ${g.linked} linked ${g.kind} are gone from Oro`));
+    const ul = el("ul");
+    for (const i of g.items) ul.append(el("li", i.name));
+    art.append(ul);
+    const actions = el("div", null, "actions");
+    for (const [choice, label] of [["delete", "Delete"], ["keep", "Keep"]]) {
+      const b = el("button", label);
+      b.type = "button";
+      b.className = "held-" + choice;
+      b.addEventListener("click", async () => {
+        try {
+          await invoke("decide_held_deletions", { kind: g.kind, choice });
+          actions.replaceChildren(el("p", choice === "delete"
+            ? "Deleting them in Outlook now; see History for the result."
+            : "Keeping them: they are created again in Oro now.", "result ok"));
+        } catch (err) {
+          actions.append(el("p", String(err), "result bad"));
+        }
+      });
+      actions.append(b);
+    }
+    art.append(actions);
+    box.append(art);
+  }
+}
+
 // ------------------------------------------------------------------ resync
 
 async function preview() {
@@ -448,7 +489,10 @@ async function start() {
   await listen("status", (e) => {
     refreshStatus(e.payload);
     if (!$("panel-history").hidden) loadHistory();
-    if (!$("panel-conflicts").hidden) loadConflicts();
+    if (!$("panel-conflicts").hidden) {
+      loadConflicts();
+      loadHeld();
+    }
   });
   await listen("show-tab", (e) => showTab(e.payload, true));
   setupAutostart().catch((err) => say("autostart-result", String(err), false));

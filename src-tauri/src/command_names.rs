@@ -16,6 +16,8 @@ pub const COMMANDS: &[&str] = &[
     "get_history",
     "get_conflicts",
     "resolve_conflict",
+    "get_held_deletions",
+    "decide_held_deletions",
     "resync_preview",
     "resync",
     "sign_out_outlook",

@@ -247,6 +247,42 @@ pub fn resolve_conflict<R: Runtime>(
     Ok(())
 }
 
+/// Mass deletions the last run held (docs/reliability.md "Deletion
+/// guard"), with the names of the Outlook items they would delete.
+#[tauri::command]
+pub fn get_held_deletions(tray: State<'_, Tray>) -> Vec<orosync::plan::GuardNote> {
+    tray.held()
+}
+
+/// Delete or Keep for one kind's held deletions: applied by a run asked
+/// for now. Delete deletes the Outlook items; Keep creates them again in
+/// Oro and links them (nothing is deleted anywhere).
+#[tauri::command]
+pub fn decide_held_deletions<R: Runtime>(
+    app: AppHandle<R>,
+    tray: State<'_, Tray>,
+    kind: String,
+    choice: String,
+) -> Result<()> {
+    let kind = orosync::model::Kind::parse(&kind)
+        .ok_or_else(|| Error::Other(format!("kind: {kind:?} is not contacts, tasks or events")))?;
+    let choice = match choice.as_str() {
+        "delete" => orosync::plan::GuardChoice::Delete,
+        "keep" => orosync::plan::GuardChoice::Keep,
+        other => {
+            return Err(Error::Other(format!(
+                "choice: {other:?} is not delete or keep"
+            )))
+        }
+    };
+    if !tray.held().iter().any(|h| h.kind == kind) {
+        return Err(Error::Other(format!("no deletions of {kind} are waiting")));
+    }
+    tray.decide_held(kind, choice);
+    crate::tray::refresh(&app);
+    Ok(())
+}
+
 /// What a resync would delete and create (a dry run: nothing is written).
 #[tauri::command]
 pub async fn resync_preview(tray: State<'_, Tray>) -> Result<PreviewDto> {

@@ -64,6 +64,13 @@ pub async fn dispatch<R: Runtime>(app: &AppHandle<R>, cmd: &str, args: &Value) -
             arg(cmd, args, "id")?,
             arg(cmd, args, "keep")?,
         )),
+        "get_held_deletions" => ok(commands::get_held_deletions(a.state())),
+        "decide_held_deletions" => answer(commands::decide_held_deletions(
+            a.clone(),
+            a.state(),
+            arg(cmd, args, "kind")?,
+            arg(cmd, args, "choice")?,
+        )),
         "resync_preview" => answer(commands::resync_preview(a.state()).await),
         "resync" => {
             commands::resync(a.clone(), a.state());

@@ -96,6 +96,8 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             commands::get_history,
             commands::get_conflicts,
             commands::resolve_conflict,
+            commands::get_held_deletions,
+            commands::decide_held_deletions,
             commands::resync_preview,
             commands::resync,
             commands::sign_out_outlook,
@@ -146,11 +148,8 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ProfileLog {
     fn make_writer(&'a self) -> Self::Writer {
         let logs = self.0.join("logs");
         if logs.is_dir() {
-            if let Ok(f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(logs.join("tray.log"))
-            {
+            // Private like every file of the profile.
+            if let Ok(f) = orosync::private_fs::append(&logs.join("tray.log")) {
                 return Box::new(f);
             }
         }

@@ -3,7 +3,7 @@
 //! and tested here; showing it goes through notify-rust, whose failure is
 //! only logged by the caller.
 
-use orosync::plan::Winner;
+use orosync::plan::{GuardNote, Winner};
 use orosync::scheduler::{Outcome, Reason};
 use orosync::summary::Summary;
 use std::sync::Arc;
@@ -104,6 +104,31 @@ pub fn notice_for(
         }),
         _ => None,
     }
+}
+
+/// Mass deletions held for the user (docs/reliability.md "Deletion
+/// guard"): what is gone from where, and where to decide.
+pub fn guard_notice(held: &[GuardNote]) -> Option<Notice> {
+    let first = held.first()?;
+    let what: Vec<String> = held
+        .iter()
+        .map(|g| format!("{} of {} linked {}", g.count, g.linked, g.kind))
+        .collect();
+    Some(Notice {
+        summary: format!(
+            "OroSync: {} deleted in Oro, not deleted in Outlook",
+            if held.len() == 1 {
+                format!("{} {}", first.count, first.kind)
+            } else {
+                "many records".to_string()
+            }
+        ),
+        body: format!(
+            "{} are gone from Oro. Open Settings → Conflicts to delete their Outlook items or keep them.",
+            what.join(", ")
+        ),
+        tab: "conflicts",
+    })
 }
 
 fn conflict_notice(s: &Summary) -> Option<Notice> {

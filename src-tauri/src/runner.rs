@@ -7,6 +7,8 @@ use crate::notify::{self, Notice, Notifier};
 use chrono::{DateTime, Utc};
 use orosync::app::{App, AppError, SyncRequest};
 use orosync::config::{Config, SyncMode};
+use orosync::model::Kind;
+use orosync::plan::{GuardChoice, GuardChoices, GuardNote};
 use orosync::scheduler::{Action, Outcome, Reason, Schedule, Scheduler};
 use orosync::secrets::SecretStore;
 use orosync::summary::{Fatal, Summary};
@@ -33,6 +35,11 @@ struct Inner {
     first_sync_confirmed: bool,
     last: Option<LastRun>,
     pending_conflicts: usize,
+    /// The user's Delete / Keep for held mass deletions, for the next run
+    /// (coalesced like any request).
+    guard: GuardChoices,
+    /// Mass deletions the last run held, waiting for Delete or Keep.
+    held: Vec<GuardNote>,
     /// The servers were unreachable at the last check (no error shown).
     offline_reason: Option<String>,
 }
@@ -67,8 +74,12 @@ impl Tray {
             // No (valid) settings yet: nothing runs on its own until they are saved.
             Err(_) => Schedule::new(SyncMode::Manual, 120),
         };
+        if let Some(w) = orosync::private_fs::exposure(&profile_dir) {
+            tracing::warn!("{w}");
+        }
         let pending = pending_count(&profile_dir);
         let last = last_run(&profile_dir);
+        let held = held_deletions(&profile_dir);
         Tray {
             profile_dir,
             secrets,
@@ -79,6 +90,8 @@ impl Tray {
                 first_sync_confirmed: false,
                 last,
                 pending_conflicts: pending,
+                guard: GuardChoices::default(),
+                held,
                 offline_reason: None,
             }),
             wake: tokio::sync::Notify::new(),
@@ -126,6 +139,21 @@ impl Tray {
         self.wake.notify_one();
     }
 
+    /// The user's Delete or Keep for a kind's held deletions: applied by a
+    /// run now (or right after the current one).
+    pub fn decide_held(&self, kind: Kind, choice: GuardChoice) {
+        let mut g = self.lock();
+        g.guard = g.guard.with(kind, choice);
+        g.sched.request();
+        drop(g);
+        self.wake.notify_one();
+    }
+
+    /// Mass deletions held by the last run, waiting for the user.
+    pub fn held(&self) -> Vec<GuardNote> {
+        self.lock().held.clone()
+    }
+
     pub fn set_paused(&self, paused: bool) {
         self.lock().sched.set_paused(paused, Utc::now());
         self.wake.notify_one();
@@ -167,7 +195,7 @@ impl Tray {
             TrayState::Syncing
         } else if matches!(g.last.as_ref().map(|l| l.outcome), Some(Outcome::Failed)) {
             TrayState::Error
-        } else if g.pending_conflicts > 0 {
+        } else if g.pending_conflicts > 0 || !g.held.is_empty() {
             TrayState::Conflicts
         } else if g.sched.is_offline() {
             TrayState::Offline
@@ -198,6 +226,10 @@ impl Tray {
         }
         if g.pending_conflicts > 0 {
             line.push_str(&format!(" · {} to resolve", g.pending_conflicts));
+        }
+        let held: usize = g.held.iter().map(|h| h.count).sum();
+        if held > 0 {
+            line.push_str(&format!(" · {held} deletions to confirm"));
         }
         line
     }
@@ -306,16 +338,18 @@ impl Tray {
     /// the outcome, and send its notification. A failed notification is
     /// logged and never fails the run.
     pub async fn run(&self, reason: Reason) -> Report {
-        let (resync, first) = {
+        let (resync, first, guard) = {
             let mut g = self.lock();
             (
                 std::mem::take(&mut g.resync),
                 std::mem::take(&mut g.first_sync_confirmed),
+                std::mem::take(&mut g.guard),
             )
         };
         let req = SyncRequest {
             resync,
             confirmed: resync || first,
+            guard,
             ..Default::default()
         };
         let result = match self.app() {
@@ -325,6 +359,13 @@ impl Tray {
         let (outcome, summary, error) = classify(result);
         let now = Utc::now();
         let failures_before = self.lock().sched.failures();
+        // A finished run says what is held now; one that stopped says nothing.
+        let held_before = self.held();
+        let held_now = match (&summary, outcome) {
+            (Some(s), Outcome::Done) => s.guard.clone(),
+            _ => held_before.clone(),
+        };
+        self.lock().held = held_now.clone();
         let result_text = match (&summary, outcome) {
             (Some(s), Outcome::Done) => changes(s),
             (_, Outcome::Offline) => "servers unreachable".into(),
@@ -352,13 +393,20 @@ impl Tray {
         self.refresh_conflicts();
         // One failure notification per streak, unless the user asked.
         let first_failure = failures_before == 0 || reason == Reason::Requested;
-        let notice = notify::notice_for(
-            outcome,
-            summary.as_ref(),
-            error.as_deref(),
-            first_failure,
-            reason,
-        );
+        // Held deletions are announced when they change or when the user
+        // asked for the run, not at every automatic run while they wait.
+        let guard_notice = (held_now != held_before || reason == Reason::Requested)
+            .then(|| notify::guard_notice(&held_now))
+            .flatten();
+        let notice = guard_notice.or_else(|| {
+            notify::notice_for(
+                outcome,
+                summary.as_ref(),
+                error.as_deref(),
+                first_failure,
+                reason,
+            )
+        });
         if let Some(n) = &notice {
             let notifier = self.notifier.clone();
             let n = n.clone();
@@ -476,7 +524,8 @@ fn last_run(dir: &std::path::Path) -> Option<LastRun> {
         })
         .unwrap_or(0);
     let (outcome, result) = match exit {
-        0 | 1 => (
+        // 2: the run finished with mass deletions held for the user.
+        0..=2 => (
             Outcome::Done,
             match writes {
                 0 => "no changes".to_string(),
@@ -493,6 +542,26 @@ fn last_run(dir: &std::path::Path) -> Option<LastRun> {
         result,
         error: None,
     })
+}
+
+/// The mass deletions the last finished run held (from its summary in
+/// the history), so they are listed after a restart too.
+fn held_deletions(dir: &std::path::Path) -> Vec<GuardNote> {
+    let path = dir.join("state.sqlite3");
+    if !path.exists() {
+        return vec![];
+    }
+    let Ok(state) = orosync::state::State::open(&path) else {
+        return vec![];
+    };
+    state
+        .runs(1)
+        .ok()
+        .and_then(|r| r.into_iter().next())
+        .and_then(|r| r.summary)
+        .and_then(|s| s.get("guard").cloned())
+        .and_then(|g| serde_json::from_value(g).ok())
+        .unwrap_or_default()
 }
 
 fn pending_count(dir: &std::path::Path) -> usize {

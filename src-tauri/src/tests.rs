@@ -650,3 +650,154 @@ mod setup_tests;
 #[cfg(unix)]
 #[path = "window_tests.rs"]
 mod window_tests;
+
+/// The deletion guard in the tray: a run that would delete more than half
+/// of the linked contacts holds them, notifies once, and the window lists
+/// them by name; Keep creates them again in Oro, Delete deletes them in
+/// Outlook; a kind or choice that is not one is refused.
+#[test]
+fn held_mass_deletions_are_notified_listed_and_decided_in_the_window() {
+    use orosync::model::Kind;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let servers = rt
+        .block_on(orosync::demo::Demo::start_in(dir.path()))
+        .unwrap();
+    for n in 1..=12 {
+        servers
+            .oro
+            .user_create(&orosync::testkit::contact(&format!("Held{n:02}"), "Gone"));
+    }
+    let (app, w) = app_for(dir.path(), servers.secrets());
+    let tray = app.state::<Tray>();
+    let run = |tray: &Tray| {
+        let Action::Run(reason) = rt.block_on(tray.next_action()) else {
+            panic!("a run was asked for")
+        };
+        rt.block_on(tray.run(reason))
+    };
+    invoke(&w, "sync_now", json!({})).unwrap();
+    assert_eq!(run(&tray).outcome, orosync::scheduler::Outcome::Done);
+    assert_eq!(
+        invoke(&w, "get_held_deletions", json!({})).unwrap(),
+        json!([])
+    );
+
+    // Every linked contact is deleted in Oro.
+    let linked = servers.oro.records(Kind::Contacts);
+    assert!(linked.len() >= 12);
+    for r in &linked {
+        servers.oro.user_delete(Kind::Contacts, &r.id);
+    }
+    let in_outlook = servers.graph.items(Kind::Contacts).len();
+    tray.request_sync();
+    let report = run(&tray);
+    let notice = report.notice.expect("a notification");
+    assert_eq!(notice.tab, "conflicts");
+    assert!(
+        notice.body.starts_with(&format!(
+            "{n} of {n} linked contacts are gone from Oro",
+            n = linked.len()
+        )),
+        "{}",
+        notice.body
+    );
+    assert_eq!(
+        servers.graph.items(Kind::Contacts).len(),
+        in_outlook,
+        "nothing deleted"
+    );
+    assert_eq!(tray.state(), TrayState::Conflicts);
+    let held = invoke(&w, "get_held_deletions", json!({})).unwrap();
+    assert_eq!(held[0]["kind"], "contacts");
+    assert_eq!(held[0]["side"], "oro");
+    let names: Vec<&str> = held[0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), linked.len());
+    assert!(names.contains(&"Held01 Gone"), "{names:?}");
+
+    // An automatic rerun asks again, silently.
+    let report = rt.block_on(tray.run(orosync::scheduler::Reason::Interval));
+    assert_eq!(
+        report.notice, None,
+        "no second notification for the same deletions"
+    );
+    assert_eq!(invoke(&w, "get_held_deletions", json!({})).unwrap(), held);
+
+    for bad in [
+        json!({"kind": "contacts", "choice": "maybe"}),
+        json!({"kind": "notes", "choice": "keep"}),
+        json!({"kind": "tasks", "choice": "keep"}),
+    ] {
+        assert!(
+            invoke(&w, "decide_held_deletions", bad.clone()).is_err(),
+            "{bad}"
+        );
+    }
+
+    // Keep: created again in Oro, nothing deleted, nothing held.
+    invoke(
+        &w,
+        "decide_held_deletions",
+        json!({"kind": "contacts", "choice": "keep"}),
+    )
+    .unwrap();
+    let report = run(&tray);
+    assert_eq!(
+        report.summary.unwrap().kinds[&Kind::Contacts].oro.created,
+        linked.len()
+    );
+    assert_eq!(servers.oro.records(Kind::Contacts).len(), linked.len());
+    assert_eq!(servers.graph.items(Kind::Contacts).len(), in_outlook);
+    assert_eq!(
+        invoke(&w, "get_held_deletions", json!({})).unwrap(),
+        json!([])
+    );
+
+    // Deleted in Oro again; Delete: deleted in Outlook.
+    for r in servers.oro.records(Kind::Contacts) {
+        servers.oro.user_delete(Kind::Contacts, &r.id);
+    }
+    tray.request_sync();
+    assert!(run(&tray).notice.is_some());
+    invoke(
+        &w,
+        "decide_held_deletions",
+        json!({"kind": "contacts", "choice": "delete"}),
+    )
+    .unwrap();
+    run(&tray);
+    assert_eq!(
+        servers.graph.items(Kind::Contacts).len(),
+        in_outlook - linked.len()
+    );
+    assert_eq!(
+        invoke(&w, "get_held_deletions", json!({})).unwrap(),
+        json!([])
+    );
+    assert_eq!(tray.state(), TrayState::Idle);
+}
+
+/// The tray's log is private to the user (0600), whatever the umask.
+#[cfg(unix)]
+#[test]
+fn the_trays_log_is_created_private() {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt;
+    use tracing_subscriber::fmt::MakeWriter;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("logs")).unwrap();
+    let log = ProfileLog(dir.path().to_path_buf());
+    log.make_writer().write_all(b"a line\n").unwrap();
+    let path = dir.path().join("logs").join("tray.log");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}

@@ -193,6 +193,32 @@ while [ $i -lt 3 ] && read -r line; do echo "$line" >> "$OUT"; i=$((i+1)); done"
     });
 }
 
+/// No secret of the tray's environment reaches the window's process (nor
+/// WebKit's under it): the script writes what it was given.
+#[test]
+fn the_window_process_gets_no_secret_of_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), SyncMode::Manual, 120);
+    let app = app_without_window(dir.path(), Arc::new(MemorySecrets::new()));
+    let h = app.handle();
+    let (script, out) = window_script(
+        dir.path(),
+        r#"env > "$OUT.env.tmp"; mv "$OUT.env.tmp" "$OUT.env""#,
+    );
+    // Set for this test only: no other test of this binary reads it (their
+    // secrets are in memory stores).
+    std::env::set_var("OROSYNC_ORO_CLIENT_SECRET", "window-test-secret-9d2c41");
+    h.manage(WindowHost::new(script));
+    window::open(h, None).unwrap();
+    let path = out.with_extension("out.env");
+    wait_for("the window's environment", || path.exists());
+    std::env::remove_var("OROSYNC_ORO_CLIENT_SECRET");
+    let env = std::fs::read_to_string(&path).unwrap();
+    assert!(env.contains("PATH="), "{env}");
+    assert!(!env.contains("OROSYNC_ORO_CLIENT_SECRET"), "{env}");
+    assert!(!env.contains("window-test-secret-9d2c41"), "{env}");
+}
+
 #[test]
 fn a_second_open_brings_the_window_forward_and_close_ends_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -34,6 +34,9 @@ pub struct SyncRequest {
     pub dry_run: bool,
     /// The user agreed to a first sync's or resync's deletions.
     pub confirmed: bool,
+    /// What the user decided about mass deletions, per kind (the guard of
+    /// docs/reliability.md "Deletion guard"); undecided kinds ask.
+    pub guard: crate::plan::GuardChoices,
 }
 
 /// An opened profile with its configuration.
@@ -195,6 +198,7 @@ impl App {
                 RunOptions {
                     resync: req.resync,
                     dry_run: req.dry_run,
+                    guard: req.guard,
                 },
                 progress,
             )

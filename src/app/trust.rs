@@ -11,7 +11,7 @@
 use super::AppError;
 use crate::config::{Config, ConfigError};
 pub use crate::oro::tls::{CertificateInfo, Fingerprint, Probe};
-use std::io::Write;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -128,8 +128,8 @@ pub fn write_pin(path: &Path, pin: Fingerprint) -> Result<Config, AppError> {
         })
     };
     let tmp = path.with_extension("toml.tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(write)?;
-    f.write_all(new_text.as_bytes()).map_err(write)?;
+    // Private like every file of the profile (crate::private_fs).
+    let f = crate::private_fs::write(&tmp, new_text.as_bytes()).map_err(write)?;
     f.sync_all().map_err(write)?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(write)?;

@@ -88,9 +88,14 @@ pub struct SyncArgs {
     /// Start over: the run is a first sync for every kind it covers.
     #[arg(long)]
     pub resync: bool,
-    /// Confirm the deletions of a first sync or resync without asking.
+    /// Confirm the deletions of a first sync or resync without asking, and
+    /// a mass deletion (more than half of a kind's linked items gone from Oro).
     #[arg(long)]
     pub yes: bool,
+    /// Answer a mass deletion with "keep": the Outlook items whose Oro
+    /// records are gone stay, and are created again in Oro.
+    #[arg(long, conflicts_with = "yes")]
+    pub keep: bool,
     /// Compute and print the plan; write nothing anywhere.
     #[arg(long)]
     pub dry_run: bool,
@@ -268,6 +273,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
     let logs = (creates || p.dir.is_dir()).then(|| p.logs_dir());
     init_logging_to(cli.verbose, logs.as_deref());
+    // Into the log (info: stderr stays one line per failure, as scripts
+    // expect); `status` and `diagnostics` show it to the user.
+    if p.dir.is_dir() {
+        if let Some(w) = p.exposure() {
+            tracing::info!("warning: {w}");
+        }
+    }
     match cli.command {
         Command::Status(a) => status::run(&p, a.json),
         Command::Conflicts(a) => conflicts::run(&p, a.json),
@@ -400,16 +412,12 @@ pub fn init_logging_to(verbose: u8, logs: Option<&std::path::Path>) {
         .with_filter(filter(verbose));
     let file = logs.and_then(|dir| {
         // The appender would complain on stderr about a missing folder.
-        let appender = std::fs::create_dir_all(dir)
+        // Private files (crate::private_fs), which the ready-made rolling
+        // appender cannot create.
+        let appender = crate::private_fs::create_dir(dir)
             .map_err(|e| e.to_string())
-            .and_then(|()| {
-                tracing_appender::rolling::Builder::new()
-                    .rotation(tracing_appender::rolling::Rotation::DAILY)
-                    .filename_prefix("orosync")
-                    .filename_suffix("log")
-                    .max_log_files(LOG_FILES_KEPT)
-                    .build(dir)
-                    .map_err(|e| e.to_string())
+            .map(|()| {
+                crate::private_fs::DailyLog::new(dir, "orosync", LOG_FILES_KEPT, chrono::Utc::now)
             });
         match appender {
             Ok(a) => Some(

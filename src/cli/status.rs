@@ -56,7 +56,12 @@ pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
         }
     };
 
+    let exposure = profile.exposure();
     if json {
+        // The JSON object stays as documented; the warning goes to stderr.
+        if let Some(w) = &exposure {
+            eprintln!("orosync: warning: {w}");
+        }
         return output::json(&StatusJson {
             profile: profile.dir.display().to_string(),
             mode: sync.mode.as_str(),
@@ -109,6 +114,9 @@ pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
         ));
     }
     line("Pending conflicts:", &conflicts);
+    if let Some(w) = &exposure {
+        line("Warning:", w);
+    }
     output::text(&out)
 }
 
@@ -136,7 +144,29 @@ fn describe_run(r: &RunRecord) -> String {
         .and_then(|s| s.get("fatal"))
         .and_then(|f| f.get("message"))
         .and_then(Value::as_str);
+    // Held mass deletions (exit 2): the run finished, and waits for a choice.
+    let held: Vec<String> = r
+        .summary
+        .as_ref()
+        .and_then(|s| s.get("guard"))
+        .and_then(Value::as_array)
+        .map(|g| {
+            g.iter()
+                .filter_map(|n| {
+                    Some(format!(
+                        "{} {}",
+                        n.get("count")?.as_u64()?,
+                        n.get("kind")?.as_str()?
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let result = match (exit, fatal) {
+        (2, None) if !held.is_empty() => format!(
+            "finished; deleting {} in Outlook waits for `orosync sync --yes` (or --keep)",
+            held.join(", ")
+        ),
         // The run's own words about what stopped it say the most.
         (1 | 3 | 4, Some(msg)) => format!("stopped: {msg}"),
         (0, _) => "ok".to_string(),

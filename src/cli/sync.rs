@@ -2,6 +2,7 @@
 
 use super::{Failure, SyncArgs};
 use crate::app::{App, AppError, SyncRequest};
+use crate::plan::{GuardChoice, GuardChoices};
 use crate::profile::Profile;
 use crate::summary::{Fatal, Summary};
 use std::io::{BufRead, IsTerminal, Write};
@@ -14,6 +15,13 @@ pub fn run(profile: &Profile, args: SyncArgs) -> Result<(), Failure> {
         resync: args.resync,
         dry_run: args.dry_run,
         confirmed: args.yes,
+        guard: GuardChoices::all(if args.yes {
+            GuardChoice::Delete
+        } else if args.keep {
+            GuardChoice::Keep
+        } else {
+            GuardChoice::Ask
+        }),
     };
     let rt = super::runtime()?;
     let wait =
@@ -80,6 +88,12 @@ fn what_to_do(s: &Summary) -> String {
             "{m}; check the network and the server URLs in config.toml, then run again (what was synced so far is kept)"
         ),
         Some(Fatal::State(m)) => format!("state database: {m}; check the profile folder and its permissions"),
+        None if s.errors.is_empty() && !s.guard.is_empty() => s
+            .guard
+            .iter()
+            .map(|g| g.message())
+            .collect::<Vec<_>>()
+            .join("; "),
         None => format!(
             "{} item(s) failed (listed above); the next sync retries them",
             s.errors.len()
@@ -138,6 +152,20 @@ fn summary_text(s: &Summary) -> String {
     }
     for e in &s.errors {
         let _ = writeln!(out, "failed: {} {} {}: {}", e.kind, e.side, e.id, e.message);
+    }
+    for g in &s.guard {
+        let _ = writeln!(
+            out,
+            "held: {} of {} linked {} are gone from Oro; their Outlook items were not deleted:",
+            g.count, g.linked, g.kind
+        );
+        for i in &g.items {
+            let _ = writeln!(
+                out,
+                "  {} (Oro {}, Outlook {})",
+                i.name, i.oro_id, i.outlook_id
+            );
+        }
     }
     out
 }

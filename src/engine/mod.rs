@@ -9,7 +9,10 @@ pub use backups::{BackupEntry, Backups, MemoryBackups};
 
 use crate::clock::Clock;
 use crate::model::{Kind, OroRecord, OutlookItem, Side};
-use crate::plan::{plan_kind, Candidate, KindInput, Plan, Skip, PURGE_REASON};
+use crate::plan::{
+    apply_guard, plan_kind, Candidate, GuardChoice, GuardChoices, GuardNote, KindInput, Plan, Skip,
+    PURGE_REASON,
+};
 use crate::settings::SyncSettings;
 use crate::state::State;
 use crate::store::{OroStore, OutlookStore, StoreError, Window};
@@ -24,6 +27,9 @@ pub struct RunOptions {
     pub resync: bool,
     /// Plan only: no write anywhere, no state change.
     pub dry_run: bool,
+    /// What the user decided about mass deletions, per kind (`--yes`,
+    /// `--keep`, the window's Delete / Keep): see [`crate::plan::apply_guard`].
+    pub guard: GuardChoices,
 }
 
 /// Where a run stands, for a progress display (`orosync sync` on a
@@ -101,6 +107,8 @@ struct Reading {
     held: bool,
     /// The event window of this run, which a new calendar delta starts with.
     window: Window,
+    /// How many links the kind has in the state (the guard's measure).
+    linked: usize,
 }
 
 impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
@@ -157,11 +165,14 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
     }
 
     /// Plan one kind without writing anything (for previews).
+    /// Mass deletions are held as a run without a decision holds them.
     pub async fn preview(&self, state: &State, kind: Kind, resync: bool) -> Result<Plan, Fatal> {
         let mut reading = self.read(state, kind, resync).await?;
         let r = &mut reading;
-        self.plan(&mut r.input, &mut r.unreadable, &mut r.held)
+        let guard = (r.linked, GuardChoice::Ask);
+        self.plan(&mut r.input, &mut r.unreadable, &mut r.held, guard)
             .await
+            .map(|(plan, _)| plan)
     }
 
     async fn read(&self, state: &State, kind: Kind, resync: bool) -> Result<Reading, Fatal> {
@@ -273,12 +284,16 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
                 }
             }
         }
+        let mut linked_count = 0;
         if !purge {
             input.links = if first || input.outlook_full {
                 // Everything was listed: every link is in play.
-                state.links(kind).map_err(state_fatal)?
+                let links = state.links(kind).map_err(state_fatal)?;
+                linked_count = links.len();
+                links
             } else {
                 let linked = state.linked_oro_ids(kind).map_err(state_fatal)?;
+                linked_count = linked.len();
                 let mut ids = input.link_ids_needed(&linked);
                 // Holding an unreadable record's pair needs its link.
                 ids.oro.extend(unreadable.keys().map(String::as_str));
@@ -303,23 +318,31 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             unreadable,
             held,
             window,
+            linked: linked_count,
         })
     }
 
-    /// Plan, fetching what the planner asks for, until it can decide. An
-    /// Oro record it asks for that cannot be read is added to `unreadable`
-    /// and its pair held (see [`hold_unreadable`]).
+    /// Plan, fetching what the planner (or the deletion guard) asks for,
+    /// until it can decide. An Oro record it asks for that cannot be read
+    /// is added to `unreadable` and its pair held (see [`hold_unreadable`]).
+    /// `guard` is the kind's link count and the user's choice; the plan
+    /// comes back with the guard applied, and its note when it held
+    /// deletions.
     async fn plan(
         &self,
         input: &mut KindInput,
         unreadable: &mut BTreeMap<String, String>,
         held: &mut bool,
-    ) -> Result<Plan, Fatal> {
+        guard: (usize, GuardChoice),
+    ) -> Result<(Plan, Option<GuardNote>), Fatal> {
         let kind = input.kind;
         for _ in 0..4 {
-            let plan = plan_kind(input);
+            let mut plan = plan_kind(input);
             if plan.needs.is_empty() {
-                return Ok(plan);
+                let note = apply_guard(&mut plan, kind, guard.0, input.first_sync, guard.1);
+                if plan.needs.is_empty() {
+                    return Ok((plan, note));
+                }
             }
             for id in &plan.needs.oro {
                 match self.oro.get(kind, id).await {
@@ -361,9 +384,14 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         let first = reading.input.first_sync;
         let purge = reading.input.purge;
         let r = &mut reading;
-        let plan = self
-            .plan(&mut r.input, &mut r.unreadable, &mut r.held)
+        let guard = (r.linked, opts.guard.of(kind));
+        let (plan, guard_note) = self
+            .plan(&mut r.input, &mut r.unreadable, &mut r.held, guard)
             .await?;
+        if let Some(note) = guard_note {
+            tracing::warn!(%kind, count = note.count, linked = note.linked, "mass deletion held: asking");
+            summary.guard.push(note);
+        }
         let read = reading.input.oro_records.len() + reading.input.outlook_items.len();
         let total = if opts.dry_run { 0 } else { plan.ops.len() };
         progress(&Progress {

@@ -3,11 +3,16 @@
 //! so every rule of SYNC.md is tested without a server and `--dry-run` is
 //! "plan, don't execute".
 
+mod guard;
 mod input;
 mod ops;
 mod pairs;
 mod planner;
 
+pub use guard::{
+    apply_guard, is_mass_deletion, label, GuardChoice, GuardChoices, GuardItem, GuardNote,
+    KEEP_REASON, MIN_DELETES,
+};
 pub use input::{Candidate, KindInput, Link, LinkIds, PendingConflict};
 pub use ops::{Action, ConflictNote, Needs, Op, Plan, PlanEntry, Skip, Winner};
 pub use pairs::{decide_pair, PairDecision, SideState};

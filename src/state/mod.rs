@@ -145,6 +145,11 @@ fn link_of((oro_id, outlook_id, oro_hash, outlook_hash, ov, xv): LinkRow) -> Sta
 impl State {
     /// Open (creating if needed) the state database at `path`.
     pub fn open(path: &Path) -> StateResult<State> {
+        // Created private before SQLite opens it: SQLite creates a new
+        // database 0644 (minus the umask) and gives its -wal and -shm files
+        // the database's mode.
+        crate::private_fs::touch(path)
+            .map_err(|e| StateError::Corrupt(format!("cannot create {}: {e}", path.display())))?;
         let conn = Connection::open(path)?;
         Self::init(conn, &path.display().to_string())
     }

@@ -389,6 +389,7 @@ pub async fn oxf_first_sync_deletes_linked_then_matches_keys(w: &mut impl World)
             .sync_with(RunOptions {
                 resync: true,
                 dry_run: false,
+                ..Default::default()
             })
             .await;
         assert_ok(&s);
@@ -539,6 +540,7 @@ pub async fn xof_first_sync_deletes_items_with_an_oro_id(w: &mut impl World) {
             &w.sync_with(RunOptions {
                 resync: true,
                 dry_run: false,
+                ..Default::default()
             })
             .await,
         );
@@ -853,6 +855,7 @@ pub async fn dry_run_writes_nothing(w: &mut impl World) {
         .sync_with(RunOptions {
             resync: false,
             dry_run: true,
+            ..Default::default()
         })
         .await;
     assert_ok(&s);

@@ -79,6 +79,9 @@ impl WindowHost {
             return Ok(());
         }
         let mut cmd = Command::new(&self.exe);
+        // The window (and WebKit under it) never talks to a server: no
+        // secret of the environment goes to it.
+        orosync::desktop::without_secrets(&mut cmd);
         for v in &self.unset {
             cmd.env_remove(v);
         }
