@@ -9,6 +9,8 @@ use std::process::ExitCode;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Before any thread: no program this one starts inherits a secret.
+    orosync::secrets::take_from_environment();
     // `run` sets up logging once it knows the profile (its logs/ folder).
     let result = cli::parse_args().and_then(cli::run);
     match result {

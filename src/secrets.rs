@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The keyring service name every entry is filed under.
 pub const SERVICE: &str = "orosync";
@@ -25,6 +25,39 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (ORO_CLIENT_SECRET, "OROSYNC_ORO_CLIENT_SECRET"),
     (ORO_REFRESH_TOKEN, "OROSYNC_ORO_REFRESH_TOKEN"),
 ];
+
+/// The secret variables [`take_from_environment`] moved out of the process
+/// environment (variable → value).
+static TAKEN: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+
+/// Move the secret variables of [`ENV_VARS`] out of this process's
+/// environment into memory, where [`env_var`] still finds them. Every
+/// program this process starts then inherits none of them, including the
+/// ones it does not start itself (WebKit's helper processes, a library's
+/// subprocess), which no per-spawn clean-up can reach. Both binaries call it
+/// first thing in `main`, while the process has one thread (changing the
+/// environment beside other threads is a data race).
+pub fn take_from_environment() {
+    let vars = ENV_VARS
+        .iter()
+        .filter_map(|(_, var)| std::env::var(var).ok().map(|v| (*var, v)))
+        .collect();
+    for (_, var) in ENV_VARS {
+        std::env::remove_var(var);
+    }
+    // A second call finds the environment empty; keep the first snapshot.
+    let _ = TAKEN.set(vars);
+}
+
+/// The value of a secret variable (one of [`ENV_VARS`]): what
+/// [`take_from_environment`] kept, or the environment itself where it was
+/// never called (tests, library users).
+pub fn env_var(var: &str) -> Option<String> {
+    match TAKEN.get() {
+        Some(taken) => taken.get(var).cloned(),
+        None => std::env::var(var).ok(),
+    }
+}
 
 /// A secret value. Only [`Secret::expose`] gives the text; formatting never does.
 #[derive(Clone, PartialEq, Eq)]
@@ -182,8 +215,7 @@ impl<S: SecretStore> EnvFirst<S> {
             ENV_VARS
                 .iter()
                 .filter_map(|(name, var)| {
-                    std::env::var(var)
-                        .ok()
+                    env_var(var)
                         .filter(|v| !v.is_empty())
                         .map(|v| (name.to_string(), v))
                 })

@@ -191,6 +191,9 @@ fn without_gl() -> bool {
 
 /// The desktop app.
 pub fn run() {
+    // Before any thread: neither the window's process nor WebKit's (in
+    // this process or that one) inherits a secret of the environment.
+    orosync::secrets::take_from_environment();
     // `--window SPEC`: the settings window's own process, started by the
     // tray (`window::host`); nothing else of the app runs in it.
     let mut argv = std::env::args().skip(1);

@@ -199,7 +199,7 @@ fn shadowed_by_env(name: &str) {
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, v)| *v);
-    if let Some(var) = var.filter(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty())) {
+    if let Some(var) = var.filter(|v| crate::secrets::env_var(v).is_some_and(|x| !x.is_empty())) {
         eprintln!(
             "Note: {var} is set; while it is, it takes the place of what this sign-in stores."
         );

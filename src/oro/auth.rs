@@ -86,7 +86,7 @@ impl OroAuth {
     /// `Ok(None)` when its variable is unset or empty (ask the keyring, or
     /// sign in); `Err` names the allowed modes.
     pub fn from_env(mode: &str, client_id: &str) -> Result<Option<OroAuth>, String> {
-        Self::from_lookup(mode, client_id, |k| std::env::var(k).ok())
+        Self::from_lookup(mode, client_id, crate::secrets::env_var)
     }
 
     /// As [`OroAuth::from_env`], reading variables through `lookup`.
