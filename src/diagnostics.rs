@@ -54,7 +54,7 @@ pub fn report(dir: &Path, secrets: &dyn SecretStore, now: DateTime<Utc>) -> Stri
         let from_env = ENV_VARS
             .iter()
             .find(|(n, _)| n == name)
-            .and_then(|(_, var)| std::env::var(var).ok())
+            .and_then(|(_, var)| crate::secrets::env_var(var))
             .filter(|v| !v.is_empty());
         if let Some(v) = &from_env {
             known.push(v.clone());
