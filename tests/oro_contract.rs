@@ -1,6 +1,8 @@
 //! Contract tests of the Oro client against the fake Oro: every operation,
 //! every error class, both authentication schemes.
 
+mod support;
+
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{DateTime, Duration as TimeDelta, NaiveDate, TimeZone, Utc};
@@ -21,9 +23,7 @@ use std::time::{Duration, Instant};
 // ------------------------------------------------------------ helpers
 
 async fn fake_with(f: impl FnOnce(&mut FakeOroOptions)) -> FakeOro {
-    let mut o = FakeOroOptions::default();
-    f(&mut o);
-    FakeOro::start(o).await.expect("fake Oro starts")
+    support::fake_oro_with(f).await
 }
 
 async fn fake() -> FakeOro {
@@ -31,18 +31,7 @@ async fn fake() -> FakeOro {
 }
 
 fn config(fake: &FakeOro) -> OroConfig {
-    let o = fake.options();
-    let mut c = OroConfig::new(
-        &fake.url(),
-        &o.username,
-        OroAuth::Wsse {
-            api_key: Secret::new(o.api_key.clone()),
-        },
-    );
-    c.page_size = 5;
-    c.id_page_size = 5;
-    c.timeout = Duration::from_secs(5);
-    c
+    support::oro_config(fake, Some(5))
 }
 
 fn client(fake: &FakeOro) -> OroClient {

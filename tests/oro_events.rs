@@ -4,12 +4,14 @@
 //! sanitized HTML. The client lists every event once and descriptions do
 //! not ping-pong.
 
+mod support;
+
 mod scenarios;
 
 use chrono::{Duration as TimeDelta, Utc};
-use orosync::fakes::oro::{FakeOro, FakeOroOptions};
+use orosync::fakes::oro::FakeOro;
 use orosync::model::{Event, Item, Kind, When};
-use orosync::oro::{wsse_headers, OroAuth, OroClient, OroConfig, Secret};
+use orosync::oro::{wsse_headers, OroClient, Secret};
 use orosync::store::{OroStore, Window};
 use orosync::testkit::event;
 use scenarios::http::HttpWorld;
@@ -17,27 +19,13 @@ use scenarios::world::World;
 use scenarios::{assert_links_consistent, assert_quiet};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 async fn fake() -> FakeOro {
-    FakeOro::start(FakeOroOptions::default())
-        .await
-        .expect("fake Oro starts")
+    support::fake_oro_with(|_| {}).await
 }
 
 fn client(fake: &FakeOro) -> OroClient {
-    let o = fake.options();
-    let mut c = OroConfig::new(
-        &fake.url(),
-        &o.username,
-        OroAuth::Wsse {
-            api_key: Secret::new(o.api_key.clone()),
-        },
-    );
-    c.page_size = 5;
-    c.id_page_size = 5;
-    c.timeout = Duration::from_secs(5);
-    OroClient::new(c).expect("client")
+    OroClient::new(support::oro_config(fake, Some(5))).expect("client")
 }
 
 /// A signed GET of the legacy API, answered as JSON.

@@ -4,37 +4,27 @@
 //! shows the fake refusing what Oro refuses and accepting what Oro accepts,
 //! through the client where the client sends it (see `docs/fidelity.md`).
 
+mod support;
+
 mod scenarios;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use orosync::clock::ManualClock;
 use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::model::{Contact, Item, Kind, Task};
-use orosync::oro::{wsse_headers, OroAuth, OroClient, OroConfig, Secret};
+use orosync::oro::{wsse_headers, OroClient, Secret};
 use orosync::store::{OroStore, StoreError};
 use scenarios::http::OroHttpWorld;
 use scenarios::world::World;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::Duration;
 
 async fn fake_with(f: impl FnOnce(&mut FakeOroOptions)) -> FakeOro {
-    let mut o = FakeOroOptions::default();
-    f(&mut o);
-    FakeOro::start(o).await.expect("fake Oro starts")
+    support::fake_oro_with(f).await
 }
 
 fn client(fake: &FakeOro) -> OroClient {
-    let o = fake.options();
-    let mut c = OroConfig::new(
-        &fake.url(),
-        &o.username,
-        OroAuth::Wsse {
-            api_key: Secret::new(o.api_key.clone()),
-        },
-    );
-    c.timeout = Duration::from_secs(5);
-    OroClient::new(c).expect("client")
+    OroClient::new(support::oro_config(fake, None)).expect("client")
 }
 
 fn at(s: &str) -> DateTime<Utc> {

@@ -479,3 +479,30 @@ pub fn port_of(url: &str) -> u16 {
         .port_or_known_default()
         .expect("port")
 }
+
+/// A fake Oro with its options changed by `f`.
+pub async fn fake_oro_with(f: impl FnOnce(&mut FakeOroOptions)) -> FakeOro {
+    let mut o = FakeOroOptions::default();
+    f(&mut o);
+    FakeOro::start(o).await.expect("fake Oro starts")
+}
+
+/// A client of `fake` signing in with its user's API key (WSSE), with a
+/// short request timeout; `page_size` also sets the id listing's page
+/// (`None`: the client's defaults), so small data still spans pages.
+pub fn oro_config(fake: &FakeOro, page_size: Option<u32>) -> orosync::oro::OroConfig {
+    let o = fake.options();
+    let mut c = orosync::oro::OroConfig::new(
+        &fake.url(),
+        &o.username,
+        orosync::oro::OroAuth::Wsse {
+            api_key: orosync::secrets::Secret::new(o.api_key.clone()),
+        },
+    );
+    if let Some(n) = page_size {
+        c.page_size = n;
+        c.id_page_size = n;
+    }
+    c.timeout = Duration::from_secs(5);
+    c
+}
