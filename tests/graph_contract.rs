@@ -1266,6 +1266,36 @@ async fn todo_answers_a_due_day_as_midnight_in_its_zone_in_utc_whatever_prefer_a
 }
 
 #[tokio::test]
+async fn the_fake_holds_contact_addresses_to_graphs_physical_address_type() {
+    let e = env().await;
+    // physicalAddress has countryOrRegion, not country; a refused write
+    // stores nothing.
+    for bad in [
+        json!({"givenName": "Ann", "businessAddress": {"street": "Hauptstr. 1", "country": "DE"}}),
+        json!({"givenName": "Ann", "homeAddress": {"postalCode": 80331}}),
+        json!({"givenName": "Ann", "otherAddress": "Hauptstr. 1, München"}),
+    ] {
+        let (status, body) = raw(
+            &e,
+            reqwest::Method::POST,
+            "/me/contacts",
+            Some(bad.clone()),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(body["error"]["code"], "RequestBodyRead", "{bad}");
+    }
+    assert!(e.fake.all(Kind::Contacts).is_empty());
+    let good = json!({"givenName": "Ann", "businessAddress": {
+        "street": "Hauptstr. 1\nHinterhaus", "city": "München", "state": "Bayern",
+        "countryOrRegion": "Germany", "postalCode": "80331"}});
+    let (status, body) = raw(&e, reqwest::Method::POST, "/me/contacts", Some(good), None).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["businessAddress"]["countryOrRegion"], "Germany");
+}
+
+#[tokio::test]
 async fn the_fake_refuses_a_property_the_type_does_not_have() {
     let e = env().await;
     // `nickname` for contact's `nickName`: Graph answers 400, not a
