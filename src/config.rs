@@ -1733,4 +1733,13 @@ tasks = ["dueDate", "subject"]
 
     static FIELDS_CONTACTS_VEC: std::sync::LazyLock<Vec<Field>> =
         std::sync::LazyLock::new(|| crate::model::FIELDS_CONTACTS.to_vec());
+
+    #[test]
+    fn the_fax_can_be_a_contact_key() {
+        let c = Config::parse(&format!(
+            "{MINIMAL}\n[keys]\ncontacts = [\"lastName\", \"fax\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.keys.of(Kind::Contacts), &[Field::LastName, Field::Fax]);
+    }
 }

@@ -56,6 +56,33 @@ async fn the_demo_shows_creates_updates_a_deletion_and_a_conflict() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_oro_faxes_reach_outlooks_business_fax() {
+    use orosync::model::Item;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start_in(dir.path()).await.unwrap();
+    let report = demo.run().await.unwrap();
+    assert!(report.first.ok, "{:?}", report.first);
+    let fax_of = |i: &Item| match i {
+        Item::Contacts(c) => c.fax.clone(),
+        _ => None,
+    };
+    let oro: std::collections::BTreeMap<String, Option<String>> = demo
+        .oro
+        .records(Kind::Contacts)
+        .into_iter()
+        .map(|r| (r.id, fax_of(&r.item)))
+        .collect();
+    let outlook = demo.graph.items(Kind::Contacts);
+    let mut with_fax = 0;
+    for x in &outlook {
+        let id = x.link.as_ref().expect("every contact linked");
+        assert_eq!(fax_of(&x.item), oro[id], "contact {id}");
+        with_fax += usize::from(fax_of(&x.item).is_some());
+    }
+    assert!(with_fax > 0, "the sample has faxes");
+}
+
 /// `orosync demo` as a user runs it: the servers stay up, and the printed
 /// profile and `export` lines are all a second `orosync sync` needs.
 #[test]

@@ -87,6 +87,7 @@ fn contact(first: &str) -> Contact {
         description: Some("Met at the fair\nSecond line".into()),
         emails: vec!["a@x.com".into(), "b@x.com".into(), "c@x.com".into()],
         primary_phone: Some("+49 30 1234".into()),
+        fax: None,
     }
 }
 
@@ -201,6 +202,79 @@ async fn contact_create_get_update_delete_round_trip() {
     assert!(matches!(gone, Err(StoreError::NotFound(_))), "{gone:?}");
     assert_eq!(e.fake.writes().created, 1);
     assert_eq!(e.fake.writes().deleted, 1);
+}
+
+#[tokio::test]
+async fn fax_is_the_business_fax_mapi_property_written_read_and_cleared() {
+    let e = env().await;
+    let mut c = contact("Fay");
+    c.fax = Some("+49 30 9999".into());
+    let made = write_one(
+        &e.client,
+        Kind::Contacts,
+        create(Item::Contacts(c.clone()), "21"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // Graph's contact has no fax property: PidTagBusinessFaxNumber.
+    let raw = e.fake.find(&made.id).unwrap();
+    assert!(raw.get("fax").is_none() && raw.get("businessFax").is_none());
+    let props = raw["singleValueExtendedProperties"].as_array().unwrap();
+    assert!(
+        props
+            .iter()
+            .any(|p| p["id"] == "String 0x3A24" && p["value"] == "+49 30 9999"),
+        "{props:?}"
+    );
+    // Read back through the $expand, from one item and from the listing.
+    let back = e
+        .client
+        .get(Kind::Contacts, &made.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let Item::Contacts(got) = &back.item else {
+        panic!()
+    };
+    assert_eq!(got.fax.as_deref(), Some("+49 30 9999"));
+
+    // A fax typed in Outlook is read.
+    let id = e.fake.user_create(
+        Kind::Contacts,
+        json!({"givenName": "Max",
+               "singleValueExtendedProperties": [{"id": "String 0x3A24", "value": "+1 555 0111"}]}),
+    );
+    let read = e.client.get(Kind::Contacts, &id).await.unwrap().unwrap();
+    let Item::Contacts(got) = &read.item else {
+        panic!()
+    };
+    assert_eq!(got.fax.as_deref(), Some("+1 555 0111"));
+
+    // Clearing it leaves no fax to read.
+    let mut c2 = c.for_outlook();
+    c2.fax = None;
+    write_one(
+        &e.client,
+        Kind::Contacts,
+        OutlookWrite::Update {
+            id: made.id.clone(),
+            item: Some(Item::Contacts(c2)),
+            link: None,
+        },
+    )
+    .await
+    .unwrap();
+    let back = e
+        .client
+        .get(Kind::Contacts, &made.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let Item::Contacts(got) = &back.item else {
+        panic!()
+    };
+    assert_eq!(got.fax, None);
 }
 
 #[tokio::test]
@@ -1217,6 +1291,36 @@ async fn todo_answers_a_due_day_as_midnight_in_its_zone_in_utc_whatever_prefer_a
         e.fake.find(&made.id).unwrap()["dueDateTime"]["dateTime"],
         "2026-04-02T04:00:00.0000000"
     );
+}
+
+#[tokio::test]
+async fn the_fake_holds_contact_addresses_to_graphs_physical_address_type() {
+    let e = env().await;
+    // physicalAddress has countryOrRegion, not country; a refused write
+    // stores nothing.
+    for bad in [
+        json!({"givenName": "Ann", "businessAddress": {"street": "Hauptstr. 1", "country": "DE"}}),
+        json!({"givenName": "Ann", "homeAddress": {"postalCode": 80331}}),
+        json!({"givenName": "Ann", "otherAddress": "Hauptstr. 1, München"}),
+    ] {
+        let (status, body) = raw(
+            &e,
+            reqwest::Method::POST,
+            "/me/contacts",
+            Some(bad.clone()),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(body["error"]["code"], "RequestBodyRead", "{bad}");
+    }
+    assert!(e.fake.all(Kind::Contacts).is_empty());
+    let good = json!({"givenName": "Ann", "businessAddress": {
+        "street": "Hauptstr. 1\nHinterhaus", "city": "München", "state": "Bayern",
+        "countryOrRegion": "Germany", "postalCode": "80331"}});
+    let (status, body) = raw(&e, reqwest::Method::POST, "/me/contacts", Some(good), None).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["businessAddress"]["countryOrRegion"], "Germany");
 }
 
 #[tokio::test]

@@ -107,6 +107,7 @@ async fn contact_create_get_update_round_trip() {
         description: Some("met at the fair".into()),
         emails: vec!["ann@x.org".into(), "lee@y.org".into()],
         primary_phone: Some("+1 555 0100".into()),
+        fax: None,
     });
     let created = oro.create(&item).await.unwrap();
     assert_eq!(created.item, item);
@@ -153,6 +154,36 @@ async fn contact_create_get_update_round_trip() {
     );
     assert_eq!(rec.attributes["gender"], Value::Null);
     assert_eq!(fake.writes().updated, 1);
+}
+
+#[tokio::test]
+async fn contact_fax_is_oros_fax_attribute_written_read_and_cleared() {
+    let fake = fake().await;
+    let oro = client(&fake);
+    let Item::Contacts(mut c) = contact("Fay", "Fax") else {
+        unreachable!()
+    };
+    c.fax = Some("+49 30 9999".into());
+    let created = oro.create(&Item::Contacts(c.clone())).await.unwrap();
+    assert_eq!(created.item, Item::Contacts(c.clone()));
+    let rec = fake.record(Kind::Contacts, &created.id).unwrap();
+    assert_eq!(rec.attributes["fax"], json!("+49 30 9999"));
+
+    // A fax typed in Oro is read.
+    fake.user_edit(Kind::Contacts, &created.id, |r| {
+        r.attributes.insert("fax".into(), json!("+1 555 0111"));
+    });
+    let got = oro.get(Kind::Contacts, &created.id).await.unwrap().unwrap();
+    let Item::Contacts(g) = &got.item else {
+        unreachable!()
+    };
+    assert_eq!(g.fax.as_deref(), Some("+1 555 0111"));
+
+    // Cleared from Outlook: Oro's fax is emptied.
+    c.fax = None;
+    oro.update(&created.id, &Item::Contacts(c)).await.unwrap();
+    let rec = fake.record(Kind::Contacts, &created.id).unwrap();
+    assert_eq!(rec.attributes["fax"], Value::Null);
 }
 
 #[tokio::test]

@@ -198,6 +198,8 @@ fn contact(i: usize) -> Item {
             .then(|| format!("Met at the {company} trade fair.")),
         emails: vec![format!("{local}@{domain}.example")],
         primary_phone: Some(format!("+1 555 {:04}", 100 + i)),
+        // Every fifth has a fax, synced to Outlook's business fax.
+        fax: (i % 5 == 1).then(|| format!("+1 555 {:04}", 5100 + i)),
         ..Default::default()
     })
 }
@@ -324,6 +326,19 @@ mod tests {
             let distinct: HashSet<_> = items.iter().map(|i| key_of(i, fields)).collect();
             assert_eq!(distinct.len(), items.len(), "{kind}: duplicate keys");
         }
+    }
+
+    #[test]
+    fn some_sample_contacts_have_a_fax_and_others_none() {
+        let s = contacts();
+        let faxes: Vec<bool> = s
+            .oro_only
+            .iter()
+            .chain(&s.outlook_only)
+            .chain(&s.both)
+            .map(|i| matches!(i, Item::Contacts(c) if c.fax.is_some()))
+            .collect();
+        assert!(faxes.iter().any(|f| *f) && faxes.iter().any(|f| !*f));
     }
 
     #[test]

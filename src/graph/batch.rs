@@ -210,7 +210,7 @@ struct Plan {
     id: Option<String>,
     /// The link as written, to report without reading it back.
     link: Option<String>,
-    /// Gender as written (contacts), for the same reason.
+    /// Gender and fax as written (contacts), for the same reason.
     item: Option<Item>,
     /// Read the item back to learn what we did not write ourselves.
     hydrate: bool,
@@ -358,11 +358,12 @@ pub(super) async fn write(
                         it.link = plans[i].link.clone();
                     }
                     // Graph does not echo extended properties: report the
-                    // gender we wrote.
+                    // gender and fax we wrote.
                     if let (Item::Contacts(got), Some(Item::Contacts(sent))) =
                         (&mut it.item, &plans[i].item)
                     {
                         got.gender = sent.gender;
+                        got.fax = sent.fax.clone();
                     }
                     read[i] = Some(it);
                 }

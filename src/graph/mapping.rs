@@ -14,14 +14,17 @@ use serde_json::{json, Map, Value};
 pub const LINK_PROP: &str = "String {001c5db1-a402-44c2-91c3-2185e6e31d60} Name OroCRM_id";
 /// MAPI PidTagGender, a PT_SHORT sent and returned as a string.
 pub const GENDER_PROP: &str = "Short 0x3A4D";
+/// MAPI PidTagBusinessFaxNumber, a PT_UNICODE string: Graph's contact has
+/// no fax property (docs/fidelity.md).
+pub const FAX_PROP: &str = "String 0x3A24";
 /// `applicationName` of the linkedResource that links a To Do task.
 pub const TASK_APP: &str = "OroCRM";
 
-/// `$expand` that brings the link (and, on contacts, the gender) along.
+/// `$expand` that brings the link (and, on contacts, gender and fax) along.
 pub fn expand_props(kind: Kind) -> String {
     match kind {
         Kind::Contacts => format!(
-            "singleValueExtendedProperties($filter=id eq '{LINK_PROP}' or id eq '{GENDER_PROP}')"
+            "singleValueExtendedProperties($filter=id eq '{LINK_PROP}' or id eq '{GENDER_PROP}' or id eq '{FAX_PROP}')"
         ),
         Kind::Events => format!("singleValueExtendedProperties($filter=id eq '{LINK_PROP}')"),
         Kind::Tasks => "linkedResources".to_string(),
@@ -439,6 +442,9 @@ impl Mapper {
         }
         if let Some(Item::Contacts(c)) = item {
             props.push(json!({"id": GENDER_PROP, "value": Gender::to_mapi(c.gender).to_string()}));
+            // An empty string clears the number: a PATCH cannot remove an
+            // extended property, and an empty one reads as no fax.
+            props.push(json!({"id": FAX_PROP, "value": c.fax.clone().unwrap_or_default()}));
             if create {
                 let c = c.for_outlook();
                 let name: Vec<&str> = [&c.first_name, &c.middle_name, &c.last_name]
@@ -536,6 +542,9 @@ impl Mapper {
                         .and_then(Value::as_array)
                         .and_then(|a| a.first())
                         .and_then(Value::as_str)
+                        .filter(|s| !s.trim().is_empty())
+                        .map(str::to_string),
+                    fax: ext_prop(v, FAX_PROP)
                         .filter(|s| !s.trim().is_empty())
                         .map(str::to_string),
                 };

@@ -21,6 +21,7 @@ pub enum Field {
     Description,
     Emails,
     PrimaryPhone,
+    Fax,
     // tasks (description shared)
     Subject,
     TaskPriority,
@@ -45,6 +46,7 @@ pub const FIELDS_CONTACTS: &[Field] = &[
     Field::Description,
     Field::Emails,
     Field::PrimaryPhone,
+    Field::Fax,
 ];
 pub const FIELDS_TASKS: &[Field] = &[
     Field::Subject,
@@ -75,6 +77,7 @@ impl Field {
             Field::Description => "description",
             Field::Emails => "emails",
             Field::PrimaryPhone => "primaryPhone",
+            Field::Fax => "fax",
             Field::Subject => "subject",
             Field::TaskPriority => "taskPriority",
             Field::Status => "status",
@@ -198,10 +201,20 @@ pub fn key_text(s: &str) -> String {
     lower.nfc().collect()
 }
 
+/// Fields mapped after hashes were first stored (see [`hash_values`]).
+const LATER_FIELDS: &[Field] = &[Field::Fax];
+
 /// A stable 128-bit hash of canonical values, as 32 hex digits.
 pub fn hash_values(values: &[(Field, Value)]) -> String {
     // serde_json of the (name, value) pairs is a stable, unambiguous encoding.
-    let pairs: Vec<(&str, &Value)> = values.iter().map(|(f, v)| (f.name(), v)).collect();
+    // Fields mapped after the first release take part only when set, so the
+    // hashes stored before they were mapped stay valid: a record without a
+    // fax is not a change after an upgrade.
+    let pairs: Vec<(&str, &Value)> = values
+        .iter()
+        .filter(|(f, v)| !(LATER_FIELDS.contains(f) && *v == Value::Null))
+        .map(|(f, v)| (f.name(), v))
+        .collect();
     let bytes = serde_json::to_vec(&pairs).expect("values serialise");
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes))
 }
@@ -260,5 +273,20 @@ mod tests {
         assert_eq!(hash_values(&a), hash_values(&a));
         assert_ne!(hash_values(&a), hash_values(&b));
         assert_eq!(hash_values(&a).len(), 32);
+    }
+
+    #[test]
+    fn an_empty_fax_leaves_the_hash_as_it_was_before_fax_was_mapped() {
+        let before = [(Field::FirstName, Value::Text("Ann".into()))];
+        let without = [
+            (Field::FirstName, Value::Text("Ann".into())),
+            (Field::Fax, Value::Null),
+        ];
+        let with = [
+            (Field::FirstName, Value::Text("Ann".into())),
+            (Field::Fax, Value::Text("+49 30 1".into())),
+        ];
+        assert_eq!(hash_values(&before), hash_values(&without));
+        assert_ne!(hash_values(&before), hash_values(&with));
     }
 }

@@ -61,6 +61,10 @@ pub struct Contact {
     #[serde(default)]
     pub emails: Vec<String>,
     pub primary_phone: Option<String>,
+    /// Oro's `fax`; Outlook's business fax (records stored before fax was
+    /// mapped have none).
+    #[serde(default)]
+    pub fax: Option<String>,
 }
 
 impl Contact {
@@ -95,6 +99,7 @@ impl Contact {
                 }
             }
             Field::PrimaryPhone => Value::text(self.primary_phone.as_deref()),
+            Field::Fax => Value::text(self.fax.as_deref()),
             _ => Value::Null,
         }
     }

@@ -184,6 +184,7 @@ fn contact(res: &Resource) -> StoreResult<Contact> {
         primary_phone: res
             .text("primaryPhone")
             .or_else(|| list("phones", "phone").into_iter().next()),
+        fax: res.text("fax"),
     })
 }
 
@@ -249,6 +250,7 @@ pub(crate) fn contact_document(c: &Contact, id: Option<&str>, owner: Option<&str
         // Only the primary number is mapped: setting primaryPhone keeps
         // Oro's other numbers on update.
         "primaryPhone": opt(&c.primary_phone),
+        "fax": opt(&c.fax),
     });
     if id.is_none() {
         // On create the list must hold every number, here just the one.

@@ -633,6 +633,58 @@ pub async fn bi5_updated_in_outlook(w: &mut impl World) {
     assert_quiet(w).await;
 }
 
+fn fax_of(w: &impl World, side: orosync::model::Side, id: &str) -> Option<String> {
+    let item = match side {
+        Side::Oro => oro_one(w, Kind::Contacts, id).unwrap().item,
+        Side::Outlook => outlook_one(w, Kind::Contacts, id).unwrap().item,
+    };
+    match item {
+        Item::Contacts(c) => c.fax,
+        _ => unreachable!(),
+    }
+}
+
+fn set_fax(i: &mut Item, fax: Option<&str>) {
+    if let Item::Contacts(c) = i {
+        c.fax = fax.map(str::to_string);
+    }
+}
+
+/// The fax (Oro's `fax`, Outlook's business fax) syncs both ways and can
+/// be cleared; a contact without one stays without one.
+pub async fn fax_syncs_both_ways(w: &mut impl World) {
+    let mut with = contact("Fay", "Faxer");
+    set_fax(&mut with, Some("+49 30 9999"));
+    let oro = w.oro().create(with);
+    let bare = w.oro().create(contact("Nof", "Axe"));
+    assert_ok(&w.sync().await);
+    let x = w.outlook().all(Kind::Contacts);
+    let find = |id: &str| {
+        x.iter()
+            .find(|i| i.link.as_deref() == Some(id))
+            .unwrap()
+            .id
+            .clone()
+    };
+    let (x, x_bare) = (find(&oro), find(&bare));
+    assert_eq!(fax_of(w, Side::Outlook, &x).as_deref(), Some("+49 30 9999"));
+    assert_eq!(fax_of(w, Side::Outlook, &x_bare), None);
+    assert_quiet(w).await;
+
+    w.outlook()
+        .edit(Kind::Contacts, &x, &mut |i| set_fax(i, Some("+49 30 1111")));
+    assert_ok(&w.sync().await);
+    assert_eq!(fax_of(w, Side::Oro, &oro).as_deref(), Some("+49 30 1111"));
+    assert_quiet(w).await;
+
+    w.oro()
+        .edit(Kind::Contacts, &oro, &mut |i| set_fax(i, None));
+    assert_ok(&w.sync().await);
+    assert_eq!(fax_of(w, Side::Outlook, &x), None);
+    assert_eq!(fax_of(w, Side::Oro, &bare), None);
+    assert_quiet(w).await;
+}
+
 async fn both_edited(
     w: &mut impl World,
     setting: ConflictSetting,
@@ -932,6 +984,7 @@ macro_rules! all_scenarios {
             same_change_on_both_sides_is_not_a_conflict,
             deleted_in_oro_edited_in_outlook_is_a_conflict,
             dry_run_writes_nothing,
+            fax_syncs_both_ways,
         );
     };
 }

@@ -147,6 +147,11 @@ const LINKED_RESOURCE: &[&str] = &[
     "webUrl",
 ];
 
+/// ComplexType physicalAddress (CSDL; `resources/physicaladdress.md`): the
+/// value of a contact's businessAddress, homeAddress and otherAddress.
+const PHYSICAL_ADDRESS: &[&str] = &["city", "countryOrRegion", "postalCode", "state", "street"];
+const CONTACT_ADDRESSES: &[&str] = &["businessAddress", "homeAddress", "otherAddress"];
+
 /// The type's name as Graph's message gives it, and its properties.
 fn of(kind: Kind) -> (&'static str, Vec<&'static str>) {
     match kind {
@@ -175,12 +180,40 @@ fn unknown(body: &Map<String, Value>, type_name: &str, known: &[&str]) -> Result
 pub fn check(kind: Kind, body: &Map<String, Value>) -> Result<(), String> {
     let (name, known) = of(kind);
     unknown(body, name, &known)?;
+    if kind == Kind::Contacts {
+        for a in CONTACT_ADDRESSES {
+            check_physical_address(body.get(*a))?;
+        }
+    }
     if let Some(Value::Array(l)) = body.get("linkedResources") {
         for r in l {
             check_linked_resource(r)?;
         }
     }
     Ok(())
+}
+
+/// A physicalAddress names only its five properties (`country` is not
+/// `countryOrRegion`), each a string or null (Edm.String).
+fn check_physical_address(v: Option<&Value>) -> Result<(), String> {
+    match v {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Object(m)) => {
+            unknown(m, "microsoft.graph.physicalAddress", PHYSICAL_ADDRESS)?;
+            match m
+                .iter()
+                .find(|(k, v)| !(k.starts_with('@') || v.is_string() || v.is_null()))
+            {
+                Some((k, v)) => Err(format!(
+                    "Cannot convert the literal '{v}' to the expected type 'Edm.String' of '{k}'."
+                )),
+                None => Ok(()),
+            }
+        }
+        Some(other) => Err(format!(
+            "Cannot convert the literal '{other}' to the expected type 'microsoft.graph.physicalAddress'."
+        )),
+    }
 }
 
 /// The same for a linkedResource written on its own.

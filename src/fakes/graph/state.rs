@@ -288,11 +288,13 @@ impl Mailbox {
                     .iter()
                     .filter(|(pid, _)| ids.iter().any(|w| same_prop(w, pid)))
                     .map(|(pid, v)| {
-                        // Graph answers proptag ids with lower-case hex.
-                        let shown = if pid.contains(" Name ") {
-                            pid.clone()
-                        } else {
-                            pid.to_lowercase().replacen("short", "Short", 1)
+                        // Graph answers proptag ids with lower-case hex
+                        // ("Short 0x3a4d", "String 0x3a24").
+                        let shown = match pid.split_once(' ') {
+                            Some((ty, tag)) if !pid.contains(" Name ") => {
+                                format!("{ty} {}", tag.to_lowercase())
+                            }
+                            _ => pid.clone(),
                         };
                         json!({"id": shown, "value": v})
                     })

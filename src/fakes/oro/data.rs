@@ -221,6 +221,7 @@ impl FakeData {
                     "description": text(&c.description),
                     "emails": c.emails.iter().map(|e| json!({"email": e})).collect::<Vec<_>>(),
                     "phones": c.primary_phone.iter().map(|p| json!({"phone": p})).collect::<Vec<_>>(),
+                    "fax": text(&c.fax),
                 });
                 (CONTACTS, attrs)
             }
