@@ -17,7 +17,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             // One line on stderr saying what to do (INTERFACES.md).
-            eprintln!("orosync: {failure}");
+            // Server text inside it is made terminal-safe here, the last step.
+            eprintln!(
+                "orosync: {}",
+                orosync::server_text::escape_lines(&failure.to_string())
+            );
             ExitCode::from(failure.code)
         }
     }

@@ -24,6 +24,14 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// As [`escape`], keeping line breaks: for whole texts printed to a
+/// terminal (a command's output, a failure line), where any server text a
+/// message carries (names, ids, reasons) is made harmless at the last step,
+/// whatever path it took there.
+pub fn escape_lines(s: &str) -> String {
+    s.split('\n').map(escape).collect::<Vec<_>>().join("\n")
+}
+
 /// Unicode's explicit directional formatting characters (UAX #9): they
 /// can reorder what a terminal shows ("Trojan Source").
 fn is_bidi_control(c: char) -> bool {
@@ -59,6 +67,16 @@ mod tests {
             "bad\\u{1b}[2J\\u{d}\\u{a}next\\u{7f}\\u{9b}31m\\u{202e}txt.exe 🦀 é"
         );
         assert!(!e.chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn whole_outputs_keep_their_lines_and_lose_every_other_control() {
+        let e = escape_lines("failed: contacts oro 7: bad\u{1b}[2J\r\nheld: \u{202e}Nora\n");
+        assert_eq!(
+            e,
+            "failed: contacts oro 7: bad\\u{1b}[2J\\u{d}\nheld: \\u{202e}Nora\n"
+        );
+        assert!(!e.chars().any(|c| c.is_control() && c != '\n'));
     }
 
     #[test]

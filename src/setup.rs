@@ -225,7 +225,8 @@ fn write_profile(dir: &Path, config: &Config) -> Result<(), SetupError> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let parent_existed = parent.exists();
-        std::fs::create_dir_all(&parent)
+        // Missing parents (the app's own `orosync` data folder) are private too.
+        crate::private_fs::create_dir(&parent)
             .map_err(io(format!("cannot create {}", parent.display())))?;
         // Built beside its final place (same file system), then renamed:
         // the profile folder never exists half-written. A temporary folder

@@ -1180,6 +1180,25 @@ async fn raw(
 }
 
 #[tokio::test]
+async fn a_contacts_cursor_on_the_undocumented_path_is_started_again() {
+    let e = env().await;
+    let old = format!(
+        "{}/me/contacts/delta?$deltatoken=from-an-older-version",
+        e.fake.url()
+    );
+    let r = e
+        .client
+        .changes(Kind::Contacts, Some(&old), &window())
+        .await;
+    assert!(matches!(r, Err(StoreError::CursorExpired)), "{r:?}");
+    let log: Vec<String> = e.fake.request_log().into_iter().map(|(r, _)| r).collect();
+    assert!(
+        !log.iter().any(|r| r.starts_with("GET /me/contacts/delta")),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
 async fn contact_delta_reads_the_default_folder_by_its_documented_path() {
     let e = env().await;
     let id = e

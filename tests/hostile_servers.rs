@@ -500,6 +500,84 @@ async fn a_redirect_within_the_same_origin_is_still_followed() {
     assert_eq!(hits.load(Ordering::SeqCst), 2, "the redirect was followed");
 }
 
+// ------------------------------------------------------------ Retry-After as a date
+
+/// Answers the first request `first_status` with a `Date` an hour behind
+/// the real clock and a `Retry-After` HTTP-date two seconds after that
+/// `Date`; every later request 404. Returns the port and the instants the
+/// requests arrived. Measured against our own clock the date is an hour
+/// past (no wait); against the answer's `Date` it is a 2 s wait.
+async fn retry_after_a_date(first_status: u16) -> (u16, Arc<Mutex<Vec<std::time::Instant>>>) {
+    let (listener, port) = listen().await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                while read_request(&mut s).await.is_some() {
+                    let n = {
+                        let mut l = log.lock().unwrap();
+                        l.push(std::time::Instant::now());
+                        l.len()
+                    };
+                    let answer = if n == 1 {
+                        let date = chrono::Utc::now() - chrono::Duration::hours(1);
+                        let http = |t: chrono::DateTime<chrono::Utc>| {
+                            t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+                        };
+                        format!(
+                            "HTTP/1.1 {first_status} Wait\r\ndate: {}\r\nretry-after: {}\r\n\
+                             content-length: 0\r\n\r\n",
+                            http(date),
+                            http(date + chrono::Duration::seconds(2))
+                        )
+                    } else {
+                        "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_string()
+                    };
+                    if s.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// The wait between the first two requests, which must be the date's 2 s
+/// (a lower bound only: a loaded machine can only make it longer; without
+/// the date the retry comes after 0.1 to 0.2 s of backoff).
+fn waited(seen: &Mutex<Vec<std::time::Instant>>) -> Duration {
+    let l = seen.lock().unwrap();
+    assert!(
+        l.len() >= 2,
+        "the request was not retried ({} seen)",
+        l.len()
+    );
+    l[1] - l[0]
+}
+
+#[tokio::test]
+async fn oro_waits_for_a_retry_after_date_measured_against_the_answers_date() {
+    let (port, seen) = retry_after_a_date(503).await;
+    let oro = oro_client(&format!("http://127.0.0.1:{port}"), wsse());
+    let e = oro.user_id().await.expect_err("404 after the wait");
+    assert!(matches!(e, StoreError::NotFound(_)), "{e}");
+    let w = waited(&seen);
+    assert!(w >= Duration::from_millis(1800), "retried after {w:?}");
+}
+
+#[tokio::test]
+async fn graph_waits_for_a_retry_after_date_measured_against_the_answers_date() {
+    let (port, seen) = retry_after_a_date(429).await;
+    let (_fake, graph) = graph_client(&format!("http://127.0.0.1:{port}")).await;
+    use orosync::store::OutlookStore;
+    let _ = graph.get(orosync::model::Kind::Tasks, "x").await;
+    let w = waited(&seen);
+    assert!(w >= Duration::from_millis(1800), "retried after {w:?}");
+}
+
 // ------------------------------------------------------------ huge answers
 
 #[tokio::test]

@@ -118,4 +118,16 @@ async fn everything_a_sync_creates_in_the_profile_is_private_whatever_the_umask(
         r.stdout,
         r.stderr
     );
+
+    // The demo's throw-away profile is private too.
+    let scratch = tempfile::tempdir().unwrap();
+    let demo_dir = scratch.path().join("demo-profile");
+    let demo = orosync::demo::Demo::start_in(&demo_dir).await.unwrap();
+    assert_eq!(mode(&demo_dir), 0o700, "the demo's profile folder");
+    assert_eq!(
+        mode(&demo_dir.join("config.toml")),
+        0o600,
+        "the demo's config.toml"
+    );
+    drop(demo);
 }

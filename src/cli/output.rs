@@ -7,7 +7,12 @@ use std::io::{self, Write};
 
 /// Writes `text` to stdout. A reader that went away (`orosync status |
 /// head -1`) is not an error: what was wanted has been read.
+///
+/// Control characters other than line breaks are written as visible escapes:
+/// the text carries what servers sent (names, ids, error reasons), and a
+/// terminal must not be steered by them (`crate::server_text`).
 pub fn text(text: &str) -> Result<(), Failure> {
+    let text = crate::server_text::escape_lines(text);
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),

@@ -139,7 +139,8 @@ impl Demo {
     /// says. An existing `config.toml` in `dir` is replaced: it would point
     /// at the fakes of an earlier demo, whose ports are gone.
     pub async fn start_with(dir: &Path, options: DemoOptions) -> io::Result<Demo> {
-        std::fs::create_dir_all(dir)?;
+        // Private like any profile (docs/reliability.md).
+        crate::private_fs::create_dir(dir)?;
         let dir = std::path::absolute(dir)?;
         let oro = FakeOro::start(FakeOroOptions::default()).await?;
         let graph = FakeGraph::start(FakeOptions {
@@ -168,9 +169,9 @@ impl Demo {
             ids: BTreeMap::new(),
         };
         demo.fill();
-        std::fs::write(
-            demo.profile_dir.join("config.toml"),
-            demo.config_toml(options),
+        crate::private_fs::write(
+            &demo.profile_dir.join("config.toml"),
+            demo.config_toml(options).as_bytes(),
         )?;
         Ok(demo)
     }

@@ -96,6 +96,12 @@ pub(super) async fn changes(
     cursor: Option<&str>,
     window: &Window,
 ) -> StoreResult<OutlookChanges> {
+    // A contacts cursor saved before the documented folder path was used
+    // (`/me/contacts/delta`) is followed no further: the sync lists the
+    // folder again as it does after an expired cursor, and compares by hash.
+    if kind == Kind::Contacts && cursor.is_some_and(|cur| !cur.contains("/contactFolders/")) {
+        return Err(StoreError::CursorExpired);
+    }
     let first = match cursor {
         Some(cur) => cur.to_string(),
         None => match kind {

@@ -7,11 +7,7 @@ use serde_json::Value;
 /// The `code` and `message` of a Graph error body, when it has one.
 pub fn parse_error(body: &Value) -> Option<(String, String)> {
     let e = body.get("error")?;
-    let code = e
-        .get("code")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let code = crate::server_text::escape(e.get("code").and_then(Value::as_str).unwrap_or(""));
     // Server text, shown to the user: control characters escaped
     // (docs/reliability.md, "Hostile servers").
     let message =
