@@ -357,6 +357,14 @@ impl Tray {
             Err(e) => Err(e),
         };
         let (outcome, summary, error) = classify(result);
+        // A Delete / Keep that no finished run applied (offline, failed)
+        // waits for the next run, unless the user decided again meanwhile.
+        if outcome != Outcome::Done {
+            let mut g = self.lock();
+            if g.guard == GuardChoices::default() {
+                g.guard = guard;
+            }
+        }
         let now = Utc::now();
         let failures_before = self.lock().sched.failures();
         // A finished run says what is held now; one that stopped says nothing.

@@ -743,13 +743,24 @@ fn held_mass_deletions_are_notified_listed_and_decided_in_the_window() {
         );
     }
 
-    // Keep: created again in Oro, nothing deleted, nothing held.
+    // Keep, decided while Oro cannot be reached: the run that could not
+    // finish applies nothing and the decision waits for the next run.
     invoke(
         &w,
         "decide_held_deletions",
         json!({"kind": "contacts", "choice": "keep"}),
     )
     .unwrap();
+    servers
+        .oro
+        .inject(orosync::fakes::oro::Fault::Status(503), 1000);
+    let report = run(&tray);
+    assert_eq!(report.outcome, orosync::scheduler::Outcome::Offline);
+    assert!(servers.oro.records(Kind::Contacts).is_empty());
+    servers.oro.clear_faults();
+
+    // Kept: created again in Oro, nothing deleted, nothing held.
+    tray.request_sync();
     let report = run(&tray);
     assert_eq!(
         report.summary.unwrap().kinds[&Kind::Contacts].oro.created,
