@@ -68,6 +68,8 @@ pub struct FakeData {
     calendar_id: u64,
     /// Oro's `task_flow` workflow: which tasks have a workflow item.
     pub(crate) task_flow: super::workflow::TaskFlow,
+    /// The contacts' addresses.
+    pub addresses: super::addresses::FakeAddresses,
 }
 
 fn fmt_time(t: DateTime<Utc>) -> String {
@@ -110,6 +112,7 @@ impl FakeData {
             user_id,
             calendar_id,
             task_flow: super::workflow::TaskFlow::new(true),
+            addresses: Default::default(),
         }
     }
 
@@ -294,6 +297,9 @@ impl FakeData {
         if gone && ty == TASKS {
             // The workflow item goes with its entity.
             self.task_flow.forget(id);
+        }
+        if gone && ty == CONTACTS {
+            self.addresses.remove_owner(id);
         }
         gone
     }

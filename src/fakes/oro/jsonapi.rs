@@ -1,6 +1,8 @@
 //! The fake's JSON:API: contacts and tasks with Oro's filters, sorting,
 //! paging, sparse fieldsets, includes and validation errors.
 
+use super::address_api::{self as addr, is_dictionary};
+use super::addresses::CONTACT_ADDRESSES;
 use super::data::{FakeRecord, CONTACTS, TASKS};
 use super::query::{compare, parse_list_query};
 use super::validate::{apply, at, ApiErr, PRIORITIES, STATUSES};
@@ -18,7 +20,7 @@ const MEDIA: &str = "application/vnd.api+json";
 /// `status`, a relationship).
 const STATUS_POINTER: &str = "/data/relationships/status/data";
 
-fn errors(status: StatusCode, errs: Vec<ApiErr>) -> Response {
+pub(super) fn errors(status: StatusCode, errs: Vec<ApiErr>) -> Response {
     let list: Vec<Value> = errs
         .into_iter()
         .map(|e| {
@@ -34,7 +36,7 @@ fn errors(status: StatusCode, errs: Vec<ApiErr>) -> Response {
     json_api(status, json!({ "errors": list }))
 }
 
-fn not_found() -> Response {
+pub(super) fn not_found() -> Response {
     api_error(
         StatusCode::NOT_FOUND,
         "not found http exception",
@@ -63,7 +65,7 @@ fn media_type(v: &str) -> (String, bool) {
 /// in `Accept` must include one without parameters, else 406. Oro serves
 /// its plain JSON API to a client that does not ask for JSON:API at all; the
 /// fake refuses that too, so a client that forgets the header is caught.
-fn check_accept(h: &HeaderMap) -> Result<(), Response> {
+pub(super) fn check_accept(h: &HeaderMap) -> Result<(), Response> {
     let types: Vec<(String, bool)> = h
         .get_all(header::ACCEPT)
         .iter()
@@ -201,13 +203,19 @@ pub(crate) async fn list(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let raw = raw.unwrap_or_default();
+    if ty == CONTACT_ADDRESSES {
+        return addr::list(&s, &raw, &headers);
+    }
+    if is_dictionary(&ty) {
+        return addr::dictionary_list(&ty, &raw, &headers);
+    }
     let Some(ty) = known_type(&ty) else {
         return not_found();
     };
     if let Err(r) = check_accept(&headers) {
         return r;
     }
-    let raw = raw.unwrap_or_default();
     let q = match parse_list_query(ty, &raw) {
         Ok(q) => q,
         Err(e) => return errors(StatusCode::BAD_REQUEST, e),
@@ -251,7 +259,13 @@ pub(crate) async fn list(
         };
         let data: Vec<Value> = page
             .iter()
-            .map(|r| render(ty, r, q.fields.as_deref()))
+            .map(|r| {
+                let mut v = render(ty, r, q.fields.as_deref());
+                if ty == CONTACTS {
+                    addr::add_contact_relationship(&d.addresses, &mut v, r.id, q.fields.as_deref());
+                }
+                v
+            })
             .collect();
         let mut body = json!({"data": data, "links": {"self": format!("/api/{ty}?{raw}")}});
         if more {
@@ -266,7 +280,12 @@ pub(crate) async fn list(
             body["links"]["next"] = json!(format!("/api/{ty}?{next}"));
         }
         if !q.include.is_empty() {
-            body["included"] = json!(included(&s, &page, &q.include));
+            let mut inc = included(&s, &page, &q.include);
+            if ty == CONTACTS && q.include.iter().any(|i| i == "addresses") {
+                let ids: Vec<u64> = page.iter().map(|r| r.id).collect();
+                inc.extend(addr::included_for_contacts(&d.addresses, &ids));
+            }
+            body["included"] = json!(inc);
         }
         body
     };
@@ -279,6 +298,12 @@ pub(crate) async fn get_one(
     Path((ty, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
+    if ty == CONTACT_ADDRESSES {
+        return addr::get_one(&s, &id, &headers);
+    }
+    if is_dictionary(&ty) {
+        return addr::dictionary_one(&ty, &id, &headers);
+    }
     let Some(ty) = known_type(&ty) else {
         return not_found();
     };
@@ -288,16 +313,32 @@ pub(crate) async fn get_one(
     let Ok(id) = id.parse::<u64>() else {
         return not_found();
     };
-    match s.data.lock().expect("data").get(ty, id) {
-        Some(r) => json_api(StatusCode::OK, json!({"data": render(ty, r, None)})),
+    let d = s.data.lock().expect("data");
+    match d.get(ty, id) {
+        Some(r) => json_api(StatusCode::OK, json!({"data": rendered(&d, ty, r)})),
         None => not_found(),
     }
+}
+
+/// A record as the API answers it, a contact with its addresses.
+fn rendered(d: &super::data::FakeData, ty: &str, r: &FakeRecord) -> Value {
+    let mut v = render(ty, r, None);
+    if ty == CONTACTS {
+        addr::add_contact_relationship(&d.addresses, &mut v, r.id, None);
+    }
+    v
 }
 
 pub(crate) async fn delete(
     State(s): State<Arc<Shared>>,
     Path((ty, id)): Path<(String, String)>,
 ) -> Response {
+    if ty == CONTACT_ADDRESSES {
+        return addr::delete(&s, &id);
+    }
+    if is_dictionary(&ty) {
+        return addr::read_only();
+    }
     let Some(ty) = known_type(&ty) else {
         return not_found();
     };
@@ -311,7 +352,7 @@ pub(crate) async fn delete(
     }
 }
 
-fn read_doc(headers: &HeaderMap, body: &[u8], ty: &str) -> Result<Value, Response> {
+pub(super) fn read_doc(headers: &HeaderMap, body: &[u8], ty: &str) -> Result<Value, Response> {
     check_content_type(headers)?;
     let doc: Value = serde_json::from_slice(body).map_err(|_| {
         api_error(
@@ -352,6 +393,12 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if ty == CONTACT_ADDRESSES {
+        return addr::create(&s, &headers, &body);
+    }
+    if is_dictionary(&ty) {
+        return addr::read_only();
+    }
     let Some(ty) = known_type(&ty) else {
         return not_found();
     };
@@ -388,8 +435,8 @@ pub(crate) async fn create(
         return errors(StatusCode::BAD_REQUEST, errs);
     }
     let id = d.api_insert(ty, rec.attributes, rec.relationships);
-    let r = d.get(ty, id).cloned().expect("just inserted");
-    json_api(StatusCode::CREATED, json!({"data": render(ty, &r, None)}))
+    let r = d.get(ty, id).expect("just inserted");
+    json_api(StatusCode::CREATED, json!({"data": rendered(&d, ty, r)}))
 }
 
 pub(crate) async fn update(
@@ -398,6 +445,12 @@ pub(crate) async fn update(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if ty == CONTACT_ADDRESSES {
+        return addr::update(&s, &id, &headers, &body);
+    }
+    if is_dictionary(&ty) {
+        return addr::read_only();
+    }
     let Some(ty) = known_type(&ty) else {
         return not_found();
     };
@@ -428,8 +481,8 @@ pub(crate) async fn update(
         return errors(StatusCode::BAD_REQUEST, errs);
     }
     d.api_replace(ty, rec);
-    let r = d.get(ty, num).cloned().expect("exists");
-    json_api(StatusCode::OK, json!({"data": render(ty, &r, None)}))
+    let r = d.get(ty, num).expect("exists");
+    json_api(StatusCode::OK, json!({"data": rendered(&d, ty, r)}))
 }
 
 // ------------------------------------------------------------ fixed resources

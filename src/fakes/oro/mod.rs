@@ -15,8 +15,11 @@
 // test server does not care that it is 128 bytes.
 #![allow(clippy::result_large_err)]
 
+mod address_api;
+mod addresses;
 mod auth;
 mod data;
+mod dictionary;
 mod email;
 mod events;
 mod html_purifier;
@@ -25,6 +28,7 @@ mod query;
 mod validate;
 mod workflow;
 
+pub use addresses::{FakeAddress, FakeAddresses, CONTACT_ADDRESSES};
 pub use data::{FakeData, FakeRecord, FakeWrites, CONTACTS, EVENTS, TASKS};
 
 use crate::clock::{Clock, SystemClock};
@@ -450,6 +454,69 @@ impl FakeOro {
             .iter()
             .map(|r| self.read_record(kind, r))
             .collect()
+    }
+
+    /// A contact's addresses as Oro orders them (the primary first, then by
+    /// id).
+    pub fn addresses_of(&self, contact: &str) -> Vec<FakeAddress> {
+        let Ok(id) = contact.parse() else {
+            return Vec::new();
+        };
+        self.data(|d| d.addresses.of(id).into_iter().cloned().collect())
+    }
+
+    pub fn address(&self, id: &str) -> Option<FakeAddress> {
+        let id = id.parse().ok()?;
+        self.data(|d| d.addresses.get(id).cloned())
+    }
+
+    /// A user adds an address to a contact in Oro's UI; `f` fills it in
+    /// (`country` at least). Oro's form applies the same fixes as the API
+    /// (AddressBundle `Form/Type/TypedAddressType.php` subscribes
+    /// `FixAddressesTypesSubscriber` and `FixAddressesPrimarySubscriber`);
+    /// nothing is validated. None when the contact is absent.
+    pub fn user_add_address(
+        &self,
+        contact: &str,
+        f: impl FnOnce(&mut FakeAddress),
+    ) -> Option<String> {
+        let owner: u64 = contact.parse().ok()?;
+        self.data(|d| {
+            d.get(CONTACTS, owner)?;
+            let now = d.now();
+            let mut a = addresses::blank(now);
+            a.owner = owner;
+            f(&mut a);
+            a.id = 0;
+            a.owner = owner;
+            Some(d.addresses.save(a, now).to_string())
+        })
+    }
+
+    /// A user edits an address in Oro's UI (the same fixes as on adding
+    /// one). False when absent.
+    pub fn user_edit_address(&self, id: &str, f: impl FnOnce(&mut FakeAddress)) -> bool {
+        let Ok(id) = id.parse::<u64>() else {
+            return false;
+        };
+        self.data(|d| {
+            let Some(mut a) = d.addresses.get(id).cloned() else {
+                return false;
+            };
+            f(&mut a);
+            a.id = id;
+            let now = d.now();
+            d.addresses.save(a, now);
+            true
+        })
+    }
+
+    /// A user deletes an address. False when absent.
+    pub fn user_delete_address(&self, id: &str) -> bool {
+        let Ok(id) = id.parse::<u64>() else {
+            return false;
+        };
+        self.data(|d| d.addresses.remove(id))
     }
 
     /// A user edits a record's values (as read by the client) in Oro's UI;

@@ -17,7 +17,7 @@ pub(super) enum Op {
 }
 
 impl Op {
-    fn parse(s: &str) -> Option<Op> {
+    pub(super) fn parse(s: &str) -> Option<Op> {
         Some(match s {
             "eq" => Op::Eq,
             "neq" => Op::Neq,
@@ -28,7 +28,18 @@ impl Op {
             _ => return None,
         })
     }
-    fn holds(self, o: Ordering) -> bool {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Op::Eq => "eq",
+            Op::Neq => "neq",
+            Op::Gt => "gt",
+            Op::Gte => "gte",
+            Op::Lt => "lt",
+            Op::Lte => "lte",
+        }
+    }
+
+    pub(super) fn holds(self, o: Ordering) -> bool {
         match self {
             Op::Eq => o == Ordering::Equal,
             Op::Neq => o != Ordering::Equal,
