@@ -7,6 +7,7 @@
 mod address;
 mod canonical;
 mod contact;
+pub mod country;
 mod event;
 mod task;
 
