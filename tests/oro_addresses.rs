@@ -7,9 +7,10 @@ mod support;
 
 use chrono::Utc;
 use orosync::clock::ManualClock;
-use orosync::fakes::oro::FakeOro;
-use orosync::model::{Contact, Item, Kind};
+use orosync::fakes::oro::{FakeOro, Fault};
+use orosync::model::{Address, AddressType, Contact, Item, Kind, Region};
 use orosync::oro::{wsse_headers, Secret};
+use orosync::store::StoreError;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -454,4 +455,192 @@ async fn a_street_over_500_characters_is_refused_by_the_length_rule() {
     long["data"]["attributes"]["street"] = json!("ß".repeat(500));
     let (s, _) = call(&fake, "POST", "/api/contactaddresses", Some(long)).await;
     assert_eq!(s, 201, "500 characters (1000 bytes) pass");
+}
+
+// ------------------------------------------------------------ the client
+
+fn client(fake: &FakeOro, page_size: u32) -> orosync::oro::OroClient {
+    orosync::oro::OroClient::new(support::oro_config(fake, Some(page_size))).expect("client")
+}
+
+fn place(country: &str, city: &str) -> Address {
+    let mut a = Address {
+        city: Some(city.into()),
+        street: Some("Hauptstraße 1".into()),
+        postal_code: Some("80331".into()),
+        ..Address::default()
+    };
+    a.set_country(country).unwrap();
+    a
+}
+
+fn list_requests(fake: &FakeOro) -> usize {
+    fake.stats()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("GET /api/contactaddresses?"))
+        .count()
+}
+
+#[tokio::test]
+async fn addresses_of_many_contacts_take_one_request_per_hundred_contacts() {
+    let fake = fake().await;
+    let oro = client(&fake, 100);
+    let contacts: Vec<String> = (0..150).map(|i| contact(&fake, &format!("C{i}"))).collect();
+    let (first, last) = (&contacts[0], &contacts[149]);
+    let a = oro
+        .create_address(first, &place("DE", "München"))
+        .await
+        .unwrap();
+    let b = oro
+        .create_address(last, &place("US", "Albany"))
+        .await
+        .unwrap();
+    let c = oro
+        .create_address(first, &place("IM", "Douglas"))
+        .await
+        .unwrap();
+    let before = list_requests(&fake);
+    let map = oro.addresses_of(&contacts).await.unwrap();
+    assert_eq!(
+        list_requests(&fake) - before,
+        2,
+        "150 contacts are two chunks"
+    );
+    assert_eq!(map.len(), 150, "every contact asked for is in the answer");
+    assert_eq!(map[first], vec![a, c]);
+    assert_eq!(map[last], vec![b]);
+    assert!(map[&contacts[1]].is_empty());
+}
+
+#[tokio::test]
+async fn addresses_of_walk_pages_by_id_when_a_chunk_has_more_than_a_page() {
+    let fake = fake().await;
+    let oro = client(&fake, 2);
+    let (x, y) = (contact(&fake, "X"), contact(&fake, "Y"));
+    let mut made = Vec::new();
+    for (owner, city) in [(&x, "A"), (&y, "B"), (&x, "C"), (&y, "D"), (&x, "E")] {
+        made.push(oro.create_address(owner, &place("IM", city)).await.unwrap());
+    }
+    let before = list_requests(&fake);
+    let map = oro
+        .addresses_of(&[y.clone(), x.clone(), y.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        list_requests(&fake) - before,
+        3,
+        "five addresses, pages of two"
+    );
+    let cities =
+        |id: &str| -> Vec<String> { map[id].iter().map(|a| a.city.clone().unwrap()).collect() };
+    assert_eq!(cities(&x), ["A", "C", "E"]);
+    assert_eq!(cities(&y), ["B", "D"]);
+    let log = fake.stats().log;
+    assert!(
+        log.iter()
+            .any(|l| l.contains("filter%5Bid%5D%5Bgt%5D=") || l.contains("filter[id][gt]=")),
+        "later pages start after the last id seen: {log:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_address_is_created_updated_and_deleted_through_the_client() {
+    let fake = fake().await;
+    let oro = client(&fake, 10);
+    let owner = contact(&fake, "Huber");
+    let mut want = place("de", "München");
+    want.region = Some(Region::code("DE-BY").unwrap());
+    want.types = [AddressType::Billing, AddressType::Shipping].into();
+    let made = oro.create_address(&owner, &want).await.unwrap();
+    let id = made.oro_id.clone().expect("an id");
+    assert_eq!(made.types, want.types, "one address holds both types");
+    assert!(made.primary, "Oro makes a contact's first address primary");
+    assert_eq!(made.region, want.region);
+    assert_eq!(made.country.as_deref(), Some("DE"));
+
+    // To a country without Oro regions, with free text; street2 cleared.
+    let mut moved = made.clone();
+    moved.set_country("IM").unwrap();
+    moved.region = Some(Region::Text("Garff".into()));
+    moved.street = None;
+    moved.types = [AddressType::Shipping].into();
+    let updated = oro.update_address(&moved).await.unwrap();
+    assert_eq!(updated.region, Some(Region::Text("Garff".into())));
+    assert_eq!(updated.street, None);
+    assert_eq!(updated.types, moved.types);
+    let log = fake.stats().log;
+    assert!(log
+        .iter()
+        .any(|l| l.starts_with(&format!("PATCH /api/contactaddresses/{id}"))));
+    assert_eq!(
+        oro.addresses_of(std::slice::from_ref(&owner))
+            .await
+            .unwrap()[&owner],
+        vec![updated]
+    );
+
+    oro.delete_address(&id).await.unwrap();
+    oro.delete_address(&id)
+        .await
+        .expect("a delete of an address already gone is Ok");
+    assert!(oro
+        .addresses_of(std::slice::from_ref(&owner))
+        .await
+        .unwrap()[&owner]
+        .is_empty());
+}
+
+#[tokio::test]
+async fn an_address_without_a_country_is_refused_before_anything_is_sent() {
+    let fake = fake().await;
+    let oro = client(&fake, 10);
+    let owner = contact(&fake, "Huber");
+    let before = fake.stats().requests;
+    let err = oro
+        .create_address(
+            &owner,
+            &Address {
+                city: Some("Wien".into()),
+                ..Address::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Rejected(_)), "{err}");
+    assert_eq!(fake.stats().requests, before);
+}
+
+#[tokio::test]
+async fn an_address_create_answered_504_is_not_sent_again() {
+    let fake = fake().await;
+    let oro = client(&fake, 10);
+    let owner = contact(&fake, "Huber");
+    fake.inject_writes(Fault::Status(504), 3);
+    let err = oro
+        .create_address(&owner, &place("DE", "Köln"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert!(err.to_string().contains("may have been created"), "{err}");
+    let posts = fake
+        .stats()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("POST /api/contactaddresses"))
+        .count();
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn regions_of_a_country_are_oros_codes_and_names_across_pages() {
+    let fake = fake().await;
+    let oro = client(&fake, 5);
+    let de = oro.regions_of("DE").await.unwrap();
+    assert_eq!(de.len(), 16, "Germany's sixteen Länder, over four pages");
+    assert!(de.contains(&("DE-BY".to_string(), "Bayern".to_string())));
+    let mut sorted = de.clone();
+    sorted.sort();
+    assert_eq!(de, sorted);
+    assert!(oro.regions_of("IM").await.unwrap().is_empty());
 }

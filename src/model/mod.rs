@@ -4,11 +4,14 @@
 //! dateTimeTimeZone, Oro's UTC datetimes, To Do's date-only due dates) into
 //! these types, so the planner compares like with like.
 
+mod address;
 mod canonical;
 mod contact;
+pub mod country;
 mod event;
 mod task;
 
+pub use address::{Address, AddressError, AddressType, Region};
 pub use canonical::{Field, Value, FIELDS_CONTACTS, FIELDS_EVENTS, FIELDS_TASKS};
 pub use contact::{Contact, Gender};
 pub use event::{Event, When};

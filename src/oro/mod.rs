@@ -2,6 +2,7 @@
 //! events through the legacy REST API (the only one that has them), with
 //! WSSE or OAuth 2.0 authentication (reference PART A).
 
+mod addresses;
 pub mod auth;
 mod error;
 pub(crate) mod events;
