@@ -1,4 +1,4 @@
-//! SYNC.md "Backups: nothing is lost": before a run deletes or overwrites a
+//! docs/sync-rules.md, "Backups": before a run deletes or overwrites a
 //! record on either side, it writes the record as it was to the profile's
 //! `backups/`, one JSON file per run, kept [`KEEP_DAYS`] days.
 //!

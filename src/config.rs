@@ -1,4 +1,4 @@
-//! The profile's `config.toml` (INTERFACES.md "config.toml").
+//! The profile's `config.toml` (docs/cli.md, "config.toml").
 //!
 //! The file is read into a plain `toml::Table` and walked by hand rather than
 //! deserialised with serde derive: that way every error names the key as
@@ -154,7 +154,7 @@ named_enum!(
 );
 
 named_enum!(
-    /// SYNC.md "Sync type".
+    /// docs/sync-rules.md, "Sync type and limits".
     SyncMode {
         #[default]
         Automatic = "automatic",
@@ -163,7 +163,7 @@ named_enum!(
 );
 
 named_enum!(
-    /// Which Oro contacts are synced (SYNC.md "Scope and fields").
+    /// Which Oro contacts are synced (docs/sync-rules.md, "Scope and fields").
     ContactsScope {
         /// Those the user owns or is assigned to.
         #[default]
@@ -510,7 +510,7 @@ impl Config {
         }
     }
 
-    /// The user's time zone (SYNC.md "Dates and time zones"): `[sync]
+    /// The user's time zone (docs/sync-rules.md, "Dates and time zones"): `[sync]
     /// time_zone` if set, else the OS zone honouring `TZ`, else UTC.
     pub fn time_zone(&self) -> Tz {
         self.sync.time_zone.unwrap_or_else(os_time_zone)

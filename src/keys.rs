@@ -1,10 +1,10 @@
 //! Keys: the tuple of field values that pairs an unlinked Outlook item with
-//! an Oro record (seed "Identify a Record"; SYNC.md "Key").
+//! an Oro record (docs/sync-rules.md, "Words" (Key)).
 
 use crate::model::{Field, Item};
 
 /// The normalised key of `item` over `fields`, as one comparable string.
-/// Equal strings ⇔ equal keys under SYNC.md's comparison rules.
+/// Equal strings ⇔ equal keys under the comparison rules of docs/sync-rules.md, "Words" (Key).
 pub fn key_of(item: &Item, fields: &[Field]) -> String {
     let mut out = String::new();
     for (i, f) in fields.iter().enumerate() {

@@ -1,4 +1,4 @@
-//! One run per profile at a time, across processes (SYNC.md "Sync type"):
+//! One run per profile at a time, across processes (docs/sync-rules.md, "Sync type and limits"):
 //! the tray and the CLI take an exclusive OS file lock on
 //! `<profile>/sync.lock` for the length of a run.
 //!

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            // One line on stderr saying what to do (INTERFACES.md).
+            // One line on stderr saying what to do (docs/cli.md, "Exit status").
             // Server text inside it is made terminal-safe here, the last step.
             eprintln!(
                 "orosync: {}",

@@ -1,4 +1,4 @@
-//! The profile folder (INTERFACES.md `--profile DIR`): `config.toml`,
+//! The profile folder (docs/cli.md, "Global options": `--profile DIR`): `config.toml`,
 //! `state.sqlite3`, `logs/`, `backups/` and the run lock.
 
 use std::ffi::OsStr;

@@ -1,4 +1,4 @@
-//! "Offline" (SYNC.md "Sync type"): the configured servers cannot be
+//! "Offline" (docs/sync-rules.md, "Sync type and limits"): the configured servers cannot be
 //! reached. A cheap check — a TCP connection to each configured host, no
 //! request, no sign-in — that never probes any other host.
 

@@ -1,4 +1,4 @@
-//! When runs happen (SYNC.md "Sync type"), as a pure state machine: the
+//! When runs happen (docs/sync-rules.md, "Sync type and limits"), as a pure state machine: the
 //! caller tells it the time and what happened, it answers whether a run is
 //! due and when the next one is. No clock, no threads, no IO, so the tray
 //! (or a future `orosync watch`) drives it and tests step it by hand.

@@ -1,5 +1,5 @@
 //! Secrets (refresh tokens, API keys): the OS keyring behind a small trait,
-//! with environment variables taking precedence (INTERFACES.md "Secrets").
+//! with environment variables taking precedence (docs/cli.md, "Secrets").
 //!
 //! Every secret value travels as a [`Secret`], whose `Debug` and `Display`
 //! print `<redacted>`, so a stray `{:?}` in a log line or an error message

@@ -89,7 +89,7 @@ impl fmt::Display for ConflictSetting {
     }
 }
 
-/// Key fields per kind (SYNC.md "Key"; defaults of the seed).
+/// Key fields per kind (docs/sync-rules.md, "Words" (Key); defaults of Oro's add-in).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keys(pub BTreeMap<Kind, Vec<Field>>);
 

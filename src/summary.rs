@@ -1,4 +1,4 @@
-//! The run summary: `sync --json`'s object (INTERFACES.md), kept in the run
+//! The run summary: `sync --json`'s object (docs/cli.md, "sync --json"), kept in the run
 //! history and shown by the tray.
 
 use crate::model::{Kind, Side};

@@ -1,4 +1,4 @@
-//! What a running tray app publishes for `orosync status` (INTERFACES.md:
+//! What a running tray app publishes for `orosync status` (docs/cli.md, "status --json":
 //! `next_run_at` is null in manual mode or when no tray app is running):
 //! `<profile>/tray.json`, rewritten by the tray whenever its schedule
 //! changes and removed when it quits. A file left by a tray that died is

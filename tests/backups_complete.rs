@@ -1,4 +1,4 @@
-//! Backups (SYNC.md "Backups: nothing is lost"), through the binary: every
+//! Backups (docs/sync-rules.md, "Backups"), through the binary: every
 //! record a sync deletes or overwrites, on either side, is in the profile's
 //! `backups/` as it was before the run.
 

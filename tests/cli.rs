@@ -1,5 +1,5 @@
 //! The `orosync` binary run as a process against a temporary `--profile`,
-//! checked through its documented interface (INTERFACES.md): exit status,
+//! checked through its documented interface (docs/cli.md): exit status,
 //! stdout (text and JSON) and the one line on stderr.
 
 use chrono::{DateTime, TimeZone, Utc};

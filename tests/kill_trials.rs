@@ -1,4 +1,4 @@
-//! Kill trials (issue 7, SYNC.md "Crash safety"): the real `orosync sync`
+//! Kill trials (issue 7, docs/sync-rules.md, "Crash safety"): the real `orosync sync`
 //! against both fakes, killed with SIGKILL while a write is in flight,
 //! right after a write landed, or at a random instant, then run again. After
 //! every trial both sides equal an uninterrupted run's outcome (values, not

@@ -1,4 +1,4 @@
-//! Every cell of SYNC.md's per-pair tables, for each direction, over all
+//! Every cell of the per-pair tables of docs/sync-rules.md, for each direction, over all
 //! three kinds: a linked pair, an action on each side, one sync, and the
 //! outcome the table names. A second sync must write nothing.
 
@@ -122,7 +122,7 @@ macro_rules! cells {
 }
 
 cells! {
-    // SYNC.md "Oro → Outlook (one-way)"
+    // docs/sync-rules.md, "Oro → Outlook (one-way)"
     cell_oro_to_outlook_same_same: OroToOutlook, Same, Same => Nothing;
     cell_oro_to_outlook_same_changed: OroToOutlook, Same, Change => Nothing;
     cell_oro_to_outlook_same_gone: OroToOutlook, Same, Delete => Recreated;
@@ -132,7 +132,7 @@ cells! {
     cell_oro_to_outlook_gone_same: OroToOutlook, Delete, Same => OutlookStays;
     cell_oro_to_outlook_gone_changed: OroToOutlook, Delete, Change => OutlookStays;
     cell_oro_to_outlook_gone_gone: OroToOutlook, Delete, Delete => BothGone;
-    // SYNC.md "Outlook → Oro (one-way)"
+    // docs/sync-rules.md, "Outlook → Oro (one-way)"
     cell_outlook_to_oro_same_same: OutlookToOro, Same, Same => Nothing;
     cell_outlook_to_oro_same_changed: OutlookToOro, Same, Change => OutlookToOro;
     cell_outlook_to_oro_same_gone: OutlookToOro, Same, Delete => OroStays;
@@ -142,7 +142,7 @@ cells! {
     cell_outlook_to_oro_gone_same: OutlookToOro, Delete, Same => BothGone;
     cell_outlook_to_oro_gone_changed: OutlookToOro, Delete, Change => BothGone;
     cell_outlook_to_oro_gone_gone: OutlookToOro, Delete, Delete => BothGone;
-    // SYNC.md "Bidirectional" (conflict setting: the default, oro-wins)
+    // docs/sync-rules.md, "Bidirectional" (conflict setting: the default, oro-wins)
     cell_bidirectional_same_same: Bidirectional, Same, Same => Nothing;
     cell_bidirectional_same_changed: Bidirectional, Same, Change => OutlookToOro;
     cell_bidirectional_same_gone: Bidirectional, Same, Delete => Recreated;

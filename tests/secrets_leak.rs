@@ -1,4 +1,4 @@
-//! Secrets (issue 7, INTERFACES.md "Secrets"): a full sync, twice, with
+//! Secrets (issue 7, docs/cli.md, "Secrets"): a full sync, twice, with
 //! known secrets in the environment and the most verbose logging, then
 //! every file in the profile (logs, the SQLite database and its WAL,
 //! config, backups), stdout and stderr are searched for them: none may

@@ -137,7 +137,7 @@ async fn through_the_binary_stalls_are_retried_or_end_in_exit_4_and_nothing_twic
             &[4],
         ),
         // The create's fate is unknown to the client: not sent again in
-        // this run; the next run adopts what landed (SYNC.md "Crash safety").
+        // this run; the next run adopts what landed (docs/sync-rules.md, "Crash safety").
         (
             "oro: a slow create",
             |w| w.oro.inject_writes(OFault::Latency(STALL), 1),

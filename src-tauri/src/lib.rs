@@ -30,7 +30,7 @@ pub struct Args {
     /// `--profile DIR`: the profile folder (default: the OS per-user one).
     pub profile: Option<PathBuf>,
     /// `--demo`: run against the fake servers with sample data, after the
-    /// demo's two runs (INTERFACES.md "Demo").
+    /// demo's two runs (docs/cli.md, "Demo").
     pub demo: bool,
     /// `--demo-fresh`: the demo's servers and profile, but no run yet.
     pub demo_fresh: bool,

@@ -1,4 +1,4 @@
-//! Desktop notifications (SYNC.md "Conflicts": one per run with
+//! Desktop notifications (docs/sync-rules.md, "Conflicts": one per run with
 //! conflicts; a failed run says what to do). Deciding what to say is pure
 //! and tested here; showing it goes through notify-rust, whose failure is
 //! only logged by the caller.

@@ -1,5 +1,5 @@
 //! What can stop a command of the app (CLI or tray), with the exit status
-//! of INTERFACES.md and a line that says what to do.
+//! of docs/cli.md ("Exit status") and a line that says what to do.
 
 use crate::config::ConfigError;
 use crate::state::StateError;
@@ -40,7 +40,7 @@ impl From<StateError> for AppError {
 }
 
 impl AppError {
-    /// INTERFACES.md: 2 usage/configuration/confirmation/newer database,
+    /// docs/cli.md, "Exit status": 2 usage/configuration/confirmation/newer database,
     /// 3 authentication, 4 unreachable, 1 anything else.
     pub fn exit_code(&self) -> i32 {
         match self {

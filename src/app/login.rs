@@ -1,4 +1,4 @@
-//! Signing in (INTERFACES.md `login oro|outlook`), shared by the CLI and the
+//! Signing in (docs/cli.md, "login oro|outlook"), shared by the CLI and the
 //! tray: each function checks the credentials against the server before
 //! anything is stored, then keeps the secret in the given store (the OS
 //! keyring in the product, memory in tests).

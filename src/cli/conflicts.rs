@@ -9,7 +9,7 @@ use crate::state::PendingRow;
 use serde::Serialize;
 use serde_json::Value;
 
-/// INTERFACES.md "conflicts --json".
+/// docs/cli.md, "conflicts --json".
 #[derive(Debug, Serialize)]
 struct ConflictsJson {
     conflicts: Vec<ConflictJson>,

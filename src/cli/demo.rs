@@ -1,4 +1,4 @@
-//! `orosync demo`: the built-in demo (INTERFACES.md "Demo") on the command
+//! `orosync demo`: the built-in demo (docs/cli.md, "Demo") on the command
 //! line. The work is in [`crate::demo`], which the tray's `--demo` shares.
 
 use super::{DemoArgs, Failure};

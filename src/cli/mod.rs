@@ -1,4 +1,4 @@
-//! The `orosync` command line (INTERFACES.md "The command line"): the clap
+//! The `orosync` command line (docs/cli.md, "Commands"): the clap
 //! types, logging set-up, and the one place commands are dispatched.
 //!
 //! Commands return `Result<(), Failure>`; `main` turns a [`Failure`] into its
@@ -23,10 +23,10 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Exit status for usage and configuration errors, a missing confirmation,
-/// an unknown conflict id and a too-new state database (INTERFACES.md).
+/// an unknown conflict id and a too-new state database (docs/cli.md, "Exit status").
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status for anything else that stops a command (an unreadable state
-/// database, stdout gone bad): INTERFACES.md has no code of its own for it,
+/// database, stdout gone bad): docs/cli.md ("Exit status") has no code of its own for it,
 /// and 1 is what a sync reports for a state-database failure
 /// ([`crate::summary::Summary::exit_code`]).
 pub const EXIT_FAILED: u8 = 1;
@@ -211,7 +211,7 @@ impl Failure {
 
 /// Parses the command line. Help and version print as clap lays them out;
 /// a usage error becomes a [`Failure`] (exit 2), so it is one line on
-/// stderr like every other failure (INTERFACES.md), which scripts can rely on.
+/// stderr like every other failure (docs/cli.md, "Exit status"), which scripts can rely on.
 pub fn parse_args() -> Result<Cli, Failure> {
     use clap::error::ErrorKind;
     Cli::try_parse().map_err(|e| match e.kind() {
@@ -363,7 +363,7 @@ fn open_state(profile: &Profile) -> Result<Option<State>, Failure> {
 }
 
 /// A state-database error as a [`Failure`]: a database from a newer version
-/// is exit 2 (INTERFACES.md); anything else is exit 1.
+/// is exit 2 (docs/cli.md, "Exit status"); anything else is exit 1.
 fn state_failure(path: &std::path::Path, e: StateError) -> Failure {
     match e {
         // The message names the file and says to upgrade.

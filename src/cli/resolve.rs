@@ -1,6 +1,6 @@
 //! `orosync resolve ID --keep oro|outlook`: records the user's choice for a
 //! pending conflict. Nothing is written to either server here; the next
-//! sync applies the choice (SYNC.md "Conflicts").
+//! sync applies the choice (docs/sync-rules.md, "Conflicts").
 
 use super::{open_state, output, Failure};
 use crate::model::Side;

@@ -8,7 +8,7 @@ use crate::state::RunRecord;
 use serde::Serialize;
 use serde_json::Value;
 
-/// INTERFACES.md "status --json", field for field and in that order.
+/// docs/cli.md, "status --json", field for field and in that order.
 #[derive(Debug, Serialize)]
 struct StatusJson {
     profile: String,

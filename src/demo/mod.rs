@@ -1,4 +1,4 @@
-//! The built-in demo (INTERFACES.md "Demo"), shared by `orosync demo` and
+//! The built-in demo (docs/cli.md, "Demo"), shared by `orosync demo` and
 //! the tray app's `--demo`: the fake Oro and the fake Graph on loopback,
 //! filled with [`sample`] data, and a throw-away profile pointing at them.
 //!

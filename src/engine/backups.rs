@@ -1,5 +1,5 @@
 //! Where the executor puts a record before it deletes or overwrites it
-//! (SYNC.md "Backups"). The profile's `backups/` folder in the product; a
+//! (docs/sync-rules.md, "Backups"). The profile's `backups/` folder in the product; a
 //! list in memory for tests.
 
 use crate::model::{Kind, Side};

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Options of one run (`orosync sync` flags).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunOptions {
-    /// Start over (SYNC.md "First sync / resync").
+    /// Start over (docs/sync-rules.md, "First sync / resync").
     pub resync: bool,
     /// Plan only: no write anywhere, no state change.
     pub dry_run: bool,
@@ -196,7 +196,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         }
 
         // Oro: changes since the watermark, or since the oldest unfinished
-        // create (SYNC.md "Crash safety"), whichever is earlier.
+        // create (docs/sync-rules.md, "Crash safety"), whichever is earlier.
         let since = if first || window_moved {
             None
         } else {

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
 
-/// A mapped field, named by Oro's attribute name (INTERFACES.md).
+/// A mapped field, named by Oro's attribute name (docs/cli.md, "config.toml").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
     // contacts
@@ -107,7 +107,7 @@ impl Serialize for Field {
     }
 }
 
-/// A field's value in normalised form (SYNC.md "Echoes"): text as trimmed
+/// A field's value in normalised form (docs/sync-rules.md, "Echoes"): text as trimmed
 /// NFC plain text with `\n` line ends, dates as dates, instants in UTC to
 /// the second, lists in a stable order, absent = empty = `Null`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -146,7 +146,7 @@ impl Value {
         }
     }
 
-    /// The value as it takes part in a key (SYNC.md "Key"): text trimmed,
+    /// The value as it takes part in a key (docs/sync-rules.md, "Words" (Key)): text trimmed,
     /// inner white space collapsed, NFC, lower-cased with full Unicode case
     /// mapping; empty equals only empty.
     pub fn key_part(&self) -> String {

@@ -106,7 +106,7 @@ impl Contact {
 
     /// Outlook's values written into Oro: Outlook holds at most three
     /// addresses, so they replace Oro's first three and Oro's others stay
-    /// (SYNC.md "Scope and fields").
+    /// (docs/sync-rules.md, "Scope and fields").
     pub fn merged_into_oro(&self, oro: Option<&Contact>) -> Contact {
         let mut out = self.clone();
         if let Some(oro) = oro {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// When an event happens. All-day events are calendar dates (the end date is
 /// exclusive), never instants: each client turns them into midnights in the
-/// user's zone on its own side (SYNC.md "Dates and time zones").
+/// user's zone on its own side (docs/sync-rules.md, "Dates and time zones").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum When {

@@ -1,4 +1,4 @@
-//! The three kinds of record and their mapped fields (SYNC.md "Scope and fields").
+//! The three kinds of record and their mapped fields (docs/sync-rules.md, "Scope and fields").
 //!
 //! The model is zone-free: clients convert their wire formats (Graph's
 //! dateTimeTimeZone, Oro's UTC datetimes, To Do's date-only due dates) into
@@ -45,7 +45,7 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// The mapped fields of this kind, by Oro attribute name (INTERFACES.md).
+    /// The mapped fields of this kind, by Oro attribute name (docs/cli.md, "config.toml").
     pub fn fields(self) -> &'static [Field] {
         match self {
             Kind::Contacts => FIELDS_CONTACTS,
@@ -121,7 +121,7 @@ impl Item {
             .collect()
     }
 
-    /// Hash of the mapped fields in normalised form (SYNC.md "Echoes"): a
+    /// Hash of the mapped fields in normalised form (docs/sync-rules.md, "Echoes"): a
     /// new version whose hash is unchanged is not a change.
     pub fn hash(&self) -> String {
         canonical::hash_values(&self.values())

@@ -57,7 +57,7 @@ impl fmt::Debug for RefreshTokenSink {
     }
 }
 
-/// How the client proves who it is (INTERFACES.md `[oro] auth`).
+/// How the client proves who it is (docs/cli.md, "config.toml": `[oro] auth`).
 #[derive(Clone, Debug)]
 pub enum OroAuth {
     /// `auth = "wsse"`: the user's API key; the user name is `OroConfig::username`.
@@ -76,7 +76,7 @@ pub enum OroAuth {
     },
 }
 
-/// Environment variables that stand in for the keyring (INTERFACES.md "Secrets").
+/// Environment variables that stand in for the keyring (docs/cli.md, "Secrets").
 pub const ENV_API_KEY: &str = "OROSYNC_ORO_API_KEY";
 pub const ENV_CLIENT_SECRET: &str = "OROSYNC_ORO_CLIENT_SECRET";
 pub const ENV_REFRESH_TOKEN: &str = "OROSYNC_ORO_REFRESH_TOKEN";

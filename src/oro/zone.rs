@@ -1,4 +1,4 @@
-//! Instants ⇄ calendar dates in the user's time zone (SYNC.md "Dates and
+//! Instants ⇄ calendar dates in the user's time zone (docs/sync-rules.md, "Dates and
 //! time zones").
 
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};

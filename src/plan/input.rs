@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Link {
     pub oro_id: String,
     pub outlook_id: String,
-    /// Hash of the mapped fields as last synced, per side (SYNC.md "Echoes").
+    /// Hash of the mapped fields as last synced, per side (docs/sync-rules.md, "Echoes").
     pub oro_hash: String,
     pub outlook_hash: String,
     pub oro_version: Option<DateTime<Utc>>,

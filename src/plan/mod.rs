@@ -1,6 +1,6 @@
 //! The pure planner: (stored state, both sides' changes, settings) → an
 //! ordered list of operations. No IO, no clock: everything comes in as data,
-//! so every rule of SYNC.md is tested without a server and `--dry-run` is
+//! so every rule of docs/sync-rules.md is tested without a server and `--dry-run` is
 //! "plan, don't execute".
 
 mod guard;

@@ -104,7 +104,7 @@ impl Op {
     }
 }
 
-/// One line of `--dry-run`'s `plan` (INTERFACES.md).
+/// One line of `--dry-run`'s `plan` (docs/cli.md, "sync --json").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanEntry {
     pub kind: Kind,

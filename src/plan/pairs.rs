@@ -1,4 +1,4 @@
-//! SYNC.md's per-pair tables, one function: for a linked pair, what happened
+//! the per-pair tables of docs/sync-rules.md, one function: for a linked pair, what happened
 //! on each side since the last sync → what to do. One arm per table cell.
 
 use crate::settings::Direction;
@@ -34,7 +34,7 @@ pub fn decide_pair(direction: Direction, oro: SideState, outlook: SideState) -> 
     use PairDecision::*;
     use SideState::{Changed as C, Gone as G, Same as S};
     match direction {
-        // SYNC.md "Oro → Outlook (one-way)"
+        // docs/sync-rules.md, "Oro → Outlook (one-way)"
         Direction::OroToOutlook => match (oro, outlook) {
             (S, S) => Nothing,
             (S, C) => Nothing, // the Outlook edit stays, nothing goes to Oro (ox5)
@@ -44,7 +44,7 @@ pub fn decide_pair(direction: Direction, oro: SideState, outlook: SideState) -> 
             (G, S) | (G, C) => Forget, // the item stays, unchanged (ox7)
             (G, G) => Forget,
         },
-        // SYNC.md "Outlook → Oro (one-way)"
+        // docs/sync-rules.md, "Outlook → Oro (one-way)"
         Direction::OutlookToOro => match (oro, outlook) {
             (S, S) => Nothing,
             (S, C) => OutlookToOro,           // xo4
@@ -53,7 +53,7 @@ pub fn decide_pair(direction: Direction, oro: SideState, outlook: SideState) -> 
             (G, S) | (G, C) => DeleteOutlook, // xo6
             (G, G) => Forget,
         },
-        // SYNC.md "Bidirectional"
+        // docs/sync-rules.md, "Bidirectional"
         Direction::Bidirectional => match (oro, outlook) {
             (S, S) => Nothing,
             (S, C) => OutlookToOro,               // bi5

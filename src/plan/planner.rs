@@ -98,7 +98,7 @@ impl<'a> Ctx<'a> {
             return Seen::Unread;
         }
         // Events: missing from the windowed id list may only mean it left
-        // the window, which is not gone (SYNC.md "Words"); look first.
+        // the window, which is not gone (docs/sync-rules.md, "Words"); look first.
         if self.inp.kind == Kind::Events {
             Seen::Unknown
         } else {

@@ -54,7 +54,7 @@ CREATE TABLE retries (
     PRIMARY KEY (kind, side, id)
 );
 
--- Crash safety for creates in Oro (SYNC.md "Crash safety").
+-- Crash safety for creates in Oro (docs/sync-rules.md, "Crash safety").
 CREATE TABLE intents (
     kind TEXT NOT NULL,
     outlook_id TEXT NOT NULL,

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// What a store call can fail with. The class decides what the engine does:
 /// an item-level failure is reported and retried next run, the others end
-/// the run with the exit status of INTERFACES.md.
+/// the run with the exit status of docs/cli.md.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// The record does not exist (deleted on that side).

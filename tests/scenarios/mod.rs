@@ -1,4 +1,4 @@
-//! The seed's rules (ROWS.md ids) and SYNC.md's per-pair cells as scenarios,
+//! The rules of docs/sync-rules.md (by rule id) and its per-pair cells as scenarios,
 //! written once over [`World`]. Every scenario checks both sides and the
 //! state database, and runs a second sync that must write nothing.
 
