@@ -8,7 +8,7 @@
 use super::addresses::{self, FakeAddress, FakeAddresses, CONTACT_ADDRESSES};
 use super::data::CONTACTS;
 use super::dictionary::{self, Country};
-use super::jsonapi::{check_accept, errors, not_found, read_doc};
+use super::jsonapi::{check_accept, errors, not_found, read_doc, read_new_doc};
 use super::query::Op;
 use super::validate::{at, param, ApiErr};
 use super::{api_error, json_api, Shared};
@@ -465,20 +465,10 @@ pub(super) fn get_one(s: &Shared, id: &str, headers: &HeaderMap) -> Response {
 }
 
 pub(super) fn create(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
-    let data = match read_doc(headers, body, CONTACT_ADDRESSES) {
+    let data = match read_new_doc(headers, body, CONTACT_ADDRESSES) {
         Ok(d) => d,
         Err(r) => return r,
     };
-    if data.get("id").is_some() {
-        return errors(
-            StatusCode::BAD_REQUEST,
-            vec![at(
-                "entity identifier constraint",
-                "The identifier should not be set in the request data.",
-                "/data/id",
-            )],
-        );
-    }
     let mut d = s.data.lock().expect("data");
     let now = d.now();
     let mut a = addresses::blank(now);
