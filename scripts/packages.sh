@@ -24,12 +24,22 @@ orosync_install_packages() {
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "Installing: ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # apt's and dpkg's output (hundreds of lines) goes to a log; the screen
+    # gets one line, and the log's tail only if something failed.
+    local log
+    log="$(mktemp -t orosync-apt.XXXXXX)"
+    echo "Installing ${#missing[@]} system packages (details: $log)..."
+    if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      echo "Installing system packages failed; the whole output is in $log" >&2
+      return 1
+    fi
+    echo "Installed: ${missing[*]}"
   fi
   # WebDriver server for the tray's end-to-end tests (Tauri's documented way).
   if ! command -v tauri-driver >/dev/null; then
+    echo "Installing tauri-driver (WebDriver for the end-to-end tests)..."
     cargo install tauri-driver --locked --quiet
   fi
 }

@@ -27,12 +27,15 @@ fi
 . scripts/packages.sh
 orosync_install_packages
 cargo build --release --locked --workspace
+bin="${CARGO_TARGET_DIR:-target}/release"
 if [ "$demo" -eq 1 ]; then
   if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "${#demo_args[@]}" -eq 0 ]; then
     # The tray app on the built-in demo: its icon in the tray, its
     # settings window open. Quit from the tray menu ends it.
-    exec "${CARGO_TARGET_DIR:-target}/release/orosync-tray" --demo --settings
+    exec "$bin/orosync-tray" --demo --settings
   fi
-  # No display (a server, a container): the same demo on the command line.
-  exec cargo run --release --locked --quiet -- demo "${demo_args[@]}"
+  # No display (a server, a container): the same demo on the command line,
+  # from the binary just built (`cargo run` would build the engine again
+  # with other features, and turn Ctrl-C into exit 101).
+  exec "$bin/orosync" demo "${demo_args[@]}"
 fi
