@@ -394,7 +394,7 @@ pub fn init_logging(verbose: u8) {
 /// noise for users and could carry request details we promise never to
 /// show. `RUST_LOG` is ignored for the same reason: `-v` is the interface.
 /// No message of ours carries a secret (secrets are [`crate::secrets::Secret`],
-/// which formats as `<redacted>`); `tests/no_secrets.rs` checks the files.
+/// which formats as `<redacted>`); `tests/secrets_leak.rs` checks the files.
 pub fn init_logging_to(verbose: u8, logs: Option<&std::path::Path>) {
     use std::io::IsTerminal;
     use tracing_subscriber::layer::SubscriberExt;

@@ -10,12 +10,15 @@ mod contact;
 pub mod country;
 mod event;
 mod task;
+mod window;
+pub mod zone;
 
 pub use address::{Address, AddressError, AddressType, Region};
 pub use canonical::{Field, Value, FIELDS_CONTACTS, FIELDS_EVENTS, FIELDS_TASKS};
 pub use contact::{Contact, Gender};
 pub use event::{Event, When};
 pub use task::{Priority, Task, TaskStatus};
+pub use window::Window;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

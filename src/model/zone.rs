@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 /// The instant of a local wall-clock time. In a DST fold the earlier one;
 /// in a DST gap the first instant after it (that wall time does not exist).
-pub(crate) fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => t.with_timezone(&Utc),
         LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
@@ -25,12 +25,12 @@ pub(crate) fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// Midnight at the start of `date` in the user's zone.
-pub(crate) fn midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+pub fn midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     local_to_utc(tz, date.and_hms_opt(0, 0, 0).expect("midnight exists"))
 }
 
 /// The wall-clock time of an instant in the user's zone.
-pub(crate) fn local(tz: Tz, t: DateTime<Utc>) -> NaiveDateTime {
+pub fn local(tz: Tz, t: DateTime<Utc>) -> NaiveDateTime {
     t.with_timezone(&tz).naive_local()
 }
 

@@ -4,7 +4,8 @@
 use super::error::from_status;
 use super::http::{Retry, JSON};
 use super::jsonapi::{format_time, parse_time};
-use super::{esc, zone, OroClient};
+use super::{esc, OroClient};
+use crate::model::zone;
 use crate::model::{Event, Item, Kind, OroRecord, When};
 use crate::store::{StoreError, StoreResult, Window};
 use chrono::{DateTime, Duration, NaiveTime, Utc};

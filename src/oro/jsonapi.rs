@@ -1,6 +1,6 @@
 //! JSON:API documents (contacts, tasks) ⇄ the model.
 
-use super::zone;
+use crate::model::zone;
 use crate::model::{Contact, Gender, Item, Kind, OroRecord, Priority, Task, TaskStatus};
 use crate::store::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};

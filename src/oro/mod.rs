@@ -11,7 +11,6 @@ pub(crate) mod jsonapi;
 mod resources;
 mod task_flow;
 pub mod tls;
-pub(crate) mod zone;
 
 pub use auth::{
     pkce_challenge, wsse_digest, wsse_headers, BrowserLogin, OAuthTokens, OroAuth, Secret,

@@ -1,9 +1,9 @@
 //! What the planner is given for one kind.
 
 use crate::model::Field;
+use crate::model::Window;
 use crate::model::{Kind, OroRecord, OutlookItem};
 use crate::settings::{ConflictSetting, Direction};
-use crate::store::Window;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 

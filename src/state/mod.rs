@@ -11,9 +11,9 @@
 
 mod migrations;
 
+use crate::model::Window;
 use crate::model::{Kind, OroRecord, OutlookItem, Side};
 use crate::plan::{Candidate, Link, PendingConflict};
-use crate::store::Window;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::SchemaVersion;
