@@ -77,3 +77,95 @@ pub fn config(text: &[u8]) -> bool {
         Err(_) => false,
     }
 }
+
+/// A `$batch` answer as the Graph client reads it: each of 20 members'
+/// answers by id (status, `Retry-After`, body), and a failed member's
+/// error class. Returns how many members could be read.
+pub fn graph_batch_answer(body: &[u8]) -> usize {
+    use crate::graph::batch::{answers_by_id, read_member};
+    let Ok(mut v) = serde_json::from_slice::<Value>(body) else {
+        return 0;
+    };
+    let mut answers = answers_by_id(&mut v);
+    let mut n = 0;
+    for i in 0..20 {
+        if let Ok(a) = read_member(i, answers.remove(&i.to_string())) {
+            n += 1;
+            if !(200..300).contains(&a.status) {
+                let _ = crate::graph::error::to_store_error(a.status, &a.body, "member");
+            }
+        }
+    }
+    n
+}
+
+/// The pages of a delta round, separated by the byte 0x1E, through the
+/// client's own loop: each page's entries reduced (contacts mapped as they
+/// come), then on to its nextLink or done at its deltaLink. Returns the
+/// pages read before the round ended (done, an error, or no more pages).
+pub fn graph_delta_loop(pages: &[u8]) -> usize {
+    use crate::graph::delta::{page_step, Entries, PageEnd};
+    let Some(m) = Mapper::new(Tz::Europe__Berlin, "https://crm.example.com") else {
+        return 0;
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut entries = Entries::default();
+    let mut read = 0;
+    for (i, page) in pages.split(|b| *b == 0x1E).enumerate() {
+        let Ok(v) = serde_json::from_slice::<Value>(page) else {
+            break;
+        };
+        read += 1;
+        // Odd pages as the contacts folder's delta (read again after the
+        // round), even ones as To Do's (mapped as they come).
+        let kind = if i % 2 == 0 {
+            Kind::Tasks
+        } else {
+            Kind::Contacts
+        };
+        let hydrate = move |_: &Value| kind == Kind::Contacts;
+        let step = page_step(v, &mut seen, &mut |es| {
+            es.into_iter()
+                .try_for_each(|e| entries.add(kind, e, &hydrate, &m))
+        });
+        match step {
+            Ok(PageEnd::Next(_)) => continue,
+            Ok(PageEnd::Done(_)) | Err(_) => break,
+        }
+    }
+    let (ids, removed) = entries.counts();
+    assert!(removed <= ids, "more removed than seen");
+    read
+}
+
+/// A token endpoint's answer, as the Microsoft sign-in and Oro's OAuth
+/// read it, under several statuses. Returns how many gave tokens.
+pub fn token_answer(body: &[u8]) -> usize {
+    let now = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let mut n = 0;
+    for status in [200, 201, 400, 401, 500] {
+        n += usize::from(crate::graph::auth::read_token_answer(status, body, now).is_ok());
+        n += usize::from(crate::oro::auth::read_token_answer(status, body, now).is_ok());
+    }
+    n
+}
+
+/// An error answer of either server as its client reads it: Oro's two
+/// error shapes and Graph's, for the statuses each client branches on.
+/// Returns how many gave a readable reason.
+pub fn error_body(body: &[u8]) -> usize {
+    let mut n = 0;
+    n += usize::from(crate::oro::error::reason(body).is_some());
+    for s in [302u16, 400, 401, 403, 404, 409, 410, 422, 429, 500, 503] {
+        let status = reqwest::StatusCode::from_u16(s).expect("a status");
+        let _ = crate::oro::error::from_status(status, body, "contacts 1");
+        if let Ok(v) = serde_json::from_slice::<Value>(body) {
+            let _ = crate::graph::error::is_expired_delta(s, &v);
+            let _ = crate::graph::error::to_store_error(s, &v, "GET /me/contacts");
+        }
+    }
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        n += usize::from(crate::graph::error::parse_error(&v).is_some());
+    }
+    n
+}

@@ -141,8 +141,20 @@ async fn token_request(
         .await
         .map_err(|e| AuthError::Unavailable(crate::net::describe(&e)))?;
     let status = resp.status().as_u16();
-    let body: Value = read_json(resp)
+    let body = crate::net::read_capped(resp, crate::net::MAX_BODY)
         .await
+        .map_err(|e| AuthError::Malformed(format!("token endpoint {status}: {e}")))?;
+    read_token_answer(status, &body, Utc::now())
+}
+
+/// The identity platform's answer to a token request: tokens, or the
+/// OAuth error it names. Pure, so the fuzz target reads answers the same way.
+pub(crate) fn read_token_answer(
+    status: u16,
+    body: &[u8],
+    now: chrono::DateTime<Utc>,
+) -> Result<Tokens, AuthError> {
+    let body: Value = serde_json::from_slice(body)
         .map_err(|e| AuthError::Malformed(format!("token endpoint {status}: {e}")))?;
     if status >= 500 {
         return Err(AuthError::Unavailable(format!(
@@ -159,6 +171,13 @@ async fn token_request(
             _ => AuthError::Refused(oauth_reason(code, desc)),
         });
     }
+    // A refusal without an OAuth error code is a refusal all the same:
+    // tokens in it are not taken.
+    if !(200..300).contains(&status) {
+        return Err(AuthError::Refused(format!(
+            "token endpoint answered {status}"
+        )));
+    }
     let access = body
         .get("access_token")
         .and_then(Value::as_str)
@@ -173,7 +192,7 @@ async fn token_request(
             .get("refresh_token")
             .and_then(Value::as_str)
             .map(Secret::new),
-        expires_at: token_expiry::expires_at(Utc::now(), expires_in),
+        expires_at: token_expiry::expires_at(now, expires_in),
     })
 }
 
@@ -570,5 +589,30 @@ mod tests {
             c.endpoint("token"),
             "http://127.0.0.1:9/login/common/oauth2/v2.0/token"
         );
+    }
+
+    #[test]
+    fn token_answers_tokens_an_oauth_error_and_a_refusal_without_a_code() {
+        let now = chrono::DateTime::<Utc>::UNIX_EPOCH;
+        let ok = br#"{"access_token":"a","refresh_token":"r","expires_in":"3599"}"#;
+        let t = read_token_answer(200, ok, now).unwrap();
+        assert_eq!(t.access_token.expose(), "a");
+        assert_eq!(t.expires_at, now + chrono::TimeDelta::seconds(3599));
+        assert!(matches!(
+            read_token_answer(400, br#"{"error":"authorization_pending"}"#, now),
+            Err(AuthError::Pending)
+        ));
+        // Tokens in a refusal without an error code are not taken.
+        assert!(
+            matches!(read_token_answer(400, ok, now), Err(AuthError::Refused(m)) if m.contains("400"))
+        );
+        assert!(matches!(
+            read_token_answer(502, ok, now),
+            Err(AuthError::Unavailable(_))
+        ));
+        assert!(matches!(
+            read_token_answer(200, b"<html>", now),
+            Err(AuthError::Malformed(_))
+        ));
     }
 }

@@ -16,6 +16,7 @@ use crate::model::{Item, Kind, OutlookItem};
 use crate::store::{OutlookWrite, StoreError, StoreResult, WriteResult};
 use reqwest::Method;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Graph takes at most 20 requests per `$batch`.
@@ -85,6 +86,52 @@ fn member_retry_after(r: &Value) -> Option<Duration> {
     }
 }
 
+/// A `$batch` answer's member answers by member id, moved out of the
+/// answer, not copied. A repeated id: the first answer counts.
+pub(crate) fn answers_by_id(body: &mut Value) -> HashMap<String, Value> {
+    match body.get_mut("responses").map(Value::take) {
+        Some(Value::Array(a)) => a
+            .into_iter()
+            .filter_map(|a| Some((a.get("id").and_then(Value::as_str)?.to_string(), a)))
+            .fold(HashMap::new(), |mut m, (id, a)| {
+                m.entry(id).or_insert(a);
+                m
+            }),
+        _ => HashMap::new(),
+    }
+}
+
+/// One member's answer as read from a `$batch` answer.
+#[derive(Debug)]
+pub(crate) struct MemberAnswer {
+    pub status: u16,
+    /// What its `Retry-After` header asks, if anything.
+    pub retry_after: Option<Duration>,
+    pub body: Value,
+}
+
+/// Member `i`'s answer (`None`: the `$batch` answer left it out).
+pub(crate) fn read_member(i: usize, answer: Option<Value>) -> StoreResult<MemberAnswer> {
+    let Some(mut a) = answer else {
+        return Err(StoreError::Malformed(format!(
+            "$batch answer without member {i}"
+        )));
+    };
+    let status = a.get("status").and_then(Value::as_u64).unwrap_or(0);
+    // Not an HTTP status: a member that cannot be read (a status past u16
+    // would otherwise wrap to a plausible one).
+    if !(100..=599).contains(&status) {
+        return Err(StoreError::Malformed(format!(
+            "$batch member {i} without a status"
+        )));
+    }
+    Ok(MemberAnswer {
+        status: status as u16,
+        retry_after: member_retry_after(&a),
+        body: a.get_mut("body").map(Value::take).unwrap_or(Value::Null),
+    })
+}
+
 impl GraphClient {
     /// Run `members` in batches of [`BATCH_MAX`], one batch at a time (the
     /// mailbox allows 4 concurrent requests and Graph already runs a batch's
@@ -145,50 +192,30 @@ impl GraphClient {
                         continue;
                     }
                 };
-                // Answers by member id, moved out of the answer, not copied.
-                let mut answers: std::collections::HashMap<String, Value> =
-                    match resp.body.get_mut("responses").map(Value::take) {
-                        Some(Value::Array(a)) => a
-                            .into_iter()
-                            .filter_map(|a| {
-                                Some((a.get("id").and_then(Value::as_str)?.to_string(), a))
-                            })
-                            // A repeated id: the first answer counts.
-                            .fold(Default::default(), |mut m, (id, a)| {
-                                m.entry(id).or_insert(a);
-                                m
-                            }),
-                        _ => Default::default(),
-                    };
+                let mut answers = answers_by_id(&mut resp.body);
                 for &i in chunk {
-                    let Some(mut a) = answers.remove(&i.to_string()) else {
-                        out[i] = Some(Err(StoreError::Malformed(format!(
-                            "$batch answer without member {i}"
-                        ))));
-                        continue;
+                    let a = match read_member(i, answers.remove(&i.to_string())) {
+                        Ok(a) => a,
+                        Err(e) => {
+                            out[i] = Some(Err(e));
+                            continue;
+                        }
                     };
-                    let status = a.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
-                    if status == 0 {
-                        out[i] = Some(Err(StoreError::Malformed(format!(
-                            "$batch member {i} without a status"
-                        ))));
-                        continue;
-                    }
                     // Reads may be retried on any transient answer; writes
                     // only when refused (429/503), so none is applied twice.
                     let retry = if members[i].method == "GET" {
-                        is_transient(status)
+                        is_transient(a.status)
                     } else {
-                        is_refusal(status)
+                        is_refusal(a.status)
                     };
                     if retry && attempt + 1 < self.config().max_attempts {
                         again.push(i);
-                        wait = wait.max(member_retry_after(&a));
+                        wait = wait.max(a.retry_after);
                         continue;
                     }
                     out[i] = Some(Ok(MemberResp {
-                        status,
-                        body: a.get_mut("body").map(Value::take).unwrap_or(Value::Null),
+                        status: a.status,
+                        body: a.body,
                     }));
                 }
             }
@@ -478,4 +505,58 @@ pub(super) async fn write(
                 .unwrap_or_else(|| Err(StoreError::Malformed("write without an answer".into()))),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_member_status_that_is_no_http_status_is_malformed_not_wrapped() {
+        // 65736 would wrap to 200 as a u16: a broken answer read as success.
+        for status in [
+            json!(65736),
+            json!(0),
+            json!(99),
+            json!(600),
+            json!("200"),
+            json!(null),
+        ] {
+            let a = json!({"id": "0", "status": status, "body": {"id": "x"}});
+            match read_member(0, Some(a)) {
+                Err(StoreError::Malformed(m)) => assert!(m.contains("member 0"), "{m}"),
+                other => panic!("{status}: {other:?}"),
+            }
+        }
+        let a = read_member(
+            0,
+            Some(json!({"id": "0", "status": 201, "body": {"id": "x"}})),
+        )
+        .unwrap();
+        assert_eq!((a.status, a.body["id"].as_str()), (201, Some("x")));
+    }
+
+    #[test]
+    fn a_member_left_out_of_the_answer_and_a_repeated_id() {
+        let mut body = json!({"responses": [
+            {"id": "1", "status": 200, "body": 1},
+            {"id": "1", "status": 500, "body": 2},
+            {"id": "2", "status": 429, "headers": {"Retry-After": "7"}}
+        ]});
+        let mut by_id = answers_by_id(&mut body);
+        assert!(matches!(
+            read_member(0, by_id.remove("0")),
+            Err(StoreError::Malformed(_))
+        ));
+        let first = read_member(1, by_id.remove("1")).unwrap();
+        assert_eq!(
+            (first.status, first.body),
+            (200, json!(1)),
+            "the first answer of an id counts"
+        );
+        let throttled = read_member(2, by_id.remove("2")).unwrap();
+        assert_eq!(throttled.retry_after, Some(Duration::from_secs(7)));
+        assert_eq!(throttled.body, Value::Null);
+    }
 }

@@ -8,6 +8,7 @@
 
 use super::batch::Member;
 use super::error::{is_expired_delta, to_store_error};
+use super::mapping::Mapper;
 use super::{enc, item_url_in, GraphClient, PREFER_READ};
 use crate::model::{Kind, OutlookItem};
 use crate::store::{OutlookChanges, StoreError, StoreResult, Window};
@@ -35,31 +36,50 @@ async fn pages(
         if !r.ok() {
             return Err(to_store_error(r.status, &r.body, "delta"));
         }
-        let mut body = r.body;
-        match body.get_mut("value").map(Value::take) {
-            Some(Value::Array(a)) => on_page(a)?,
-            None | Some(Value::Null) => {}
-            Some(_) => {
-                return Err(StoreError::Malformed(
-                    "delta page whose value is not a list".into(),
-                ))
-            }
+        match page_step(r.body, &mut seen, on_page)? {
+            PageEnd::Next(n) => url = n,
+            PageEnd::Done(d) => return Ok(d),
         }
-        if let Some(d) = body.get("@odata.deltaLink").and_then(Value::as_str) {
-            return Ok(d.to_string());
+    }
+}
+
+/// Where a delta page leads.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PageEnd {
+    /// Read this page next.
+    Next(String),
+    /// The round is over; this is the cursor of the next one.
+    Done(String),
+}
+
+/// One page of a delta round: its entries to `on_page`, then where it
+/// leads. `seen` holds the round's nextLinks so far: one seen before would
+/// loop for ever. Pure, so the fuzz target runs the same loop.
+pub fn page_step(
+    mut body: Value,
+    seen: &mut HashSet<String>,
+    on_page: &mut dyn FnMut(Vec<Value>) -> StoreResult<()>,
+) -> StoreResult<PageEnd> {
+    match body.get_mut("value").map(Value::take) {
+        Some(Value::Array(a)) => on_page(a)?,
+        None | Some(Value::Null) => {}
+        Some(_) => {
+            return Err(StoreError::Malformed(
+                "delta page whose value is not a list".into(),
+            ))
         }
-        match body.get("@odata.nextLink").and_then(Value::as_str) {
-            // A nextLink seen before would loop for ever.
-            Some(n) if !seen.insert(n.to_string()) => {
-                return Err(StoreError::Malformed("delta nextLink repeats".into()))
-            }
-            Some(n) => url = n.to_string(),
-            None => {
-                return Err(StoreError::Malformed(
-                    "delta page without a next or delta link".into(),
-                ))
-            }
+    }
+    if let Some(d) = body.get("@odata.deltaLink").and_then(Value::as_str) {
+        return Ok(PageEnd::Done(d.to_string()));
+    }
+    match body.get("@odata.nextLink").and_then(Value::as_str) {
+        Some(n) if !seen.insert(n.to_string()) => {
+            Err(StoreError::Malformed("delta nextLink repeats".into()))
         }
+        Some(n) => Ok(PageEnd::Next(n.to_string())),
+        None => Err(StoreError::Malformed(
+            "delta page without a next or delta link".into(),
+        )),
     }
 }
 
@@ -71,6 +91,52 @@ enum Seen {
     /// The entry as mapped (kept as a result: only the last word may fail the run).
     /// Boxed: most entries are `Hydrate`, and a map of 100k holds them.
     Ready(Box<StoreResult<OutlookItem>>),
+}
+
+/// A round's entries so far: the last word of each id, ids in the order
+/// first seen.
+#[derive(Default)]
+pub(crate) struct Entries {
+    order: Vec<String>,
+    last: HashMap<String, Seen>,
+}
+
+impl Entries {
+    /// One delta entry: removed, to be read again (`hydrate`), or mapped now.
+    pub(crate) fn add(
+        &mut self,
+        kind: Kind,
+        e: Value,
+        hydrate: &dyn Fn(&Value) -> bool,
+        mapper: &Mapper,
+    ) -> StoreResult<()> {
+        let Some(id) = e.get("id").and_then(Value::as_str).map(str::to_string) else {
+            return Err(StoreError::Malformed(format!(
+                "{kind} delta entry without an id"
+            )));
+        };
+        let seen = if e.get("@removed").is_some() {
+            Seen::Removed
+        } else if hydrate(&e) {
+            Seen::Hydrate
+        } else {
+            Seen::Ready(Box::new(mapper.read(kind, &e)))
+        };
+        if self.last.insert(id.clone(), seen).is_none() {
+            self.order.push(id);
+        }
+        Ok(())
+    }
+
+    /// Ids seen, and of those how many were removed.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        let removed = self
+            .last
+            .values()
+            .filter(|s| matches!(s, Seen::Removed))
+            .count();
+        (self.order.len(), removed)
+    }
 }
 
 /// What reading an item back gave.
@@ -144,29 +210,13 @@ pub(super) async fn changes(
     // The same id may come more than once; the last word counts. Entries
     // are reduced as their page arrives: an id for those read again
     // afterwards, the mapped item for the others.
-    let mut order: Vec<String> = Vec::new();
-    let mut last: HashMap<String, Seen> = HashMap::new();
-    let delta_link = pages(c, &first, Some(&paged), &mut |entries| {
-        for e in entries {
-            let Some(id) = e.get("id").and_then(Value::as_str).map(str::to_string) else {
-                return Err(StoreError::Malformed(format!(
-                    "{kind} delta entry without an id"
-                )));
-            };
-            let seen = if e.get("@removed").is_some() {
-                Seen::Removed
-            } else if hydrate(&e) {
-                Seen::Hydrate
-            } else {
-                Seen::Ready(Box::new(c.mapper().read(kind, &e)))
-            };
-            if last.insert(id.clone(), seen).is_none() {
-                order.push(id);
-            }
-        }
-        Ok(())
+    let mut entries = Entries::default();
+    let delta_link = pages(c, &first, Some(&paged), &mut |page| {
+        page.into_iter()
+            .try_for_each(|e| entries.add(kind, e, &hydrate, c.mapper()))
     })
     .await?;
+    let Entries { order, mut last } = entries;
     let mut out = OutlookChanges {
         full: cursor.is_none(),
         cursor: delta_link,

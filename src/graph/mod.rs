@@ -8,8 +8,8 @@
 //! with Retry-After or backoff, for whole batches and for single members.
 
 pub mod auth;
-mod batch;
-mod delta;
+pub(crate) mod batch;
+pub(crate) mod delta;
 pub mod error;
 pub mod mapping;
 

@@ -401,30 +401,38 @@ pub(crate) async fn token_request(
             last = format!("token endpoint answered {status}");
             continue;
         }
-        if !status.is_success() {
-            // The error fields name the problem; the body never carries a
-            // secret we sent, but print only these fields all the same.
-            let why = serde_json::from_slice::<TokenError>(&body)
-                .map(|e| {
-                    let d = e.error_description.or(e.message).unwrap_or_default();
-                    server_text::escape(format!("{} {}", e.error, d).trim())
-                })
-                .unwrap_or_default();
-            return Err(StoreError::Auth(format!(
-                "token request refused ({status}) {why}"
-            )));
-        }
-        let t: TokenAnswer = serde_json::from_slice(&body)
-            .map_err(|e| StoreError::Malformed(format!("token answer: {e}")))?;
-        return Ok(OAuthTokens {
-            access_token: Some(Secret::new(t.access_token)),
-            expires_at: t
-                .expires_in
-                .map(|s| token_expiry::expires_at(Utc::now(), s)),
-            refresh_token: t.refresh_token.map(Secret::new),
-        });
+        return read_token_answer(status.as_u16(), &body, Utc::now());
     }
     Err(StoreError::Unavailable(last))
+}
+
+/// A token endpoint's final answer (not one to retry): tokens, or why not.
+/// Pure, so the fuzz target reads answers the same way.
+pub(crate) fn read_token_answer(
+    status: u16,
+    body: &[u8],
+    now: chrono::DateTime<Utc>,
+) -> StoreResult<OAuthTokens> {
+    if !(200..300).contains(&status) {
+        // The error fields name the problem; the body never carries a
+        // secret we sent, but print only these fields all the same.
+        let why = serde_json::from_slice::<TokenError>(body)
+            .map(|e| {
+                let d = e.error_description.or(e.message).unwrap_or_default();
+                server_text::escape(format!("{} {}", e.error, d).trim())
+            })
+            .unwrap_or_default();
+        return Err(StoreError::Auth(format!(
+            "token request refused ({status}) {why}"
+        )));
+    }
+    let t: TokenAnswer = serde_json::from_slice(body)
+        .map_err(|e| StoreError::Malformed(format!("token answer: {e}")))?;
+    Ok(OAuthTokens {
+        access_token: Some(Secret::new(t.access_token)),
+        expires_at: t.expires_in.map(|s| token_expiry::expires_at(now, s)),
+        refresh_token: t.refresh_token.map(Secret::new),
+    })
 }
 
 /// PKCE code challenge (S256) of a verifier.

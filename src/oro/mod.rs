@@ -4,7 +4,7 @@
 
 mod addresses;
 pub mod auth;
-mod error;
+pub(crate) mod error;
 pub(crate) mod events;
 mod http;
 pub(crate) mod jsonapi;
