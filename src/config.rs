@@ -16,6 +16,9 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
+// The one writer of the file: `Config::save` and `Config::save_text`.
+mod write;
+
 /// Larger files are refused: a settings file is a few hundred bytes, and the
 /// limit keeps a wrong path (a log, `/dev/zero`) from eating memory.
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
@@ -471,29 +474,6 @@ impl Config {
             )),
         }
         out
-    }
-
-    /// Writes [`to_toml`](Self::to_toml) to `path` atomically (temporary
-    /// file, fsync, rename), so a crash never leaves a half-written config.
-    /// Refuses to write a config that [`Config::load`] would reject.
-    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
-        let text = self.to_toml();
-        Config::parse(&text)?;
-        let err = |source| ConfigError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut tmp_name = path
-            .file_name()
-            .unwrap_or(OsStr::new("config.toml"))
-            .to_owned();
-        tmp_name.push(".tmp");
-        let tmp = path.with_file_name(tmp_name);
-        // Private like every file of the profile (crate::private_fs).
-        let f = crate::private_fs::write(&tmp, text.as_bytes()).map_err(err)?;
-        f.sync_all().map_err(err)?;
-        drop(f);
-        std::fs::rename(&tmp, path).map_err(err)
     }
 
     /// What one run of the engine needs.
