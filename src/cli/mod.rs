@@ -18,7 +18,7 @@ use crate::config::{Config, ConfigError};
 use crate::model::{Kind, Side};
 use crate::profile::Profile;
 use crate::settings::Direction;
-use crate::state::{State, StateError};
+use crate::state::StateError;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -347,19 +347,14 @@ fn load_config(profile: &Profile) -> Result<Option<Config>, Failure> {
     }
 }
 
-/// Opens the profile's state database if it exists; `None` when the profile
-/// has never synced. Not creating it keeps the read-only commands free of
-/// side effects (the first sync creates it).
-fn open_state(profile: &Profile) -> Result<Option<State>, Failure> {
-    let path = profile.state_path();
-    if !path.exists() {
-        tracing::debug!("no state database at {}", path.display());
-        return Ok(None);
+/// An error of reading or updating the history and conflicts
+/// ([`crate::app::history`]) as a [`Failure`], naming the state file.
+fn history_failure(profile: &Profile, e: crate::app::AppError) -> Failure {
+    use crate::app::AppError;
+    match e {
+        AppError::State(e) | AppError::StateTooNew(e) => state_failure(&profile.state_path(), e),
+        e => sync::app_failure(e),
     }
-    tracing::debug!("opening {}", path.display());
-    State::open(&path)
-        .map(Some)
-        .map_err(|e| state_failure(&path, e))
 }
 
 /// A state-database error as a [`Failure`]: a database from a newer version
