@@ -5,6 +5,7 @@
 use crate::models::{stamp, StatusDto, TrayState};
 use crate::notify::{self, Notice, Notifier};
 use chrono::{DateTime, Utc};
+use orosync::app::advice::{self, Shell};
 use orosync::app::{history, App, AppError, SyncRequest};
 use orosync::config::{Config, SyncMode};
 use orosync::model::Kind;
@@ -454,41 +455,26 @@ pub async fn sync_on_own_thread(app: App, req: SyncRequest) -> Result<Summary, A
 /// A run's result as the scheduler sees it, with the summary and the error
 /// text (which says what to do).
 fn classify(r: Result<Summary, AppError>) -> (Outcome, Option<Summary>, Option<String>) {
+    let advice = |f: &Fatal| Some(advice::for_fatal(f, Shell::Tray));
     match r {
         Ok(s) => match &s.fatal {
             None => (Outcome::Done, Some(s), None),
-            Some(Fatal::Unavailable(m)) => {
-                let m = format!("{m}. OroSync tries again on its own.");
-                (Outcome::Offline, Some(s), Some(m))
+            Some(f @ Fatal::Unavailable(_)) => {
+                let m = advice(f);
+                (Outcome::Offline, Some(s), m)
             }
-            Some(f @ Fatal::Auth(_)) => {
-                let m = format!("{f}. Open Settings to check the sign-in.");
-                (Outcome::Failed, Some(s), Some(m))
-            }
-            Some(f @ Fatal::State(_)) => {
-                let m = format!("{f}. Check the profile folder and its permissions.");
-                (Outcome::Failed, Some(s), Some(m))
+            Some(f @ (Fatal::Auth(_) | Fatal::State(_))) => {
+                let m = advice(f);
+                (Outcome::Failed, Some(s), m)
             }
         },
-        Err(AppError::Unreachable(m)) => (
-            Outcome::Offline,
-            None,
-            Some(format!("{m}. OroSync tries again on its own.")),
-        ),
-        Err(AppError::NeedsConfirmation { deletes }) => (
-            Outcome::Failed,
-            None,
-            Some(format!(
-                "The first sync would delete {deletes} Outlook item(s) that carry an Oro id. \
-                 Open Settings → Resync to review and confirm."
-            )),
-        ),
-        Err(e @ (AppError::Config(_) | AppError::NoConfig { .. })) => (
-            Outcome::Failed,
-            None,
-            Some(format!("{e}. Open Settings to fix it.")),
-        ),
-        Err(e) => (Outcome::Failed, None, Some(e.to_string())),
+        Err(e) => {
+            let outcome = match e {
+                AppError::Unreachable(_) => Outcome::Offline,
+                _ => Outcome::Failed,
+            };
+            (outcome, None, Some(advice::for_error(&e, Shell::Tray)))
+        }
     }
 }
 

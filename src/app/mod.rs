@@ -1,7 +1,13 @@
 //! The product's one API, used by the `orosync` CLI and the tray app alike:
-//! open a profile, run a sync with its lock, backups and history, list and
-//! resolve conflicts. The engine below it knows nothing of profiles.
+//! open a profile, run a sync with its lock, backups and history
+//! ([`App`]); the history and the conflicts (list, resolve) in
+//! [`history`]; the settings (read, save through the one writer of
+//! config.toml) in [`settings`]; the Oro check in [`check`]; signing in
+//! in [`login`] and certificate trust in [`trust`]; what to do when a run
+//! stopped in [`advice`]. The shells only present what these return. The
+//! engine below knows nothing of profiles.
 
+pub mod advice;
 pub mod check;
 mod clients;
 mod error;

@@ -254,7 +254,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         let dir = crate::demo::Demo::new_profile_dir().map_err(|e| {
             Failure::failed(format!("cannot create the demo's profile folder: {e}"))
         })?;
-        init_logging_to(cli.verbose, Some(&dir.join("logs")));
+        init_logging_to(cli.verbose, Some(&Profile::at(&dir).logs_dir()));
         return demo::run(&dir, a);
     }
     let p = profile(cli.profile)?;
