@@ -6,11 +6,10 @@
 //! secret pasted here by mistake is refused without its value being echoed.
 
 use crate::model::{Field, Kind};
-use crate::settings::{ConflictSetting, Direction, Keys, SyncSettings};
+use crate::settings::{setting_enum, ConflictSetting, Direction, Keys, SyncSettings};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
-use std::fmt;
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -119,31 +118,7 @@ fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
     }
 }
 
-/// Declares a closed set of names with `NAMES`, `as_str`, `parse` and
-/// `Display`, like the enums in `settings`.
-macro_rules! named_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vm])* $variant),+ }
-        impl $name {
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-named_enum!(
+setting_enum!(
     /// How OroSync signs in to Oro.
     OroAuth {
         /// User name + API key (Oro <= 6.0).
@@ -156,7 +131,7 @@ named_enum!(
     }
 );
 
-named_enum!(
+setting_enum!(
     /// docs/sync-rules.md, "Sync type and limits".
     SyncMode {
         #[default]
@@ -165,7 +140,7 @@ named_enum!(
     }
 );
 
-named_enum!(
+setting_enum!(
     /// Which Oro contacts are synced (docs/sync-rules.md, "Scope and fields").
     ContactsScope {
         /// Those the user owns or is assigned to.

@@ -80,8 +80,8 @@ pub struct JsonArg {
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// Override the configured direction for this run.
-    #[arg(long, value_enum)]
-    pub direction: Option<DirectionArg>,
+    #[arg(long, value_parser = direction_parser())]
+    pub direction: Option<Direction>,
     /// Override the configured kinds for this run (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
     pub kinds: Option<Vec<KindArg>>,
@@ -131,25 +131,16 @@ pub struct DemoArgs {
     pub no_wait: bool,
 }
 
-// Mirrors of the library's enums: clap's ValueEnum derive gives the
+// Mirrors of the model's enums: clap's ValueEnum derive gives the
 // documented spellings, help text and "did you mean" for free, and the
-// library stays free of clap.
+// library stays free of clap. Settings use their own parser instead
+// (`direction_parser`).
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DirectionArg {
-    OroToOutlook,
-    OutlookToOro,
-    Bidirectional,
-}
-
-impl From<DirectionArg> for Direction {
-    fn from(d: DirectionArg) -> Direction {
-        match d {
-            DirectionArg::OroToOutlook => Direction::OroToOutlook,
-            DirectionArg::OutlookToOro => Direction::OutlookToOro,
-            DirectionArg::Bidirectional => Direction::Bidirectional,
-        }
-    }
+/// `--direction`: the setting's own names and parser (the one style of
+/// setting enum), with clap's listing of the values and its suggestions.
+fn direction_parser() -> impl clap::builder::TypedValueParser<Value = Direction> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Direction::NAMES).try_map(|s| s.parse::<Direction>())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

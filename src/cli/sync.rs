@@ -10,7 +10,7 @@ use std::io::{BufRead, IsTerminal, Write};
 pub fn run(profile: &Profile, args: SyncArgs) -> Result<(), Failure> {
     let app = App::open(&profile.dir).map_err(app_failure)?;
     let mut req = SyncRequest {
-        direction: args.direction.map(Into::into),
+        direction: args.direction,
         kinds: args.kinds.map(|k| k.into_iter().map(Into::into).collect()),
         resync: args.resync,
         dry_run: args.dry_run,
