@@ -179,7 +179,11 @@ fn confirm_certificate(
             )))
         }
     }
-    let cfg = trust::write_pin(&profile.config_path(), presented).map_err(app_failure)?;
+    // The tray's "Trust this certificate" too: pinned only if the server
+    // still presents it, through the one writer of config.toml.
+    let cfg = rt
+        .block_on(trust::trust_oro_certificate(&profile.config_path(), presented))
+        .map_err(app_failure)?;
     eprintln!("Pinned: {host} is trusted by this certificate only ([oro] tls_fingerprint in config.toml).");
     Ok(cfg)
 }
