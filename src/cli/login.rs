@@ -182,7 +182,10 @@ fn confirm_certificate(
     // The tray's "Trust this certificate" too: pinned only if the server
     // still presents it, through the one writer of config.toml.
     let cfg = rt
-        .block_on(trust::trust_oro_certificate(&profile.config_path(), presented))
+        .block_on(trust::trust_oro_certificate(
+            &profile.config_path(),
+            presented,
+        ))
         .map_err(app_failure)?;
     eprintln!("Pinned: {host} is trusted by this certificate only ([oro] tls_fingerprint in config.toml).");
     Ok(cfg)
