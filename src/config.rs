@@ -6,15 +6,17 @@
 //! secret pasted here by mistake is refused without its value being echoed.
 
 use crate::model::{Field, Kind};
-use crate::settings::{ConflictSetting, Direction, Keys, SyncSettings};
+use crate::settings::{setting_enum, ConflictSetting, Direction, Keys, SyncSettings};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
-use std::fmt;
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
+
+// The one writer of the file: `Config::save` and `Config::save_text`.
+mod write;
 
 /// Larger files are refused: a settings file is a few hundred bytes, and the
 /// limit keeps a wrong path (a log, `/dev/zero`) from eating memory.
@@ -116,31 +118,7 @@ fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
     }
 }
 
-/// Declares a closed set of names with `NAMES`, `as_str`, `parse` and
-/// `Display`, like the enums in `settings`.
-macro_rules! named_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vm])* $variant),+ }
-        impl $name {
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-named_enum!(
+setting_enum!(
     /// How OroSync signs in to Oro.
     OroAuth {
         /// User name + API key (Oro <= 6.0).
@@ -153,7 +131,7 @@ named_enum!(
     }
 );
 
-named_enum!(
+setting_enum!(
     /// docs/sync-rules.md, "Sync type and limits".
     SyncMode {
         #[default]
@@ -162,7 +140,7 @@ named_enum!(
     }
 );
 
-named_enum!(
+setting_enum!(
     /// Which Oro contacts are synced (docs/sync-rules.md, "Scope and fields").
     ContactsScope {
         /// Those the user owns or is assigned to.
@@ -471,29 +449,6 @@ impl Config {
             )),
         }
         out
-    }
-
-    /// Writes [`to_toml`](Self::to_toml) to `path` atomically (temporary
-    /// file, fsync, rename), so a crash never leaves a half-written config.
-    /// Refuses to write a config that [`Config::load`] would reject.
-    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
-        let text = self.to_toml();
-        Config::parse(&text)?;
-        let err = |source| ConfigError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut tmp_name = path
-            .file_name()
-            .unwrap_or(OsStr::new("config.toml"))
-            .to_owned();
-        tmp_name.push(".tmp");
-        let tmp = path.with_file_name(tmp_name);
-        // Private like every file of the profile (crate::private_fs).
-        let f = crate::private_fs::write(&tmp, text.as_bytes()).map_err(err)?;
-        f.sync_all().map_err(err)?;
-        drop(f);
-        std::fs::rename(&tmp, path).map_err(err)
     }
 
     /// What one run of the engine needs.

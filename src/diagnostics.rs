@@ -44,7 +44,8 @@ pub fn report(dir: &Path, secrets: &dyn SecretStore, now: DateTime<Utc>) -> Stri
         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
     let _ = writeln!(w, "profile: {}", dir.display());
-    let _ = writeln!(w, "logs: {}", dir.join("logs").display());
+    let profile = crate::profile::Profile::at(dir);
+    let _ = writeln!(w, "logs: {}", profile.logs_dir().display());
     if let Some(warning) = crate::private_fs::exposure(dir) {
         let _ = writeln!(w, "warning: {warning}");
     }
@@ -74,8 +75,8 @@ pub fn report(dir: &Path, secrets: &dyn SecretStore, now: DateTime<Utc>) -> Stri
         let _ = writeln!(w, "{name}: {state}");
     }
 
-    let _ = writeln!(w, "\n[settings]  ({})", dir.join("config.toml").display());
-    let config_path = dir.join("config.toml");
+    let config_path = profile.config_path();
+    let _ = writeln!(w, "\n[settings]  ({})", config_path.display());
     if !config_path.exists() {
         let _ = writeln!(w, "no config.toml: not set up yet");
     } else {
@@ -88,10 +89,10 @@ pub fn report(dir: &Path, secrets: &dyn SecretStore, now: DateTime<Utc>) -> Stri
     }
 
     let _ = writeln!(w, "\n[last runs]  (newest first)");
-    runs(w, &dir.join("state.sqlite3"));
+    runs(w, &profile.state_path());
 
     let _ = writeln!(w, "\n[recent warnings and errors]  (from logs/)");
-    for line in recent_log_problems(&dir.join("logs"), LOG_LINES) {
+    for line in recent_log_problems(&profile.logs_dir(), LOG_LINES) {
         let _ = writeln!(w, "{line}");
     }
     redact(&out, &known)
@@ -124,6 +125,8 @@ fn runs(w: &mut String, path: &Path) {
                 _ => "did not finish".into(),
             }
         );
+        // Walked field by field rather than read as a `Summary`: the
+        // report shows whatever a damaged or foreign summary still holds.
         if let Some(kinds) = r
             .summary
             .as_ref()

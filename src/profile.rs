@@ -44,6 +44,12 @@ impl Profile {
         Ok(profile)
     }
 
+    /// The profile at `dir`, as it is: nothing is created (the read-only
+    /// commands, and paths inside a folder that is being set up).
+    pub fn at(dir: impl Into<PathBuf>) -> Profile {
+        Profile { dir: dir.into() }
+    }
+
     pub fn config_path(&self) -> PathBuf {
         self.dir.join("config.toml")
     }

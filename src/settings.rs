@@ -2,37 +2,65 @@
 //! [`crate::config`]).
 
 use crate::model::{Field, Kind};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Direction {
-    OroToOutlook,
-    OutlookToOro,
-    #[default]
-    Bidirectional,
+/// A name that is not one of a setting's values (`FromStr` of the enums
+/// below and of [`crate::config`]'s).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{given:?} is not one of {}", allowed.join(", "))]
+pub struct UnknownName {
+    pub given: String,
+    pub allowed: &'static [&'static str],
 }
 
+// A setting's value is one name of a closed list (`config.toml`, the
+// settings window, `--direction`). Every such enum is declared this one
+// way: `NAMES` (in the documented order), `as_str`, `parse` (`None` for
+// another name), `FromStr` (naming the allowed values), `Display`, and
+// serde under the same names.
+macro_rules! setting_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $($(#[$vm])* #[serde(rename = $text)] $variant),+ }
+        impl $name {
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = $crate::settings::UnknownName;
+            fn from_str(s: &str) -> Result<$name, Self::Err> {
+                $name::parse(s).ok_or_else(|| $crate::settings::UnknownName {
+                    given: s.to_string(),
+                    allowed: $name::NAMES,
+                })
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use setting_enum;
+
+setting_enum!(
+    /// Which way records go (docs/sync-rules.md, "Sync type and limits").
+    Direction {
+        OroToOutlook = "oro-to-outlook",
+        OutlookToOro = "outlook-to-oro",
+        #[default]
+        Bidirectional = "bidirectional",
+    }
+);
+
 impl Direction {
-    pub const NAMES: &'static [&'static str] =
-        &["oro-to-outlook", "outlook-to-oro", "bidirectional"];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::OroToOutlook => "oro-to-outlook",
-            Direction::OutlookToOro => "outlook-to-oro",
-            Direction::Bidirectional => "bidirectional",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Direction> {
-        match s {
-            "oro-to-outlook" => Some(Direction::OroToOutlook),
-            "outlook-to-oro" => Some(Direction::OutlookToOro),
-            "bidirectional" => Some(Direction::Bidirectional),
-            _ => None,
-        }
-    }
     /// Whether this direction carries Oro's records to Outlook.
     pub fn to_outlook(self) -> bool {
         self != Direction::OutlookToOro
@@ -43,51 +71,16 @@ impl Direction {
     }
 }
 
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+setting_enum!(
+    /// Who wins a pair changed on both sides (docs/sync-rules.md, "Conflicts").
+    ConflictSetting {
+        #[default]
+        OroWins = "oro-wins",
+        OutlookWins = "outlook-wins",
+        NewestWins = "newest-wins",
+        Ask = "ask",
     }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ConflictSetting {
-    #[default]
-    OroWins,
-    OutlookWins,
-    NewestWins,
-    Ask,
-}
-
-impl ConflictSetting {
-    pub const NAMES: &'static [&'static str] = &["oro-wins", "outlook-wins", "newest-wins", "ask"];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConflictSetting::OroWins => "oro-wins",
-            ConflictSetting::OutlookWins => "outlook-wins",
-            ConflictSetting::NewestWins => "newest-wins",
-            ConflictSetting::Ask => "ask",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ConflictSetting> {
-        Self::NAMES
-            .iter()
-            .zip([
-                Self::OroWins,
-                Self::OutlookWins,
-                Self::NewestWins,
-                Self::Ask,
-            ])
-            .find(|(n, _)| **n == s)
-            .map(|(_, v)| v)
-    }
-}
-
-impl fmt::Display for ConflictSetting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+);
 
 /// Key fields per kind (docs/sync-rules.md, "Words" (Key); defaults of Oro's add-in).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,5 +141,54 @@ impl Default for SyncSettings {
             time_zone: chrono_tz::Tz::UTC,
             oro_url: String::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ContactsScope, OroAuth, SyncMode};
+
+    /// Each setting's names read back through `FromStr`, print through
+    /// `Display` and serde, and a wrong name is refused naming the values.
+    fn one_style<T>(names: &[&str])
+    where
+        T: std::str::FromStr<Err = UnknownName>
+            + std::fmt::Display
+            + serde::Serialize
+            + serde::de::DeserializeOwned
+            + PartialEq
+            + std::fmt::Debug,
+    {
+        for n in names {
+            let v: T = n.parse().unwrap();
+            assert_eq!(v.to_string(), *n);
+            assert_eq!(serde_json::to_value(&v).unwrap(), serde_json::json!(n));
+            assert_eq!(
+                serde_json::from_value::<T>(serde_json::json!(n)).unwrap(),
+                v
+            );
+        }
+        let e = "nonsense".parse::<T>().unwrap_err();
+        assert_eq!(e.allowed, names);
+        assert!(e.to_string().contains(&names.join(", ")), "{e}");
+        assert!(serde_json::from_value::<T>(serde_json::json!("nonsense")).is_err());
+    }
+
+    #[test]
+    fn every_setting_enum_has_the_same_names_in_every_form() {
+        one_style::<Direction>(Direction::NAMES);
+        one_style::<ConflictSetting>(ConflictSetting::NAMES);
+        one_style::<OroAuth>(OroAuth::NAMES);
+        one_style::<SyncMode>(SyncMode::NAMES);
+        one_style::<ContactsScope>(ContactsScope::NAMES);
+        assert_eq!(
+            Direction::NAMES,
+            ["oro-to-outlook", "outlook-to-oro", "bidirectional"]
+        );
+        assert_eq!(
+            ConflictSetting::NAMES,
+            ["oro-wins", "outlook-wins", "newest-wins", "ask"]
+        );
     }
 }

@@ -91,13 +91,13 @@ impl Draft {
     /// Keep `config` as the draft's settings (validated as `config.toml`
     /// is, so an error names `section.key`).
     pub fn set_config(&self, config: &Config) -> Result<(), SetupError> {
-        config.save(&self.scratch.path().join("config.toml"))?;
+        config.save(&Profile::at(self.scratch.path()).config_path())?;
         Ok(())
     }
 
     /// The draft's settings, once [`Draft::set_config`] was called.
     pub fn config(&self) -> Result<Config, SetupError> {
-        let path = self.scratch.path().join("config.toml");
+        let path = Profile::at(self.scratch.path()).config_path();
         if !path.exists() {
             return Err(SetupError::NoSettings("no settings were given".into()));
         }
@@ -123,7 +123,7 @@ impl Draft {
     ) -> Result<Config, SetupError> {
         let config = self.config()?;
         self.signed_in(&config)?;
-        let target = profile_dir.join("config.toml");
+        let target = Profile::at(profile_dir).config_path();
         if target.exists() {
             return Err(SetupError::AlreadyConfigured {
                 path: target.display().to_string(),
@@ -217,7 +217,7 @@ fn write_profile(dir: &Path, config: &Config) -> Result<(), SetupError> {
     if dir.exists() {
         // An existing folder (empty, or the user's own files): the config
         // is written atomically by `Config::save`.
-        config.save(&dir.join("config.toml"))?;
+        config.save(&Profile::at(dir).config_path())?;
     } else {
         let parent = dir
             .parent()
@@ -237,7 +237,7 @@ fn write_profile(dir: &Path, config: &Config) -> Result<(), SetupError> {
             .map_err(io(format!("cannot write in {}", parent.display())))?;
         private(staging.path())?;
         let written = config
-            .save(&staging.path().join("config.toml"))
+            .save(&Profile::at(staging.path()).config_path())
             .map_err(SetupError::from)
             .and_then(|()| {
                 std::fs::rename(staging.path(), dir)

@@ -6,7 +6,10 @@ use crate::plan::{ConflictNote, GuardNote, PlanEntry, Skip};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Counts and per-kind summaries read back from the history default what a
+/// summary of another version lacks to 0 (see [`Summary::from_stored`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Counts {
     pub created: usize,
     pub updated: usize,
@@ -20,6 +23,7 @@ impl Counts {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct KindSummary {
     pub first_sync: bool,
     pub oro: Counts,
@@ -78,7 +82,41 @@ pub struct Summary {
     pub fatal: Option<Fatal>,
 }
 
+impl Fatal {
+    /// The run's own words about what stopped it, without the advice of
+    /// the `Display` text.
+    pub fn message(&self) -> &str {
+        match self {
+            Fatal::Auth(m) | Fatal::Unavailable(m) | Fatal::State(m) => m,
+        }
+    }
+}
+
 impl Summary {
+    /// A summary kept in the run history (the JSON of
+    /// [`crate::state::RunRecord::summary`]), read loosely: it may come
+    /// from another version, so a field it lacks takes its empty value
+    /// rather than losing the whole summary. `None` when it is not a
+    /// summary at all.
+    pub fn from_stored(stored: &serde_json::Value) -> Option<Summary> {
+        let mut full = serde_json::json!({
+            "ok": false,
+            "dry_run": false,
+            "direction": "",
+            "kinds": {},
+            "conflicts": [],
+            "skipped": [],
+            "errors": [],
+        });
+        let (Some(base), Some(given)) = (full.as_object_mut(), stored.as_object()) else {
+            return None;
+        };
+        for (k, v) in given {
+            base.insert(k.clone(), v.clone());
+        }
+        serde_json::from_value(full).ok()
+    }
+
     pub fn new(direction: &str, dry_run: bool) -> Self {
         Summary {
             ok: true,

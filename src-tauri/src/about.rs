@@ -25,7 +25,10 @@ pub fn about(tray: State<'_, Tray>) -> AboutDto {
         version: env!("CARGO_PKG_VERSION").into(),
         profile: tray.profile_dir.display().to_string(),
         config: tray.config_path().display().to_string(),
-        logs: tray.profile_dir.join("logs").display().to_string(),
+        logs: orosync::profile::Profile::at(&tray.profile_dir)
+            .logs_dir()
+            .display()
+            .to_string(),
         tray_log: crate::tray::log_path(&tray).display().to_string(),
     }
 }

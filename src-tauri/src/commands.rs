@@ -8,25 +8,23 @@ use crate::models::{
     StatusDto, TestResult,
 };
 use crate::runner::Tray;
+use orosync::app::check::OroCheck;
+use orosync::app::history;
+use orosync::app::login::{OutlookMethod, OutlookPrompt};
 use orosync::app::SyncRequest;
 use orosync::config::Config;
 use orosync::conflicts::ConflictView;
 use orosync::model::Side;
+use orosync::profile::Profile;
 use orosync::secrets;
-use orosync::state::State as SyncState;
 use std::sync::Arc;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 /// The saved settings, or the defaults for a profile without any.
 fn current_config(tray: &Tray) -> Result<(Config, bool)> {
-    let path = tray.config_path();
-    if !path.exists() {
-        return Ok((Config::new("", "", ""), false));
-    }
-    Ok((
-        Config::load(&path).map_err(orosync::app::AppError::from)?,
-        true,
-    ))
+    Ok(orosync::app::settings::current(&Profile::at(
+        &tray.profile_dir,
+    ))?)
 }
 
 #[tauri::command]
@@ -66,12 +64,7 @@ pub fn save_settings<R: Runtime>(
             })
         }
     };
-    orosync::profile::Profile::open(&tray.profile_dir)
-        .map_err(|e| Error::Other(format!("cannot open the profile folder: {e}")))?;
-    config
-        .save(&tray.config_path())
-        .map_err(orosync::app::AppError::from)?;
-    tracing::info!("settings saved to {}", tray.config_path().display());
+    orosync::app::settings::save(&Profile::at(&tray.profile_dir), &config)?;
     tray.settings_changed(&config);
     crate::tray::refresh(&app);
     Ok(SaveResult {
@@ -87,50 +80,21 @@ pub async fn test_connection(tray: State<'_, Tray>) -> Result<TestResult> {
         Ok(a) => a,
         Err(e) => return Ok(fail(e.to_string())),
     };
-    if let Err(why) = orosync::reach::check(&app.config).await {
-        return Ok(fail(why));
-    }
-    // Before any credential is sent: a certificate the user has not
-    // confirmed (or one that changed) stops the test and is shown.
-    let url = &app.config.oro.url;
-    match orosync::app::trust::probe_oro(url, app.config.oro.tls_fingerprint).await {
-        Ok(p) => {
-            let cert = CertificateDto::from_probe(url, &p);
-            if cert.needs_confirmation() {
-                return Ok(TestResult {
-                    ok: false,
-                    message: cert.message.clone(),
-                    certificate: Some(cert),
-                });
-            }
-        }
-        Err(e) => return Ok(fail(e.to_string())),
-    }
-    // Under the profile's lock, like a run: a run in progress holds Oro's
-    // current (single-use) refresh token, and a refresh beside it would
-    // revoke it. A token Oro rotates here is kept at once.
-    let _lock = match orosync::lock::ProfileLock::try_acquire(&app.profile.dir) {
-        Ok(Some(l)) => l,
-        Ok(None) => return Ok(fail(
-            "A sync of this profile is running; test the connection again when it has finished."
-                .into(),
-        )),
-        Err(e) => return Ok(fail(format!("cannot lock the profile: {e}"))),
-    };
-    let oro = match orosync::app::oro_client_keeping(&app.config, app.secrets.clone()) {
-        Ok(c) => c,
-        Err(e) => return Ok(fail(e.to_string())),
-    };
-    match oro.user_id().await {
-        Ok(id) => Ok(TestResult {
+    match app.check_oro().await {
+        Ok(OroCheck::Connected { user }) => Ok(TestResult {
             ok: true,
-            message: format!(
-                "Connected to Oro at {} as {} (user {id}).",
-                app.config.oro.url, app.config.oro.username
-            ),
+            message: orosync::app::check::connected_message(&app.config, &user),
             certificate: None,
         }),
-        Err(e) => Ok(fail(format!("Oro answered, but: {e}"))),
+        Ok(OroCheck::Certificate(p)) => {
+            let cert = CertificateDto::from_probe(&app.config.oro.url, &p);
+            Ok(TestResult {
+                ok: false,
+                message: cert.message.clone(),
+                certificate: Some(cert),
+            })
+        }
+        Err(e) => Ok(fail(e.to_string())),
     }
 }
 
@@ -194,13 +158,8 @@ pub fn sync_now<R: Runtime>(app: AppHandle<R>, tray: State<'_, Tray>) -> bool {
 /// The most recent runs, newest first.
 #[tauri::command]
 pub fn get_history(tray: State<'_, Tray>, limit: Option<usize>) -> Result<Vec<RunDto>> {
-    let path = tray.profile_dir.join("state.sqlite3");
-    if !path.exists() {
-        return Ok(vec![]);
-    }
-    let state = SyncState::open(&path)?;
-    Ok(state
-        .runs(limit.unwrap_or(20).min(200))?
+    let profile = Profile::at(&tray.profile_dir);
+    Ok(history::runs(&profile, limit.unwrap_or(20).min(200))?
         .iter()
         .map(RunDto::from_record)
         .collect())
@@ -208,12 +167,11 @@ pub fn get_history(tray: State<'_, Tray>, limit: Option<usize>) -> Result<Vec<Ru
 
 #[tauri::command]
 pub fn get_conflicts(tray: State<'_, Tray>) -> Result<Vec<ConflictView>> {
-    let path = tray.profile_dir.join("state.sqlite3");
-    if !path.exists() {
-        return Ok(vec![]);
-    }
-    let state = SyncState::open(&path)?;
-    Ok(state.pending(None)?.iter().map(ConflictView::new).collect())
+    let profile = Profile::at(&tray.profile_dir);
+    Ok(history::conflicts(&profile)?
+        .iter()
+        .map(ConflictView::new)
+        .collect())
 }
 
 /// Keep one side of a pending conflict; applied at the next run, which is
@@ -234,13 +192,7 @@ pub fn resolve_conflict<R: Runtime>(
             )))
         }
     };
-    let n: i64 = id
-        .parse()
-        .map_err(|_| Error::Other(format!("no pending conflict with id {id:?}")))?;
-    let mut state = SyncState::open(&tray.profile_dir.join("state.sqlite3"))?;
-    if !state.resolve(n, side)? {
-        return Err(Error::Other(format!("no pending conflict with id {id:?}")));
-    }
+    history::resolve(&Profile::at(&tray.profile_dir), &id, side)?;
     tray.refresh_conflicts();
     tray.request_sync();
     crate::tray::refresh(&app);
@@ -371,16 +323,18 @@ pub(crate) async fn sign_in_outlook_to<R: Runtime>(
     method: Option<String>,
 ) -> Result<String> {
     let opener = app.try_state::<BrowserOpener>().map(|o| o.inner().clone());
-    let browser = match method.as_deref() {
-        None => orosync::desktop::has_display() || opener.is_some(),
-        Some("browser") => true,
-        Some("device") => false,
+    let method = match method.as_deref() {
+        None => OutlookMethod::Auto,
+        Some("browser") => OutlookMethod::Browser,
+        Some("device") => OutlookMethod::DeviceCode,
         Some(other) => {
             return Err(Error::Other(format!(
                 "method: {other:?} is not browser or device"
             )))
         }
     };
+    // The app drives a browser of its own (the tests), or the system's.
+    let can_open_browser = orosync::desktop::has_display() || opener.is_some();
     let handle = app.clone();
     let emit = move |p: SignInProgress| crate::window::emit(&app, SIGN_IN_EVENT, p);
     // The library's futures wait minutes for the user; they run on a
@@ -390,59 +344,46 @@ pub(crate) async fn sign_in_outlook_to<R: Runtime>(
             .enable_all()
             .build()
             .map_err(|e| orosync::app::AppError::Io(format!("cannot start the sign-in: {e}")))?;
-        rt.block_on(async {
-            if browser {
-                let shown = std::cell::Cell::new(false);
-                let r = orosync::app::login::login_outlook_browser(
-                    &config,
-                    store.clone(),
-                    |url| {
-                        shown.set(true);
-                        // The URL is in the window too, so a browser that
-                        // did not open can be opened by hand.
-                        let opened = match &opener {
-                            Some(o) => (o.0)(url),
-                            None => open_in_browser(url),
-                        };
-                        let message = match opened {
-                            Ok(()) => "Finish the sign-in in the browser page that opened.".into(),
-                            Err(e) => format!(
-                                "Could not open a browser ({e}); open this page to sign in."
-                            ),
-                        };
-                        emit(SignInProgress {
-                            method: "browser",
-                            url: url.to_string(),
-                            code: None,
-                            message,
-                        });
-                    },
-                    orosync::app::login::BROWSER_WAIT,
-                )
-                .await;
-                if shown.get() {
-                    return r.map(|()| "browser");
+        rt.block_on(orosync::app::login::login_outlook(
+            &config,
+            store,
+            method,
+            can_open_browser,
+            |prompt| match prompt {
+                OutlookPrompt::Browser(url) => {
+                    // The URL is in the window too, so a browser that did
+                    // not open can be opened by hand.
+                    let opened = match &opener {
+                        Some(o) => (o.0)(url),
+                        None => open_in_browser(url),
+                    };
+                    let message = match opened {
+                        Ok(()) => "Finish the sign-in in the browser page that opened.".into(),
+                        Err(e) => {
+                            format!("Could not open a browser ({e}); open this page to sign in.")
+                        }
+                    };
+                    emit(SignInProgress {
+                        method: "browser",
+                        url: url.to_string(),
+                        code: None,
+                        message,
+                    });
                 }
-                // The sign-in did not even start (no loopback port, say):
-                // the device code needs none.
-                tracing::info!("browser sign-in did not start: {r:?}; using a device code");
-            }
-            orosync::app::login::login_outlook_device(&config, store, |dc| {
-                emit(SignInProgress {
+                OutlookPrompt::DeviceCode(dc) => emit(SignInProgress {
                     method: "device",
                     url: dc.verification_uri.clone(),
                     code: Some(dc.user_code.clone()),
                     message: dc.message.clone(),
-                })
-            })
-            .await
-            .map(|()| "device code")
-        })
+                }),
+            },
+            orosync::app::login::BROWSER_WAIT,
+        ))
     })
     .await
     .map_err(|e| Error::Other(format!("the sign-in stopped unexpectedly: {e}")))?;
     let how = outcome?;
-    tracing::info!("signed in to Microsoft ({how})");
+    tracing::info!("signed in to Microsoft ({})", how.as_str());
     crate::tray::refresh(&handle);
     Ok("Signed in to Microsoft.".into())
 }

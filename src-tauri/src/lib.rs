@@ -146,7 +146,7 @@ struct ProfileLog(PathBuf);
 impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ProfileLog {
     type Writer = Box<dyn std::io::Write + 'a>;
     fn make_writer(&'a self) -> Self::Writer {
-        let logs = self.0.join("logs");
+        let logs = orosync::profile::Profile::at(&self.0).logs_dir();
         if logs.is_dir() {
             // Private like every file of the profile.
             if let Ok(f) = orosync::private_fs::append(&logs.join("tray.log")) {
@@ -223,7 +223,7 @@ pub fn run() {
             None => orosync::demo::Demo::new_profile_dir()
                 .expect("a temporary folder for the demo profile"),
         };
-        let had_profile = dir.join("config.toml").exists();
+        let had_profile = orosync::profile::Profile::at(&dir).config_path().exists();
         // The same fakes and sample as `orosync demo`; manual, so nothing
         // runs before the newcomer asks; ask mode, so the demo's conflict
         // waits in the Conflicts tab.
@@ -270,7 +270,7 @@ pub fn run() {
         ));
         (dir, secrets)
     };
-    let needs_setup = !dir.join("config.toml").exists();
+    let needs_setup = !orosync::profile::Profile::at(&dir).config_path().exists();
     // A profile that is set up gets its folders (and so its log) now; one
     // that is not is made by the first-run setup's "Start sync" only.
     if !needs_setup {

@@ -237,6 +237,22 @@ pub struct KindCounts {
     pub failed: u64,
 }
 
+impl KindCounts {
+    fn of(kind: Kind, v: &orosync::summary::KindSummary) -> KindCounts {
+        KindCounts {
+            kind: kind.as_str().into(),
+            oro_created: v.oro.created as u64,
+            oro_updated: v.oro.updated as u64,
+            oro_deleted: v.oro.deleted as u64,
+            outlook_created: v.outlook.created as u64,
+            outlook_updated: v.outlook.updated as u64,
+            outlook_deleted: v.outlook.deleted as u64,
+            conflicts: v.conflicts as u64,
+            failed: v.failed as u64,
+        }
+    }
+}
+
 /// One row of the history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunDto {
@@ -252,46 +268,28 @@ pub struct RunDto {
 
 impl RunDto {
     pub fn from_record(r: &RunRecord) -> RunDto {
-        let s = r.summary.as_ref();
-        let n = |v: &serde_json::Value, side: &str, what: &str| {
-            v.get(side)
-                .and_then(|x| x.get(what))
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0)
-        };
-        let kinds = s
-            .and_then(|s| s.get("kinds"))
-            .and_then(serde_json::Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(kind, v)| KindCounts {
-                        kind: kind.clone(),
-                        oro_created: n(v, "oro", "created"),
-                        oro_updated: n(v, "oro", "updated"),
-                        oro_deleted: n(v, "oro", "deleted"),
-                        outlook_created: n(v, "outlook", "created"),
-                        outlook_updated: n(v, "outlook", "updated"),
-                        outlook_deleted: n(v, "outlook", "deleted"),
-                        conflicts: v.get("conflicts").and_then(|x| x.as_u64()).unwrap_or(0),
-                        failed: v.get("failed").and_then(|x| x.as_u64()).unwrap_or(0),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let s = orosync::app::history::summary_of(r);
         RunDto {
             id: r.id,
             started_at: stamp(&r.started_at),
             finished_at: r.finished_at.as_ref().map(stamp),
             exit: r.exit,
             ok: r.exit == Some(0),
-            kinds,
+            kinds: s.as_ref().map(kind_counts).unwrap_or_default(),
             fatal: s
-                .and_then(|s| s.get("fatal"))
-                .and_then(|f| f.get("message"))
-                .and_then(|m| m.as_str())
-                .map(str::to_string),
+                .as_ref()
+                .and_then(|s| s.fatal.as_ref())
+                .map(|f| f.message().to_string()),
         }
     }
+}
+
+/// A summary's counts per kind, by the kind's name in alphabetical order
+/// (the order the window has always listed them in).
+fn kind_counts(s: &orosync::summary::Summary) -> Vec<KindCounts> {
+    let mut kinds: Vec<KindCounts> = s.kinds.iter().map(|(k, v)| KindCounts::of(*k, v)).collect();
+    kinds.sort_by(|a, b| a.kind.cmp(&b.kind));
+    kinds
 }
 
 /// What a resync would do, per kind.
@@ -305,21 +303,7 @@ pub struct PreviewDto {
 impl PreviewDto {
     /// A dry run's counts (the planner's, not recomputed here).
     pub fn from_summary(s: &orosync::summary::Summary) -> PreviewDto {
-        let kinds: Vec<KindCounts> = s
-            .kinds
-            .iter()
-            .map(|(k, v)| KindCounts {
-                kind: k.as_str().into(),
-                oro_created: v.oro.created as u64,
-                oro_updated: v.oro.updated as u64,
-                oro_deleted: v.oro.deleted as u64,
-                outlook_created: v.outlook.created as u64,
-                outlook_updated: v.outlook.updated as u64,
-                outlook_deleted: v.outlook.deleted as u64,
-                conflicts: v.conflicts as u64,
-                failed: v.failed as u64,
-            })
-            .collect();
+        let kinds: Vec<KindCounts> = s.kinds.iter().map(|(k, v)| KindCounts::of(*k, v)).collect();
         PreviewDto {
             outlook_deletes: kinds.iter().map(|k| k.outlook_deleted).sum(),
             creates: kinds

@@ -5,10 +5,12 @@
 use crate::models::{stamp, StatusDto, TrayState};
 use crate::notify::{self, Notice, Notifier};
 use chrono::{DateTime, Utc};
-use orosync::app::{App, AppError, SyncRequest};
+use orosync::app::advice::{self, Shell};
+use orosync::app::{history, App, AppError, SyncRequest};
 use orosync::config::{Config, SyncMode};
 use orosync::model::Kind;
 use orosync::plan::{GuardChoice, GuardChoices, GuardNote};
+use orosync::profile::Profile;
 use orosync::scheduler::{Action, Outcome, Reason, Schedule, Scheduler};
 use orosync::secrets::SecretStore;
 use orosync::summary::{Fatal, Summary};
@@ -69,7 +71,7 @@ impl Tray {
         secrets: Arc<dyn SecretStore>,
         notifier: Arc<dyn Notifier>,
     ) -> Tray {
-        let schedule = match Config::load(&profile_dir.join("config.toml")) {
+        let schedule = match Config::load(&Profile::at(&profile_dir).config_path()) {
             Ok(c) => Schedule::new(c.sync.mode, c.sync.interval_seconds),
             // No (valid) settings yet: nothing runs on its own until they are saved.
             Err(_) => Schedule::new(SyncMode::Manual, 120),
@@ -105,7 +107,7 @@ impl Tray {
     }
 
     pub fn config_path(&self) -> PathBuf {
-        self.profile_dir.join("config.toml")
+        Profile::at(&self.profile_dir).config_path()
     }
 
     /// Open the profile with this tray's secrets.
@@ -453,52 +455,32 @@ pub async fn sync_on_own_thread(app: App, req: SyncRequest) -> Result<Summary, A
 /// A run's result as the scheduler sees it, with the summary and the error
 /// text (which says what to do).
 fn classify(r: Result<Summary, AppError>) -> (Outcome, Option<Summary>, Option<String>) {
+    let advice = |f: &Fatal| Some(advice::for_fatal(f, Shell::Tray));
     match r {
         Ok(s) => match &s.fatal {
             None => (Outcome::Done, Some(s), None),
-            Some(Fatal::Unavailable(m)) => {
-                let m = format!("{m}. OroSync tries again on its own.");
-                (Outcome::Offline, Some(s), Some(m))
+            Some(f @ Fatal::Unavailable(_)) => {
+                let m = advice(f);
+                (Outcome::Offline, Some(s), m)
             }
-            Some(f @ Fatal::Auth(_)) => {
-                let m = format!("{f}. Open Settings to check the sign-in.");
-                (Outcome::Failed, Some(s), Some(m))
-            }
-            Some(f @ Fatal::State(_)) => {
-                let m = format!("{f}. Check the profile folder and its permissions.");
-                (Outcome::Failed, Some(s), Some(m))
+            Some(f @ (Fatal::Auth(_) | Fatal::State(_))) => {
+                let m = advice(f);
+                (Outcome::Failed, Some(s), m)
             }
         },
-        Err(AppError::Unreachable(m)) => (
-            Outcome::Offline,
-            None,
-            Some(format!("{m}. OroSync tries again on its own.")),
-        ),
-        Err(AppError::NeedsConfirmation { deletes }) => (
-            Outcome::Failed,
-            None,
-            Some(format!(
-                "The first sync would delete {deletes} Outlook item(s) that carry an Oro id. \
-                 Open Settings → Resync to review and confirm."
-            )),
-        ),
-        Err(e @ (AppError::Config(_) | AppError::NoConfig { .. })) => (
-            Outcome::Failed,
-            None,
-            Some(format!("{e}. Open Settings to fix it.")),
-        ),
-        Err(e) => (Outcome::Failed, None, Some(e.to_string())),
+        Err(e) => {
+            let outcome = match e {
+                AppError::Unreachable(_) => Outcome::Offline,
+                _ => Outcome::Failed,
+            };
+            (outcome, None, Some(advice::for_error(&e, Shell::Tray)))
+        }
     }
 }
 
 /// "3 changes", "no changes", "2 changes, 1 failed".
 pub fn changes(s: &Summary) -> String {
-    let n = s.total_writes();
-    let mut t = match n {
-        0 => "no changes".to_string(),
-        1 => "1 change".to_string(),
-        n => format!("{n} changes"),
-    };
+    let mut t = writes_in_words(s.total_writes());
     if !s.errors.is_empty() {
         t.push_str(&format!(", {} failed", s.errors.len()));
     }
@@ -508,38 +490,14 @@ pub fn changes(s: &Summary) -> String {
 /// The last finished run of the history (another process's, or ours
 /// before a restart), as the tray shows it.
 fn last_run(dir: &std::path::Path) -> Option<LastRun> {
-    let path = dir.join("state.sqlite3");
-    if !path.exists() {
-        return None;
-    }
-    let state = orosync::state::State::open(&path).ok()?;
-    let r = state.runs(1).ok()?.into_iter().next()?;
+    let r = history::last_run(&Profile::at(dir)).ok()??;
     let (at, exit) = (r.finished_at?, r.exit?);
-    let writes: u64 = r
-        .summary
-        .as_ref()
-        .and_then(|s| s.get("kinds"))
-        .and_then(|k| k.as_object())
-        .map(|m| {
-            m.values()
-                .flat_map(|k| ["oro", "outlook"].map(|side| k.get(side).cloned()))
-                .flatten()
-                .flat_map(|c| {
-                    ["created", "updated", "deleted"].map(|w| c.get(w).and_then(|v| v.as_u64()))
-                })
-                .flatten()
-                .sum()
-        })
-        .unwrap_or(0);
+    let summary = history::summary_of(&r);
     let (outcome, result) = match exit {
         // 2: the run finished with mass deletions held for the user.
         0..=2 => (
             Outcome::Done,
-            match writes {
-                0 => "no changes".to_string(),
-                1 => "1 change".to_string(),
-                n => format!("{n} changes"),
-            },
+            writes_in_words(summary.map_or(0, |s| s.total_writes())),
         ),
         4 => (Outcome::Offline, "servers unreachable".to_string()),
         _ => (Outcome::Failed, "failed".to_string()),
@@ -552,34 +510,25 @@ fn last_run(dir: &std::path::Path) -> Option<LastRun> {
     })
 }
 
+/// "3 changes", "no changes": the writes alone (a restart shows the last
+/// run's writes, not its failures).
+fn writes_in_words(n: usize) -> String {
+    match n {
+        0 => "no changes".to_string(),
+        1 => "1 change".to_string(),
+        n => format!("{n} changes"),
+    }
+}
+
 /// The mass deletions the last finished run held (from its summary in
 /// the history), so they are listed after a restart too.
 fn held_deletions(dir: &std::path::Path) -> Vec<GuardNote> {
-    let path = dir.join("state.sqlite3");
-    if !path.exists() {
-        return vec![];
-    }
-    let Ok(state) = orosync::state::State::open(&path) else {
-        return vec![];
-    };
-    state
-        .runs(1)
-        .ok()
-        .and_then(|r| r.into_iter().next())
-        .and_then(|r| r.summary)
-        .and_then(|s| s.get("guard").cloned())
-        .and_then(|g| serde_json::from_value(g).ok())
-        .unwrap_or_default()
+    history::held_deletions(&Profile::at(dir)).unwrap_or_default()
 }
 
 fn pending_count(dir: &std::path::Path) -> usize {
-    let path = dir.join("state.sqlite3");
-    if !path.exists() {
-        return 0;
-    }
-    orosync::state::State::open(&path)
-        .and_then(|s| s.pending(None))
-        .map(|rows| rows.iter().filter(|r| r.resolution.is_none()).count())
+    history::conflict_counts(&Profile::at(dir))
+        .map(|(waiting, _)| waiting)
         .unwrap_or(0)
 }
 

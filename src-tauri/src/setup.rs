@@ -193,22 +193,19 @@ pub async fn setup_check_oro<R: Runtime>(
     // A certificate the OS does not trust (self-signed, private CA) is
     // shown for the user to trust (the window sends its fingerprint back
     // in the form) before anything, the secret above all, is sent to Oro.
-    if config.oro.url.starts_with("https://") {
-        use orosync::app::trust::{probe_oro, Probe};
-        match probe_oro(&config.oro.url, config.oro.tls_fingerprint).await {
-            Err(e) => return Ok(check_failure(e)),
-            Ok(p @ (Probe::Untrusted { .. } | Probe::Changed { .. })) => {
-                let dto = crate::models::CertificateDto::from_probe(&config.oro.url, &p);
-                return Ok(CheckResult {
-                    ok: false,
-                    message: dto.message.clone(),
-                    key: Some("oro.url".into()),
-                    problem: Some("certificate"),
-                    certificate: Some(dto),
-                });
-            }
-            Ok(_) => {}
+    match orosync::app::check::certificate_to_confirm(&config).await {
+        Err(e) => return Ok(check_failure(e)),
+        Ok(Some(p)) => {
+            let dto = crate::models::CertificateDto::from_probe(&config.oro.url, &p);
+            return Ok(CheckResult {
+                ok: false,
+                message: dto.message.clone(),
+                key: Some("oro.url".into()),
+                problem: Some("certificate"),
+                certificate: Some(dto),
+            });
         }
+        Ok(None) => {}
     }
     let store = session.with(|d| d.secrets())?;
     let outcome = if config.oro.auth == OroAuth::Oauth2Browser {
@@ -243,10 +240,7 @@ pub async fn setup_check_oro<R: Runtime>(
     Ok(match outcome {
         Ok((config, user)) => CheckResult {
             ok: true,
-            message: format!(
-                "Connected to Oro at {} as {} (user {user}).",
-                config.oro.url, config.oro.username
-            ),
+            message: orosync::app::check::connected_message(&config, &user),
             key: None,
             problem: None,
             certificate: None,

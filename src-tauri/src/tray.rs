@@ -209,7 +209,9 @@ pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> std::io::Resul
 
 /// The log file of the tray.
 pub fn log_path(tray: &Tray) -> std::path::PathBuf {
-    tray.profile_dir.join("logs").join("tray.log")
+    orosync::profile::Profile::at(&tray.profile_dir)
+        .logs_dir()
+        .join("tray.log")
 }
 
 fn open_log(tray: &Tray) {

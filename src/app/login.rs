@@ -198,3 +198,79 @@ pub async fn login_outlook_browser(
     let tokens = signin.finish(&http, wait).await.map_err(auth_error)?;
     keep_outlook(cfg, store, tokens).await
 }
+
+/// How the user asked to sign in to Microsoft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutlookMethod {
+    /// A browser when one can be opened, else the device code.
+    Auto,
+    Browser,
+    DeviceCode,
+}
+
+/// What the user is shown while an Outlook sign-in waits for them.
+#[derive(Debug)]
+pub enum OutlookPrompt<'a> {
+    /// Open this page (a browser sign-in).
+    Browser(&'a str),
+    /// Enter the code at the page it names.
+    DeviceCode(&'a DeviceCode),
+}
+
+/// How an Outlook sign-in went through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutlookSignedIn {
+    Browser,
+    DeviceCode,
+}
+
+impl OutlookSignedIn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutlookSignedIn::Browser => "browser",
+            OutlookSignedIn::DeviceCode => "device code",
+        }
+    }
+}
+
+/// The Microsoft sign-in policy of the CLI and the tray alike: a browser
+/// sign-in when asked for, or under [`OutlookMethod::Auto`] when
+/// `can_open_browser` (a desktop session, or a browser the caller drives);
+/// otherwise the device code, which needs no browser on this computer. A
+/// browser sign-in that did not even start (no loopback port to listen
+/// on) falls back to the device code; one that started and failed is an
+/// error (the user saw the page). `show` gets what to show the user.
+pub async fn login_outlook(
+    cfg: &Config,
+    store: Arc<dyn SecretStore>,
+    method: OutlookMethod,
+    can_open_browser: bool,
+    mut show: impl FnMut(OutlookPrompt<'_>),
+    wait: Duration,
+) -> Result<OutlookSignedIn, AppError> {
+    let browser = match method {
+        OutlookMethod::Auto => can_open_browser,
+        OutlookMethod::Browser => true,
+        OutlookMethod::DeviceCode => false,
+    };
+    if browser {
+        let mut shown = false;
+        let r = login_outlook_browser(
+            cfg,
+            store.clone(),
+            |url| {
+                shown = true;
+                show(OutlookPrompt::Browser(url))
+            },
+            wait,
+        )
+        .await;
+        if shown {
+            return r.map(|()| OutlookSignedIn::Browser);
+        }
+        tracing::info!("browser sign-in did not start: {r:?}; using a device code");
+    }
+    login_outlook_device(cfg, store, |dc| show(OutlookPrompt::DeviceCode(dc)))
+        .await
+        .map(|()| OutlookSignedIn::DeviceCode)
+}

@@ -1,10 +1,19 @@
 //! The product's one API, used by the `orosync` CLI and the tray app alike:
-//! open a profile, run a sync with its lock, backups and history, list and
-//! resolve conflicts. The engine below it knows nothing of profiles.
+//! open a profile, run a sync with its lock, backups and history
+//! ([`App`]); the history and the conflicts (list, resolve) in
+//! [`history`]; the settings (read, save through the one writer of
+//! config.toml) in [`settings`]; the Oro check in [`check`]; signing in
+//! in [`login`] and certificate trust in [`trust`]; what to do when a run
+//! stopped in [`advice`]. The shells only present what these return. The
+//! engine below knows nothing of profiles.
 
+pub mod advice;
+pub mod check;
 mod clients;
 mod error;
+pub mod history;
 pub mod login;
+pub mod settings;
 pub mod trust;
 
 pub use clients::{graph_client, oro_client, oro_client_keeping};
@@ -117,35 +126,6 @@ impl App {
         // Each rotated refresh token is stored as soon as it is issued.
         self.sync_locked(&oro, &graph, &SystemClock, req, progress)
             .await
-    }
-
-    /// Run a sync through any stores: one run per profile at a time (the
-    /// tray and the CLI share the lock), first-sync deletions only when
-    /// confirmed, backups in the profile, the run in the history.
-    pub async fn sync_with<O: OroStore, X: OutlookStore>(
-        &self,
-        oro: &O,
-        outlook: &X,
-        clock: &dyn Clock,
-        req: &SyncRequest,
-        on_wait: impl FnOnce() + Send + 'static,
-    ) -> Result<Summary, AppError> {
-        self.sync_with_progress(oro, outlook, clock, req, on_wait, &no_progress)
-            .await
-    }
-
-    /// As [`App::sync_with`], telling `progress` where the run stands.
-    pub async fn sync_with_progress<O: OroStore, X: OutlookStore>(
-        &self,
-        oro: &O,
-        outlook: &X,
-        clock: &dyn Clock,
-        req: &SyncRequest,
-        on_wait: impl FnOnce() + Send + 'static,
-        progress: OnProgress<'_>,
-    ) -> Result<Summary, AppError> {
-        let _lock = self.lock(on_wait).await?;
-        self.sync_locked(oro, outlook, clock, req, progress).await
     }
 
     /// Take the profile's lock (one run per profile at a time), calling

@@ -9,7 +9,7 @@
 //! refused until the user confirms the new one by its fingerprint.
 
 use super::AppError;
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 pub use crate::oro::tls::{CertificateInfo, Fingerprint, Probe};
 
 use std::path::Path;
@@ -102,37 +102,14 @@ pub async fn trust_oro_certificate(
     write_pin(config_path, expected)
 }
 
-/// Sets `[oro] tls_fingerprint` in the file at `path`, keeping every other
-/// line and comment as it is; the result is checked like any config before
-/// it replaces the file (temporary file, fsync, rename).
+/// Sets `[oro] tls_fingerprint` in the file at `path` through the one
+/// writer of config.toml ([`Config::save`]), which keeps every other line
+/// and comment as it is and checks the result like any config before it
+/// replaces the file.
 pub fn write_pin(path: &Path, pin: Fingerprint) -> Result<Config, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        AppError::Usage(format!("config.toml cannot be read: {e}"))
-    })?;
-    let oro = doc
-        .entry("oro")
-        .or_insert_with(toml_edit::table)
-        .as_table_like_mut()
-        .ok_or_else(|| AppError::Usage("oro: expected a section [oro]".into()))?;
-    oro.insert("tls_fingerprint", toml_edit::value(pin.to_string()));
-    let new_text = doc.to_string();
-    let cfg = Config::parse(&new_text)?;
-    let write = |source| {
-        AppError::from(ConfigError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
-    let tmp = path.with_extension("toml.tmp");
-    // Private like every file of the profile (crate::private_fs).
-    let f = crate::private_fs::write(&tmp, new_text.as_bytes()).map_err(write)?;
-    f.sync_all().map_err(write)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(write)?;
+    let mut cfg = Config::load(path)?;
+    cfg.oro.tls_fingerprint = Some(pin);
+    cfg.save(path)?;
     tracing::info!(host = %host_of(&cfg.oro.url), fingerprint = %pin, "Oro certificate pinned");
     Ok(cfg)
 }

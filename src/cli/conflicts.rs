@@ -1,7 +1,7 @@
 //! `orosync conflicts [--json]`: the pairs changed on both sides that wait
 //! for the user's choice (conflict_resolution = "ask").
 
-use super::{open_state, output, Failure};
+use super::{history_failure, output, Failure};
 use crate::conflicts::field_names;
 use crate::model::Side;
 use crate::profile::Profile;
@@ -33,12 +33,7 @@ struct ConflictJson {
 
 pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
     // No state database: the profile has never synced, so nothing is pending.
-    let rows = match open_state(profile)? {
-        None => vec![],
-        Some(state) => state
-            .pending(None)
-            .map_err(|e| super::state_failure(&profile.state_path(), e))?,
-    };
+    let rows = crate::app::history::conflicts(profile).map_err(|e| history_failure(profile, e))?;
     if json {
         return output::json(&ConflictsJson {
             conflicts: rows

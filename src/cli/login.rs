@@ -8,7 +8,8 @@
 //! sign in without a pseudo-terminal.
 //!
 //! Outlook: a browser sign-in where a browser can be opened (a desktop
-//! session), else the device code flow, whose message says where to go.
+//! session), else the device code flow, whose message says where to go
+//! (the policy is [`crate::app::login::login_outlook`], the tray's too).
 
 use super::sync::app_failure;
 use super::{Failure, LoginArgs, SideArg};
@@ -66,27 +67,30 @@ pub fn run(profile: &Profile, args: LoginArgs) -> Result<(), Failure> {
         }
         SideArg::Outlook => {
             shadowed_by_env(crate::secrets::OUTLOOK_REFRESH_TOKEN);
-            let r = if crate::desktop::has_display() {
-                rt.block_on(login::login_outlook_browser(
-                    &cfg,
-                    store,
-                    |url| show_url("Microsoft", url),
-                    BROWSER_WAIT,
-                ))
-            } else {
-                rt.block_on(login::login_outlook_device(&cfg, store, |dc| {
-                    let msg = if dc.message.is_empty() {
-                        format!(
-                            "To sign in, open {} and enter the code {}.",
-                            dc.verification_uri, dc.user_code
-                        )
-                    } else {
-                        dc.message.clone()
-                    };
-                    eprintln!("{msg}");
-                    eprintln!("Waiting for the sign-in to finish…");
-                }))
-            };
+            // The policy (browser or device code, and the fallback) is the
+            // library's, as for the tray; only the words are ours.
+            let r = rt.block_on(login::login_outlook(
+                &cfg,
+                store,
+                login::OutlookMethod::Auto,
+                crate::desktop::has_display(),
+                |prompt| match prompt {
+                    login::OutlookPrompt::Browser(url) => show_url("Microsoft", url),
+                    login::OutlookPrompt::DeviceCode(dc) => {
+                        let msg = if dc.message.is_empty() {
+                            format!(
+                                "To sign in, open {} and enter the code {}.",
+                                dc.verification_uri, dc.user_code
+                            )
+                        } else {
+                            dc.message.clone()
+                        };
+                        eprintln!("{msg}");
+                        eprintln!("Waiting for the sign-in to finish…");
+                    }
+                },
+                BROWSER_WAIT,
+            ));
             r.map_err(app_failure)?;
             eprintln!("Signed in to Outlook.");
         }
@@ -175,7 +179,14 @@ fn confirm_certificate(
             )))
         }
     }
-    let cfg = trust::write_pin(&profile.config_path(), presented).map_err(app_failure)?;
+    // The tray's "Trust this certificate" too: pinned only if the server
+    // still presents it, through the one writer of config.toml.
+    let cfg = rt
+        .block_on(trust::trust_oro_certificate(
+            &profile.config_path(),
+            presented,
+        ))
+        .map_err(app_failure)?;
     eprintln!("Pinned: {host} is trusted by this certificate only ([oro] tls_fingerprint in config.toml).");
     Ok(cfg)
 }

@@ -18,7 +18,7 @@ use crate::config::{Config, ConfigError};
 use crate::model::{Kind, Side};
 use crate::profile::Profile;
 use crate::settings::Direction;
-use crate::state::{State, StateError};
+use crate::state::StateError;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -80,8 +80,8 @@ pub struct JsonArg {
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// Override the configured direction for this run.
-    #[arg(long, value_enum)]
-    pub direction: Option<DirectionArg>,
+    #[arg(long, value_parser = direction_parser())]
+    pub direction: Option<Direction>,
     /// Override the configured kinds for this run (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
     pub kinds: Option<Vec<KindArg>>,
@@ -131,25 +131,16 @@ pub struct DemoArgs {
     pub no_wait: bool,
 }
 
-// Mirrors of the library's enums: clap's ValueEnum derive gives the
+// Mirrors of the model's enums: clap's ValueEnum derive gives the
 // documented spellings, help text and "did you mean" for free, and the
-// library stays free of clap.
+// library stays free of clap. Settings use their own parser instead
+// (`direction_parser`).
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DirectionArg {
-    OroToOutlook,
-    OutlookToOro,
-    Bidirectional,
-}
-
-impl From<DirectionArg> for Direction {
-    fn from(d: DirectionArg) -> Direction {
-        match d {
-            DirectionArg::OroToOutlook => Direction::OroToOutlook,
-            DirectionArg::OutlookToOro => Direction::OutlookToOro,
-            DirectionArg::Bidirectional => Direction::Bidirectional,
-        }
-    }
+/// `--direction`: the setting's own names and parser (the one style of
+/// setting enum), with clap's listing of the values and its suggestions.
+fn direction_parser() -> impl clap::builder::TypedValueParser<Value = Direction> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Direction::NAMES).try_map(|s| s.parse::<Direction>())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -254,7 +245,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         let dir = crate::demo::Demo::new_profile_dir().map_err(|e| {
             Failure::failed(format!("cannot create the demo's profile folder: {e}"))
         })?;
-        init_logging_to(cli.verbose, Some(&dir.join("logs")));
+        init_logging_to(cli.verbose, Some(&Profile::at(&dir).logs_dir()));
         return demo::run(&dir, a);
     }
     let p = profile(cli.profile)?;
@@ -347,19 +338,14 @@ fn load_config(profile: &Profile) -> Result<Option<Config>, Failure> {
     }
 }
 
-/// Opens the profile's state database if it exists; `None` when the profile
-/// has never synced. Not creating it keeps the read-only commands free of
-/// side effects (the first sync creates it).
-fn open_state(profile: &Profile) -> Result<Option<State>, Failure> {
-    let path = profile.state_path();
-    if !path.exists() {
-        tracing::debug!("no state database at {}", path.display());
-        return Ok(None);
+/// An error of reading or updating the history and conflicts
+/// ([`crate::app::history`]) as a [`Failure`], naming the state file.
+fn history_failure(profile: &Profile, e: crate::app::AppError) -> Failure {
+    use crate::app::AppError;
+    match e {
+        AppError::State(e) | AppError::StateTooNew(e) => state_failure(&profile.state_path(), e),
+        e => sync::app_failure(e),
     }
-    tracing::debug!("opening {}", path.display());
-    State::open(&path)
-        .map(Some)
-        .map_err(|e| state_failure(&path, e))
 }
 
 /// A state-database error as a [`Failure`]: a database from a newer version

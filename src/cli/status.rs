@@ -1,10 +1,12 @@
 //! `orosync status [--json]`: the settings that decide when and how runs
 //! happen, the last run, and the conflicts waiting for a choice.
 
-use super::{load_config, open_state, output, Failure};
+use super::{history_failure, load_config, output, Failure};
+use crate::app::history;
 use crate::config::{SyncConfig, SyncMode};
 use crate::profile::Profile;
 use crate::state::RunRecord;
+use crate::summary::Summary;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -42,19 +44,11 @@ pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
     let sync = config.map(|c| c.sync).unwrap_or_default();
 
     // A profile that has never synced has no state database: no runs, no
-    // conflicts.
-    let (last, pending, chosen) = match open_state(profile)? {
-        None => (None, 0, 0),
-        Some(state) => {
-            let fail = |e| super::state_failure(&profile.state_path(), e);
-            let last = state.runs(1).map_err(fail)?.into_iter().next();
-            let rows = state.pending(None).map_err(fail)?;
-            // A conflict whose side is already chosen waits only for the
-            // next sync, not for the user, so it is not counted as pending.
-            let chosen = rows.iter().filter(|r| r.resolution.is_some()).count();
-            (last, rows.len() - chosen, chosen)
-        }
-    };
+    // conflicts. A conflict whose side is already chosen waits only for
+    // the next sync, not for the user, so it is not counted as pending.
+    let fail = |e| history_failure(profile, e);
+    let last = history::last_run(profile).map_err(fail)?;
+    let (pending, chosen) = history::conflict_counts(profile).map_err(fail)?;
 
     let exposure = profile.exposure();
     if json {
@@ -138,27 +132,18 @@ fn describe_run(r: &RunRecord) -> String {
         return format!("{started}, did not finish (still running, or interrupted)");
     };
     let took = (finished - r.started_at).num_seconds().max(0);
-    let fatal = r
-        .summary
+    let summary = history::summary_of(r);
+    let fatal = summary
         .as_ref()
-        .and_then(|s| s.get("fatal"))
-        .and_then(|f| f.get("message"))
-        .and_then(Value::as_str);
+        .and_then(|s| s.fatal.as_ref())
+        .map(|f| f.message());
     // Held mass deletions (exit 2): the run finished, and waits for a choice.
-    let held: Vec<String> = r
-        .summary
+    let held: Vec<String> = summary
         .as_ref()
-        .and_then(|s| s.get("guard"))
-        .and_then(Value::as_array)
-        .map(|g| {
-            g.iter()
-                .filter_map(|n| {
-                    Some(format!(
-                        "{} {}",
-                        n.get("count")?.as_u64()?,
-                        n.get("kind")?.as_str()?
-                    ))
-                })
+        .map(|s| {
+            s.guard
+                .iter()
+                .map(|n| format!("{} {}", n.count, n.kind))
                 .collect()
         })
         .unwrap_or_default();
@@ -176,12 +161,7 @@ fn describe_run(r: &RunRecord) -> String {
         (4, None) => "stopped: a server could not be reached".to_string(),
         (n, _) => format!("ended with exit status {n}"),
     };
-    let dry = r
-        .summary
-        .as_ref()
-        .and_then(|s| s.get("dry_run"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let dry = summary.is_some_and(|s| s.dry_run);
     format!(
         "{started}, {result}{} (took {})",
         if dry { ", dry run" } else { "" },
@@ -193,33 +173,29 @@ fn describe_run(r: &RunRecord) -> String {
 /// `sync --json` object). Read loosely: the summary may come from another
 /// version, and status should still show what it can.
 fn describe_counts(summary: &Value) -> Option<String> {
-    let kinds = summary.get("kinds")?.as_object()?;
+    let s = Summary::from_stored(summary)?;
     // A run stopped before any kind started has nothing to count.
-    if kinds.is_empty() {
+    if s.kinds.is_empty() {
         return None;
     }
-    let sum = |path: &[&str]| -> u64 {
-        kinds
-            .values()
-            .filter_map(|k| path.iter().try_fold(k, |v, p| v.get(p)))
-            .filter_map(Value::as_u64)
-            .sum()
+    let sum = |f: &dyn Fn(&crate::summary::KindSummary) -> usize| -> u64 {
+        s.kinds.values().map(|k| f(k) as u64).sum()
     };
-    let side = |name: &str, label: &str| {
+    let side = |of: fn(&crate::summary::KindSummary) -> &crate::summary::Counts, label: &str| {
         format!(
             "{label} {} created, {} updated, {} deleted",
-            sum(&[name, "created"]),
-            sum(&[name, "updated"]),
-            sum(&[name, "deleted"]),
+            sum(&|k| of(k).created),
+            sum(&|k| of(k).updated),
+            sum(&|k| of(k).deleted),
         )
     };
     Some(format!(
         "{}; {}; {}, {} failed, {} skipped",
-        side("oro", "Oro:"),
-        side("outlook", "Outlook:"),
-        output::count(sum(&["conflicts"]), "conflict"),
-        sum(&["failed"]),
-        sum(&["skipped"]),
+        side(|k| &k.oro, "Oro:"),
+        side(|k| &k.outlook, "Outlook:"),
+        output::count(sum(&|k| k.conflicts), "conflict"),
+        sum(&|k| k.failed),
+        sum(&|k| k.skipped),
     ))
 }
 

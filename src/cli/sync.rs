@@ -4,13 +4,13 @@ use super::{Failure, SyncArgs};
 use crate::app::{App, AppError, SyncRequest};
 use crate::plan::{GuardChoice, GuardChoices};
 use crate::profile::Profile;
-use crate::summary::{Fatal, Summary};
+use crate::summary::Summary;
 use std::io::{BufRead, IsTerminal, Write};
 
 pub fn run(profile: &Profile, args: SyncArgs) -> Result<(), Failure> {
     let app = App::open(&profile.dir).map_err(app_failure)?;
     let mut req = SyncRequest {
-        direction: args.direction.map(Into::into),
+        direction: args.direction,
         kinds: args.kinds.map(|k| k.into_iter().map(Into::into).collect()),
         resync: args.resync,
         dry_run: args.dry_run,
@@ -83,11 +83,7 @@ pub(super) fn app_failure(e: AppError) -> Failure {
 
 fn what_to_do(s: &Summary) -> String {
     match &s.fatal {
-        Some(Fatal::Auth(m)) => format!("authentication refused: {m}; sign in again with `orosync login oro` or `orosync login outlook`"),
-        Some(Fatal::Unavailable(m)) => format!(
-            "{m}; check the network and the server URLs in config.toml, then run again (what was synced so far is kept)"
-        ),
-        Some(Fatal::State(m)) => format!("state database: {m}; check the profile folder and its permissions"),
+        Some(f) => crate::app::advice::for_fatal(f, crate::app::advice::Shell::Cli),
         None if s.errors.is_empty() && !s.guard.is_empty() => s
             .guard
             .iter()

@@ -169,10 +169,12 @@ impl Demo {
             ids: BTreeMap::new(),
         };
         demo.fill();
-        crate::private_fs::write(
-            &demo.profile_dir.join("config.toml"),
-            demo.config_toml(options).as_bytes(),
-        )?;
+        // Through the one writer of config.toml, which checks it first.
+        let profile = crate::profile::Profile {
+            dir: demo.profile_dir.clone(),
+        };
+        crate::config::Config::save_text(&profile.config_path(), &demo.config_toml(options))
+            .map_err(io::Error::other)?;
         Ok(demo)
     }
 
