@@ -4,7 +4,7 @@
 // process. Keep in step with `generate_handler!` in `lib.rs`; a test checks
 // that every name here is dispatched. (Included by `build.rs`, so no `//!`.)
 
-/// Every command of `commands.rs`, `setup.rs` and `about.rs`.
+/// Every command of `commands.rs`, `first_run.rs` and `about.rs`.
 pub const COMMANDS: &[&str] = &[
     "get_settings",
     "save_settings",

@@ -3,7 +3,7 @@
 //! by name in `capabilities/settings.json`.
 
 use crate::error::{Error, Result};
-use crate::models::{
+use crate::dto::{
     CertificateDto, FieldError, PreviewDto, RunDto, SaveResult, SettingsDto, SettingsView,
     StatusDto, TestResult,
 };

@@ -5,7 +5,7 @@
 //! Written by hand because Tauri's command machinery only runs an `Invoke`
 //! that came from one of the process's own web views.
 
-use crate::{about, commands, setup};
+use crate::{about, commands, first_run};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -80,9 +80,9 @@ pub async fn dispatch<R: Runtime>(app: &AppHandle<R>, cmd: &str, args: &Value) -
         "sign_in_outlook" => {
             answer(commands::sign_in_outlook(a.clone(), a.state(), arg(cmd, args, "method")?).await)
         }
-        "setup_view" => ok(setup::setup_view(a.state())),
+        "setup_view" => ok(first_run::setup_view(a.state())),
         "setup_check_oro" => answer(
-            setup::setup_check_oro(
+            first_run::setup_check_oro(
                 a.clone(),
                 a.state(),
                 arg(cmd, args, "form")?,
@@ -91,7 +91,7 @@ pub async fn dispatch<R: Runtime>(app: &AppHandle<R>, cmd: &str, args: &Value) -
             .await,
         ),
         "setup_sign_in_outlook" => answer(
-            setup::setup_sign_in_outlook(
+            first_run::setup_sign_in_outlook(
                 a.clone(),
                 a.state(),
                 arg(cmd, args, "form")?,
@@ -99,15 +99,15 @@ pub async fn dispatch<R: Runtime>(app: &AppHandle<R>, cmd: &str, args: &Value) -
             )
             .await,
         ),
-        "setup_preview" => answer(setup::setup_preview(a.state(), arg(cmd, args, "form")?).await),
-        "setup_start" => answer(setup::setup_start(
+        "setup_preview" => answer(first_run::setup_preview(a.state(), arg(cmd, args, "form")?).await),
+        "setup_start" => answer(first_run::setup_start(
             a.clone(),
             a.state(),
             a.state(),
             arg(cmd, args, "form")?,
         )),
         "setup_cancel" => {
-            setup::setup_cancel(a.clone(), a.state());
+            first_run::setup_cancel(a.clone(), a.state());
             ok(())
         }
         "about" => ok(about::about(a.state())),

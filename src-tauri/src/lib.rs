@@ -10,11 +10,11 @@ pub mod autostart;
 pub mod command_names;
 pub mod commands;
 pub mod dispatch;
+pub mod dto;
 pub mod error;
-pub mod models;
+pub mod first_run;
 pub mod notify;
 pub mod runner;
-pub mod setup;
 pub mod tray;
 pub mod window;
 
@@ -84,7 +84,7 @@ impl Args {
 pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
     builder
         .manage(tray)
-        .manage(setup::SetupSession::default())
+        .manage(first_run::SetupSession::default())
         .invoke_handler(tauri::generate_handler![
             commands::get_settings,
             commands::save_settings,
@@ -102,12 +102,12 @@ pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
             commands::resync,
             commands::sign_out_outlook,
             commands::sign_in_outlook,
-            setup::setup_view,
-            setup::setup_check_oro,
-            setup::setup_sign_in_outlook,
-            setup::setup_preview,
-            setup::setup_start,
-            setup::setup_cancel,
+            first_run::setup_view,
+            first_run::setup_check_oro,
+            first_run::setup_sign_in_outlook,
+            first_run::setup_preview,
+            first_run::setup_start,
+            first_run::setup_cancel,
             about::about,
             about::get_diagnostics,
             about::copy_diagnostics,

@@ -2,7 +2,7 @@
 //! says when, the library's [`App`] runs the sync, and this file only joins
 //! them to timers, the tray icon and notifications.
 
-use crate::models::{stamp, StatusDto, TrayState};
+use crate::dto::{stamp, StatusDto, TrayState};
 use crate::notify::{self, Notice, Notifier};
 use chrono::{DateTime, Utc};
 use orosync::app::{App, AppError, SyncRequest};

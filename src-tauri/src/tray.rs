@@ -1,7 +1,7 @@
 //! The tray icon, its menu and the settings window. The menu handler is
 //! generic over the runtime so tests drive it on Tauri's mock runtime.
 
-use crate::models::TrayState;
+use crate::dto::TrayState;
 use crate::runner::Tray;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
@@ -171,7 +171,7 @@ pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
         host.shutdown();
     }
     // A first-run setup in progress: its scratch folder goes too.
-    if let Some(s) = app.try_state::<crate::setup::SetupSession>() {
+    if let Some(s) = app.try_state::<crate::first_run::SetupSession>() {
         s.discard();
     }
     if let Some(ThrowAway(Some(dir))) = app.try_state::<ThrowAway>().as_deref() {

@@ -211,7 +211,7 @@ fn serve<R: Runtime>(
         .is_some_and(|h| h.ended(generation));
     if current {
         tracing::info!("settings window closed");
-        if let Some(s) = app.try_state::<crate::setup::SetupSession>() {
+        if let Some(s) = app.try_state::<crate::first_run::SetupSession>() {
             s.discard();
         }
     }

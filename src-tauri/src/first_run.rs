@@ -8,7 +8,7 @@
 //! were.
 
 use crate::error::{Error, Result};
-use crate::models::{Choices, FieldError, PreviewDto, SettingsDto};
+use crate::dto::{Choices, FieldError, PreviewDto, SettingsDto};
 use crate::runner::Tray;
 use orosync::app::AppError;
 use orosync::config::{Config, ConfigError, OroAuth};
@@ -123,7 +123,7 @@ pub struct CheckResult {
     /// "certificate" (an untrusted or changed one, in `certificate`, for
     /// the user to trust or not) or "other".
     pub problem: Option<&'static str>,
-    pub certificate: Option<crate::models::CertificateDto>,
+    pub certificate: Option<crate::dto::CertificateDto>,
 }
 
 impl CheckResult {
@@ -198,7 +198,7 @@ pub async fn setup_check_oro<R: Runtime>(
         match probe_oro(&config.oro.url, config.oro.tls_fingerprint).await {
             Err(e) => return Ok(check_failure(e)),
             Ok(p @ (Probe::Untrusted { .. } | Probe::Changed { .. })) => {
-                let dto = crate::models::CertificateDto::from_probe(&config.oro.url, &p);
+                let dto = crate::dto::CertificateDto::from_probe(&config.oro.url, &p);
                 return Ok(CheckResult {
                     ok: false,
                     message: dto.message.clone(),
@@ -334,11 +334,11 @@ pub fn setup_start<R: Runtime>(
     tray: State<'_, Tray>,
     session: State<'_, SetupSession>,
     form: SetupForm,
-) -> Result<crate::models::SaveResult> {
+) -> Result<crate::dto::SaveResult> {
     let config = match form.config(false) {
         Ok(c) => c,
         Err(e) => {
-            return Ok(crate::models::SaveResult {
+            return Ok(crate::dto::SaveResult {
                 saved: false,
                 errors: field_errors(&e),
             })
@@ -351,7 +351,7 @@ pub fn setup_start<R: Runtime>(
     let config = match committed {
         Ok(c) => c,
         Err(e) => {
-            return Ok(crate::models::SaveResult {
+            return Ok(crate::dto::SaveResult {
                 saved: false,
                 errors: vec![FieldError {
                     key: e.key().map(str::to_string),
@@ -370,7 +370,7 @@ pub fn setup_start<R: Runtime>(
     tray.settings_changed(&config);
     tray.request_first_sync();
     crate::tray::refresh(&app);
-    Ok(crate::models::SaveResult {
+    Ok(crate::dto::SaveResult {
         saved: true,
         errors: vec![],
     })
