@@ -26,7 +26,7 @@ pub fn about(tray: State<'_, Tray>) -> AboutDto {
         profile: tray.profile_dir.display().to_string(),
         config: tray.config_path().display().to_string(),
         logs: tray.profile_dir.join("logs").display().to_string(),
-        tray_log: crate::tray::log_path(&tray).display().to_string(),
+        tray_log: tray.log_path().display().to_string(),
     }
 }
 

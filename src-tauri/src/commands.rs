@@ -2,11 +2,12 @@
 //! state, App) and the tray's [`Tray`] state. Each is allowed to the window
 //! by name in `capabilities/settings.json`.
 
-use crate::error::{Error, Result};
 use crate::dto::{
     CertificateDto, FieldError, PreviewDto, RunDto, SaveResult, SettingsDto, SettingsView,
     StatusDto, TestResult,
 };
+use crate::error::{Error, Result};
+use crate::refresh::Refresh;
 use crate::runner::Tray;
 use orosync::app::SyncRequest;
 use orosync::config::Config;
@@ -73,7 +74,7 @@ pub fn save_settings<R: Runtime>(
         .map_err(orosync::app::AppError::from)?;
     tracing::info!("settings saved to {}", tray.config_path().display());
     tray.settings_changed(&config);
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(SaveResult {
         saved: true,
         errors: vec![],
@@ -174,7 +175,7 @@ pub async fn trust_oro_certificate<R: Runtime>(
         .map_err(|e| Error::Other(format!("fingerprint: {e}")))?;
     let config = orosync::app::trust::trust_oro_certificate(&tray.config_path(), pin).await?;
     tray.settings_changed(&config);
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     test_connection(tray).await
 }
 
@@ -187,7 +188,7 @@ pub fn get_status(tray: State<'_, Tray>) -> StatusDto {
 #[tauri::command]
 pub fn sync_now<R: Runtime>(app: AppHandle<R>, tray: State<'_, Tray>) -> bool {
     let follow_up = tray.request_sync();
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     follow_up
 }
 
@@ -243,7 +244,7 @@ pub fn resolve_conflict<R: Runtime>(
     }
     tray.refresh_conflicts();
     tray.request_sync();
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(())
 }
 
@@ -279,7 +280,7 @@ pub fn decide_held_deletions<R: Runtime>(
         return Err(Error::Other(format!("no deletions of {kind} are waiting")));
     }
     tray.decide_held(kind, choice);
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(())
 }
 
@@ -303,7 +304,7 @@ pub async fn resync_preview(tray: State<'_, Tray>) -> Result<PreviewDto> {
 #[tauri::command]
 pub fn resync<R: Runtime>(app: AppHandle<R>, tray: State<'_, Tray>) {
     tray.request_resync();
-    crate::tray::refresh(&app);
+    app.refresh_tray();
 }
 
 #[tauri::command]
@@ -385,65 +386,57 @@ pub(crate) async fn sign_in_outlook_to<R: Runtime>(
     let emit = move |p: SignInProgress| crate::window::emit(&app, SIGN_IN_EVENT, p);
     // The library's futures wait minutes for the user; they run on a
     // thread of their own so neither the UI nor the sync loop waits.
-    let outcome = tokio::task::spawn_blocking(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| orosync::app::AppError::Io(format!("cannot start the sign-in: {e}")))?;
-        rt.block_on(async {
-            if browser {
-                let shown = std::cell::Cell::new(false);
-                let r = orosync::app::login::login_outlook_browser(
-                    &config,
-                    store.clone(),
-                    |url| {
-                        shown.set(true);
-                        // The URL is in the window too, so a browser that
-                        // did not open can be opened by hand.
-                        let opened = match &opener {
-                            Some(o) => (o.0)(url),
-                            None => open_in_browser(url),
-                        };
-                        let message = match opened {
-                            Ok(()) => "Finish the sign-in in the browser page that opened.".into(),
-                            Err(e) => format!(
-                                "Could not open a browser ({e}); open this page to sign in."
-                            ),
-                        };
-                        emit(SignInProgress {
-                            method: "browser",
-                            url: url.to_string(),
-                            code: None,
-                            message,
-                        });
-                    },
-                    orosync::app::login::BROWSER_WAIT,
-                )
-                .await;
-                if shown.get() {
-                    return r.map(|()| "browser");
-                }
-                // The sign-in did not even start (no loopback port, say):
-                // the device code needs none.
-                tracing::info!("browser sign-in did not start: {r:?}; using a device code");
+    let how = crate::blocking::on_own_thread("the sign-in", move || async move {
+        if browser {
+            let shown = std::cell::Cell::new(false);
+            let r = orosync::app::login::login_outlook_browser(
+                &config,
+                store.clone(),
+                |url| {
+                    shown.set(true);
+                    // The URL is in the window too, so a browser that
+                    // did not open can be opened by hand.
+                    let opened = match &opener {
+                        Some(o) => (o.0)(url),
+                        None => open_in_browser(url),
+                    };
+                    let message = match opened {
+                        Ok(()) => "Finish the sign-in in the browser page that opened.".into(),
+                        Err(e) => {
+                            format!("Could not open a browser ({e}); open this page to sign in.")
+                        }
+                    };
+                    emit(SignInProgress {
+                        method: "browser",
+                        url: url.to_string(),
+                        code: None,
+                        message,
+                    });
+                },
+                orosync::app::login::BROWSER_WAIT,
+            )
+            .await;
+            if shown.get() {
+                return r.map(|()| "browser");
             }
-            orosync::app::login::login_outlook_device(&config, store, |dc| {
-                emit(SignInProgress {
-                    method: "device",
-                    url: dc.verification_uri.clone(),
-                    code: Some(dc.user_code.clone()),
-                    message: dc.message.clone(),
-                })
+            // The sign-in did not even start (no loopback port, say):
+            // the device code needs none.
+            tracing::info!("browser sign-in did not start: {r:?}; using a device code");
+        }
+        orosync::app::login::login_outlook_device(&config, store, |dc| {
+            emit(SignInProgress {
+                method: "device",
+                url: dc.verification_uri.clone(),
+                code: Some(dc.user_code.clone()),
+                message: dc.message.clone(),
             })
-            .await
-            .map(|()| "device code")
         })
+        .await
+        .map(|()| "device code")
     })
-    .await
-    .map_err(|e| Error::Other(format!("the sign-in stopped unexpectedly: {e}")))?;
-    let how = outcome?;
+    .await?;
     tracing::info!("signed in to Microsoft ({how})");
-    crate::tray::refresh(&handle);
+    handle.refresh_tray();
     Ok("Signed in to Microsoft.".into())
 }
 
@@ -459,7 +452,7 @@ pub struct AutostartDto {
 fn autostart_dto() -> AutostartDto {
     AutostartDto {
         available: crate::autostart::config_home().is_some(),
-        enabled: crate::tray::autostart_enabled(),
+        enabled: crate::autostart::enabled(),
     }
 }
 
@@ -470,8 +463,8 @@ pub fn get_autostart() -> AutostartDto {
 
 #[tauri::command]
 pub fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<AutostartDto> {
-    crate::tray::set_autostart(&app, enabled)
+    crate::autostart::set_for_this_app(&app, enabled)
         .map_err(|e| Error::Other(format!("start at login could not be changed: {e}")))?;
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(autostart_dto())
 }

@@ -7,43 +7,18 @@
 //! leaves the profile folder, the keyring and the state database as they
 //! were.
 
-use crate::error::{Error, Result};
+use crate::blocking::on_own_thread;
 use crate::dto::{Choices, FieldError, PreviewDto, SettingsDto};
+use crate::error::{Error, Result};
+use crate::refresh::Refresh;
 use crate::runner::Tray;
+pub use crate::setup_session::SetupSession;
 use orosync::app::AppError;
 use orosync::config::{Config, ConfigError, OroAuth};
 use orosync::secrets::{Secret, SecretStore};
-use orosync::setup::Draft;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tauri::{AppHandle, Manager, Runtime, State};
-
-/// The draft of the setup in progress, if any.
-#[derive(Default)]
-pub struct SetupSession(Mutex<Option<Draft>>);
-
-impl SetupSession {
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&Draft) -> T) -> Result<T> {
-        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if g.is_none() {
-            *g = Some(Draft::new().map_err(|e| Error::Other(e.to_string()))?);
-        }
-        Ok(f(g.as_ref().expect("set just above")))
-    }
-
-    /// Forget the draft: its scratch folder and secrets go.
-    pub fn discard(&self) {
-        let draft = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if draft.is_some() {
-            tracing::info!("first-run setup cancelled; nothing was saved");
-        }
-    }
-
-    /// Is a setup in progress?
-    pub fn active(&self) -> bool {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_some()
-    }
-}
 
 /// What the setup window fills in: the settings window's fields, plus the
 /// Microsoft endpoints (default Microsoft's; other values only for a
@@ -157,25 +132,6 @@ fn check_failure(e: AppError) -> CheckResult {
     }
 }
 
-/// Run a future of the library on a thread of its own (sign-ins wait for
-/// the user; the engine's futures are not `Send`), off the UI thread.
-async fn on_own_thread<T: Send + 'static, F>(
-    f: impl FnOnce() -> F + Send + 'static,
-) -> std::result::Result<T, AppError>
-where
-    F: std::future::Future<Output = std::result::Result<T, AppError>>,
-{
-    tokio::task::spawn_blocking(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| AppError::Io(format!("cannot start the check: {e}")))?;
-        rt.block_on(f())
-    })
-    .await
-    .map_err(|e| AppError::Io(format!("the check stopped unexpectedly: {e}")))?
-}
-
 /// Step 1, "Check": contacts Oro with the URL, user and secret (or, for
 /// `oauth2-browser`, the browser sign-in) and keeps the secret in the
 /// draft when Oro accepts it.
@@ -215,7 +171,7 @@ pub async fn setup_check_oro<R: Runtime>(
         let opener = app
             .try_state::<crate::commands::BrowserOpener>()
             .map(|o| o.inner().clone());
-        on_own_thread(move || async move {
+        on_own_thread("the check", move || async move {
             orosync::app::login::login_oro_browser(
                 &config,
                 store.as_ref(),
@@ -233,7 +189,7 @@ pub async fn setup_check_oro<R: Runtime>(
         .await
     } else {
         let value = Secret::new(secret.unwrap_or_default());
-        on_own_thread(move || async move {
+        on_own_thread("the check", move || async move {
             orosync::app::login::login_oro_secret(&config, value, store.as_ref())
                 .await
                 .map(|user| (config, user))
@@ -369,17 +325,11 @@ pub fn setup_start<R: Runtime>(
     crate::window::set_title(&app, crate::window::SETTINGS_TITLE);
     tray.settings_changed(&config);
     tray.request_first_sync();
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(crate::dto::SaveResult {
         saved: true,
         errors: vec![],
     })
-}
-
-impl SetupSession {
-    fn discard_after_commit(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-    }
 }
 
 /// Cancel: the draft goes and the window closes; the app stays in the

@@ -6,7 +6,7 @@
 //! window process is driven through WebDriver in `tests/e2e.rs`.
 
 use super::*;
-use crate::command_names::COMMANDS;
+use crate::dispatch::COMMANDS;
 use crate::window::host::WindowHost;
 use crate::window::protocol::{ToWindow, WindowSpec};
 use std::os::unix::fs::PermissionsExt;
