@@ -29,7 +29,7 @@ pub fn about(tray: State<'_, Tray>) -> AboutDto {
             .logs_dir()
             .display()
             .to_string(),
-        tray_log: crate::tray::log_path(&tray).display().to_string(),
+        tray_log: tray.log_path().display().to_string(),
     }
 }
 

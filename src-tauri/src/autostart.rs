@@ -5,6 +5,7 @@
 //! yet: there [`config_home`] is `None` and the option shows as unavailable.
 
 use std::path::{Path, PathBuf};
+use tauri::{AppHandle, Manager, Runtime};
 
 pub const FILE_NAME: &str = "orosync-tray.desktop";
 
@@ -26,6 +27,30 @@ pub fn config_home() -> Option<PathBuf> {
 
 pub fn is_enabled(config_home: &Path) -> bool {
     entry_path(config_home).is_file()
+}
+
+/// `--profile` as given at launch, for the autostart entry.
+pub struct LaunchProfile(pub Option<PathBuf>);
+
+/// Whether start at login is on (false where it is not offered).
+pub fn enabled() -> bool {
+    config_home().is_some_and(|h| is_enabled(&h))
+}
+
+/// Turn start at login on or off, for this binary as it was launched
+/// (with its `--profile`, if any): the installed one in a package. The
+/// tray menu's "Start at login" and the settings window's switch both
+/// come here.
+pub fn set_for_this_app<R: Runtime>(app: &AppHandle<R>, on: bool) -> std::io::Result<()> {
+    let home = config_home().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "start at login is not available on this system",
+        )
+    })?;
+    let profile = app.try_state::<LaunchProfile>().and_then(|p| p.0.clone());
+    let exe = std::env::current_exe()?;
+    set(&home, on, &exe, profile.as_deref())
 }
 
 /// Write or remove the entry; `exe` is the app to start (with `profile`

@@ -2,11 +2,12 @@
 //! state, App) and the tray's [`Tray`] state. Each is allowed to the window
 //! by name in `capabilities/settings.json`.
 
-use crate::error::{Error, Result};
-use crate::models::{
+use crate::dto::{
     CertificateDto, FieldError, PreviewDto, RunDto, SaveResult, SettingsDto, SettingsView,
     StatusDto, TestResult,
 };
+use crate::error::{Error, Result};
+use crate::refresh::Refresh;
 use crate::runner::Tray;
 use orosync::app::check::OroCheck;
 use orosync::app::history;
@@ -66,7 +67,7 @@ pub fn save_settings<R: Runtime>(
     };
     orosync::app::settings::save(&Profile::at(&tray.profile_dir), &config)?;
     tray.settings_changed(&config);
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(SaveResult {
         saved: true,
         errors: vec![],
@@ -138,7 +139,7 @@ pub async fn trust_oro_certificate<R: Runtime>(
         .map_err(|e| Error::Other(format!("fingerprint: {e}")))?;
     let config = orosync::app::trust::trust_oro_certificate(&tray.config_path(), pin).await?;
     tray.settings_changed(&config);
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     test_connection(tray).await
 }
 
@@ -151,7 +152,7 @@ pub fn get_status(tray: State<'_, Tray>) -> StatusDto {
 #[tauri::command]
 pub fn sync_now<R: Runtime>(app: AppHandle<R>, tray: State<'_, Tray>) -> bool {
     let follow_up = tray.request_sync();
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     follow_up
 }
 
@@ -195,7 +196,7 @@ pub fn resolve_conflict<R: Runtime>(
     history::resolve(&Profile::at(&tray.profile_dir), &id, side)?;
     tray.refresh_conflicts();
     tray.request_sync();
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(())
 }
 
@@ -231,7 +232,7 @@ pub fn decide_held_deletions<R: Runtime>(
         return Err(Error::Other(format!("no deletions of {kind} are waiting")));
     }
     tray.decide_held(kind, choice);
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(())
 }
 
@@ -255,7 +256,7 @@ pub async fn resync_preview(tray: State<'_, Tray>) -> Result<PreviewDto> {
 #[tauri::command]
 pub fn resync<R: Runtime>(app: AppHandle<R>, tray: State<'_, Tray>) {
     tray.request_resync();
-    crate::tray::refresh(&app);
+    app.refresh_tray();
 }
 
 #[tauri::command]
@@ -339,17 +340,13 @@ pub(crate) async fn sign_in_outlook_to<R: Runtime>(
     let emit = move |p: SignInProgress| crate::window::emit(&app, SIGN_IN_EVENT, p);
     // The library's futures wait minutes for the user; they run on a
     // thread of their own so neither the UI nor the sync loop waits.
-    let outcome = tokio::task::spawn_blocking(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| orosync::app::AppError::Io(format!("cannot start the sign-in: {e}")))?;
-        rt.block_on(orosync::app::login::login_outlook(
+    let how = crate::blocking::on_own_thread("the sign-in", move || async move {
+        orosync::app::login::login_outlook(
             &config,
             store,
             method,
             can_open_browser,
-            |prompt| match prompt {
+            move |prompt| match prompt {
                 OutlookPrompt::Browser(url) => {
                     // The URL is in the window too, so a browser that did
                     // not open can be opened by hand.
@@ -378,13 +375,12 @@ pub(crate) async fn sign_in_outlook_to<R: Runtime>(
                 }),
             },
             orosync::app::login::BROWSER_WAIT,
-        ))
+        )
+        .await
     })
-    .await
-    .map_err(|e| Error::Other(format!("the sign-in stopped unexpectedly: {e}")))?;
-    let how = outcome?;
+    .await?;
     tracing::info!("signed in to Microsoft ({})", how.as_str());
-    crate::tray::refresh(&handle);
+    handle.refresh_tray();
     Ok("Signed in to Microsoft.".into())
 }
 
@@ -400,7 +396,7 @@ pub struct AutostartDto {
 fn autostart_dto() -> AutostartDto {
     AutostartDto {
         available: crate::autostart::config_home().is_some(),
-        enabled: crate::tray::autostart_enabled(),
+        enabled: crate::autostart::enabled(),
     }
 }
 
@@ -411,8 +407,8 @@ pub fn get_autostart() -> AutostartDto {
 
 #[tauri::command]
 pub fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<AutostartDto> {
-    crate::tray::set_autostart(&app, enabled)
+    crate::autostart::set_for_this_app(&app, enabled)
         .map_err(|e| Error::Other(format!("start at login could not be changed: {e}")))?;
-    crate::tray::refresh(&app);
+    app.refresh_tray();
     Ok(autostart_dto())
 }

@@ -1,19 +1,30 @@
-//! The settings window's commands by name, for a window in its own process
-//! (`window::host`): the same functions `generate_handler!` registers,
-//! called with the tray's state and the arguments the page sent.
+//! The settings window's commands, made from their one list
+//! (`command_list.rs`):
 //!
-//! Written by hand because Tauri's command machinery only runs an `Invoke`
-//! that came from one of the process's own web views.
+//! - [`handler`]: Tauri's invoke handler (`generate_handler!`), for the
+//!   window in the tray's process;
+//! - [`dispatch`]: the same functions by name for a window in its own
+//!   process (`window::host`), called with the tray's state and the
+//!   arguments the page sent; by hand, because Tauri's command machinery
+//!   only runs an `Invoke` that came from one of the process's own web
+//!   views;
+//! - [`COMMANDS`]: their names (`build.rs` makes the permissions from the
+//!   same list).
+//!
+//! The top of the crate below `lib.rs`: nothing imports this module but
+//! `lib.rs`; the window host reaches [`dispatch`] through
+//! [`AnswerCalls`].
 
-use crate::{about, commands, setup};
+use crate::window::protocol::AnswerCalls;
+pub use crate::window::protocol::Reply;
+use crate::{about, commands, first_run};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use std::future::Future;
 use tauri::{AppHandle, Manager, Runtime};
 
-/// A command's answer: its value, or its error as the page sees it (the
-/// error's text, as `invoke` rejects with in-process).
-pub type Reply = std::result::Result<Value, Value>;
+include!("command_list.rs");
 
 /// One argument, by the name the page gives it (these are all one word, so
 /// Tauri's camelCase renaming leaves them as they are). Missing is `null`,
@@ -35,89 +46,71 @@ fn answer<T: Serialize>(r: crate::error::Result<T>) -> Reply {
     }
 }
 
-/// Run command `cmd` with `args` (the page's argument object) in this
-/// (the tray's) process.
-pub async fn dispatch<R: Runtime>(app: &AppHandle<R>, cmd: &str, args: &Value) -> Reply {
-    let a = app.clone();
-    match cmd {
-        "get_settings" => answer(commands::get_settings(a.state())),
-        "save_settings" => answer(commands::save_settings(
-            a.clone(),
-            a.state(),
-            arg(cmd, args, "settings")?,
-        )),
-        "test_connection" => answer(commands::test_connection(a.state()).await),
-        "probe_oro_certificate" => {
-            answer(commands::probe_oro_certificate(a.state(), arg(cmd, args, "url")?).await)
+/// One parameter of a command, as `command_list.rs` names it.
+macro_rules! param {
+    ($a:ident, $cmd:ident, $args:ident, app) => {
+        $a.clone()
+    };
+    ($a:ident, $cmd:ident, $args:ident, state) => {
+        $a.state()
+    };
+    ($a:ident, $cmd:ident, $args:ident, $name:ident) => {
+        arg($cmd, $args, stringify!($name))?
+    };
+}
+
+/// The call, awaited for an `async` command.
+macro_rules! call {
+    (sync, $e:expr) => {
+        $e
+    };
+    (async, $e:expr) => {
+        $e.await
+    };
+}
+
+/// The answer, as `invoke` gives it to the page.
+macro_rules! reply {
+    (result, $e:expr) => {
+        answer($e)
+    };
+    (value, $e:expr) => {
+        ok($e)
+    };
+}
+
+macro_rules! from_the_list {
+    ($( $mode:tt $module:ident :: $name:ident ( $($param:ident),* ) -> $ret:ident ; )*) => {
+        /// Every command of the settings window, by name.
+        pub const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+
+        /// Tauri's invoke handler of every command.
+        pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($module::$name),*]
         }
-        "trust_oro_certificate" => answer(
-            commands::trust_oro_certificate(a.clone(), a.state(), arg(cmd, args, "fingerprint")?)
-                .await,
-        ),
-        "get_status" => ok(commands::get_status(a.state())),
-        "sync_now" => ok(commands::sync_now(a.clone(), a.state())),
-        "get_history" => answer(commands::get_history(a.state(), arg(cmd, args, "limit")?)),
-        "get_conflicts" => answer(commands::get_conflicts(a.state())),
-        "resolve_conflict" => answer(commands::resolve_conflict(
-            a.clone(),
-            a.state(),
-            arg(cmd, args, "id")?,
-            arg(cmd, args, "keep")?,
-        )),
-        "get_held_deletions" => ok(commands::get_held_deletions(a.state())),
-        "decide_held_deletions" => answer(commands::decide_held_deletions(
-            a.clone(),
-            a.state(),
-            arg(cmd, args, "kind")?,
-            arg(cmd, args, "choice")?,
-        )),
-        "resync_preview" => answer(commands::resync_preview(a.state()).await),
-        "resync" => {
-            commands::resync(a.clone(), a.state());
-            ok(())
+
+        /// Run command `cmd` with `args` (the page's argument object) in
+        /// this (the tray's) process.
+        pub async fn dispatch<R: Runtime>(app: &AppHandle<R>, cmd: &str, args: &Value) -> Reply {
+            let a = app.clone();
+            match cmd {
+                $(
+                    stringify!($name) => reply!(
+                        $ret,
+                        call!($mode, $module::$name($(param!(a, cmd, args, $param)),*))
+                    ),
+                )*
+                other => Err(Value::String(format!("command {other} not found"))),
+            }
         }
-        "sign_out_outlook" => answer(commands::sign_out_outlook(a.state())),
-        "sign_in_outlook" => {
-            answer(commands::sign_in_outlook(a.clone(), a.state(), arg(cmd, args, "method")?).await)
-        }
-        "setup_view" => ok(setup::setup_view(a.state())),
-        "setup_check_oro" => answer(
-            setup::setup_check_oro(
-                a.clone(),
-                a.state(),
-                arg(cmd, args, "form")?,
-                arg(cmd, args, "secret")?,
-            )
-            .await,
-        ),
-        "setup_sign_in_outlook" => answer(
-            setup::setup_sign_in_outlook(
-                a.clone(),
-                a.state(),
-                arg(cmd, args, "form")?,
-                arg(cmd, args, "method")?,
-            )
-            .await,
-        ),
-        "setup_preview" => answer(setup::setup_preview(a.state(), arg(cmd, args, "form")?).await),
-        "setup_start" => answer(setup::setup_start(
-            a.clone(),
-            a.state(),
-            a.state(),
-            arg(cmd, args, "form")?,
-        )),
-        "setup_cancel" => {
-            setup::setup_cancel(a.clone(), a.state());
-            ok(())
-        }
-        "about" => ok(about::about(a.state())),
-        "get_diagnostics" => ok(about::get_diagnostics(a.state())),
-        "copy_diagnostics" => answer(about::copy_diagnostics(a.clone(), a.state())),
-        "get_autostart" => ok(commands::get_autostart()),
-        "set_autostart" => answer(commands::set_autostart(
-            a.clone(),
-            arg(cmd, args, "enabled")?,
-        )),
-        other => Err(Value::String(format!("command {other} not found"))),
+    };
+}
+
+command_list!(from_the_list);
+
+/// The window host's calls go to [`dispatch`].
+impl<R: Runtime> AnswerCalls for AppHandle<R> {
+    fn answer_call(&self, cmd: &str, args: &Value) -> impl Future<Output = Reply> + Send {
+        dispatch(self, cmd, args)
     }
 }

@@ -7,14 +7,17 @@
 
 pub mod about;
 pub mod autostart;
-pub mod command_names;
+pub mod blocking;
 pub mod commands;
+mod context;
 pub mod dispatch;
+pub mod dto;
 pub mod error;
-pub mod models;
+pub mod first_run;
 pub mod notify;
+pub mod refresh;
 pub mod runner;
-pub mod setup;
+pub mod setup_session;
 pub mod tray;
 pub mod window;
 
@@ -84,36 +87,8 @@ impl Args {
 pub fn create_app<R: Runtime>(builder: Builder<R>, tray: Tray) -> Builder<R> {
     builder
         .manage(tray)
-        .manage(setup::SetupSession::default())
-        .invoke_handler(tauri::generate_handler![
-            commands::get_settings,
-            commands::save_settings,
-            commands::test_connection,
-            commands::probe_oro_certificate,
-            commands::trust_oro_certificate,
-            commands::get_status,
-            commands::sync_now,
-            commands::get_history,
-            commands::get_conflicts,
-            commands::resolve_conflict,
-            commands::get_held_deletions,
-            commands::decide_held_deletions,
-            commands::resync_preview,
-            commands::resync,
-            commands::sign_out_outlook,
-            commands::sign_in_outlook,
-            setup::setup_view,
-            setup::setup_check_oro,
-            setup::setup_sign_in_outlook,
-            setup::setup_preview,
-            setup::setup_start,
-            setup::setup_cancel,
-            about::about,
-            about::get_diagnostics,
-            about::copy_diagnostics,
-            commands::get_autostart,
-            commands::set_autostart,
-        ])
+        .manage(setup_session::SetupSession::default())
+        .invoke_handler(dispatch::handler())
 }
 
 /// The run loop: asks the scheduler, runs, shows the result; forever.
@@ -165,13 +140,6 @@ fn init_logging(dir: &std::path::Path) {
         .with_ansi(false)
         .with_writer(ProfileLog(dir.to_path_buf()))
         .try_init();
-}
-
-/// The app's configuration and embedded `ui/`, for the tray and the
-/// window process alike (generated once, so the assets are in the binary
-/// once).
-pub(crate) fn context() -> tauri::Context<tauri::Wry> {
-    tauri::generate_context!()
 }
 
 /// The tray process draws an icon and a menu, never a web view, yet GTK
@@ -336,7 +304,7 @@ pub fn run() {
             tauri::async_runtime::spawn(drive(app.handle().clone()));
             Ok(())
         })
-        .build(context());
+        .build(context::context());
     // A failed start (no display, a window that cannot be made) is one clear
     // line and exit 1, not a panic with a backtrace.
     let app = match app {

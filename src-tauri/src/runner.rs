@@ -2,7 +2,7 @@
 //! says when, the library's [`App`] runs the sync, and this file only joins
 //! them to timers, the tray icon and notifications.
 
-use crate::models::{stamp, StatusDto, TrayState};
+use crate::dto::{stamp, StatusDto, TrayState};
 use crate::notify::{self, Notice, Notifier};
 use chrono::{DateTime, Utc};
 use orosync::app::advice::{self, Shell};
@@ -108,6 +108,13 @@ impl Tray {
 
     pub fn config_path(&self) -> PathBuf {
         Profile::at(&self.profile_dir).config_path()
+    }
+
+    /// The tray app's own log file ("Open log" in the menu, the About tab).
+    pub fn log_path(&self) -> PathBuf {
+        orosync::profile::Profile::at(&self.profile_dir)
+            .logs_dir()
+            .join("tray.log")
     }
 
     /// Open the profile with this tray's secrets.
@@ -435,21 +442,16 @@ impl Tray {
     }
 }
 
-/// `App::sync` on a thread of its own: the engine's future holds the
-/// SQLite connection across awaits, so it is not `Send` and runs on a
-/// current-thread runtime, as the CLI runs it.
+/// `App::sync` on a thread of its own (`blocking`): the engine's future
+/// holds the SQLite connection across awaits, so it is not `Send`.
 pub async fn sync_on_own_thread(app: App, req: SyncRequest) -> Result<Summary, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| AppError::Io(format!("cannot start a sync: {e}")))?;
-        rt.block_on(app.sync(&req, || {
+    crate::blocking::on_own_thread("the sync", move || async move {
+        app.sync(&req, || {
             tracing::info!("another sync of this profile is running; waiting for it")
-        }))
+        })
+        .await
     })
     .await
-    .map_err(|e| AppError::Io(format!("the sync stopped unexpectedly: {e}")))?
 }
 
 /// A run's result as the scheduler sees it, with the summary and the error

@@ -2,7 +2,7 @@
 //! profile in a temporary folder (and, for runs, the fake servers).
 
 use super::*;
-use crate::models::TrayState;
+use crate::dto::TrayState;
 use orosync::config::{Config, SyncMode};
 use orosync::secrets::MemorySecrets;
 use serde_json::{json, Value};
@@ -645,8 +645,12 @@ fn an_untrusted_oro_certificate_is_shown_then_trusted_and_tested_again() {
         "a changed certificate gets nothing"
     );
 }
-#[path = "setup_tests.rs"]
-mod setup_tests;
+#[path = "command_list_tests.rs"]
+mod command_list_tests;
+#[path = "first_run_tests.rs"]
+mod first_run_tests;
+#[path = "layers_tests.rs"]
+mod layers_tests;
 #[cfg(unix)]
 #[path = "window_tests.rs"]
 mod window_tests;

@@ -1,7 +1,9 @@
 //! The tray icon, its menu and the settings window. The menu handler is
 //! generic over the runtime so tests drive it on Tauri's mock runtime.
 
-use crate::models::TrayState;
+use crate::autostart;
+use crate::dto::TrayState;
+use crate::refresh::Refresh;
 use crate::runner::Tray;
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
@@ -9,6 +11,7 @@ use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 
 pub const TRAY_ID: &str = "main-tray";
+pub use crate::autostart::LaunchProfile;
 pub use crate::window::SETTINGS_LABEL;
 
 /// Menu item ids.
@@ -64,13 +67,13 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, None::<&str>)?;
     let about = MenuItem::with_id(app, ids::ABOUT, "About OroSync", true, None::<&str>)?;
     let log = MenuItem::with_id(app, ids::OPEN_LOG, "Open log", true, None::<&str>)?;
-    let home = crate::autostart::config_home();
+    let home = autostart::config_home();
     let autostart = CheckMenuItem::with_id(
         app,
         ids::AUTOSTART,
         "Start at login",
         home.is_some(),
-        home.as_deref().is_some_and(crate::autostart::is_enabled),
+        home.as_deref().is_some_and(autostart::is_enabled),
         None::<&str>,
     )?;
     let quit = MenuItem::with_id(app, ids::QUIT, "Quit", true, None::<&str>)?;
@@ -149,10 +152,18 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         let _ = menu.status.set_text(tray.status_line());
         let _ = menu.pause.set_text(pause_text(tray.is_paused()));
         // Start at login may have been changed from the settings window.
-        let _ = menu.autostart.set_checked(autostart_enabled());
+        let _ = menu.autostart.set_checked(autostart::enabled());
     }
     crate::window::emit(app, "status", tray.status());
     tray.publish();
+}
+
+/// The commands refresh the tray through this (see `refresh`), without
+/// importing this module.
+impl<R: Runtime> Refresh for AppHandle<R> {
+    fn refresh_tray(&self) {
+        refresh(self)
+    }
 }
 
 /// Open (or focus) the settings window, on `tab` if given.
@@ -171,7 +182,7 @@ pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
         host.shutdown();
     }
     // A first-run setup in progress: its scratch folder goes too.
-    if let Some(s) = app.try_state::<crate::setup::SetupSession>() {
+    if let Some(s) = app.try_state::<crate::setup_session::SetupSession>() {
         s.discard();
     }
     if let Some(ThrowAway(Some(dir))) = app.try_state::<ThrowAway>().as_deref() {
@@ -179,43 +190,14 @@ pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// `--profile` as given at launch, for the autostart entry.
-pub struct LaunchProfile(pub Option<std::path::PathBuf>);
-
 fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
-    if let Err(e) = set_autostart(app, !autostart_enabled()) {
+    if let Err(e) = autostart::set_for_this_app(app, !autostart::enabled()) {
         tracing::warn!("start at login could not be changed: {e}");
     }
 }
 
-/// Whether start at login is on (false where it is not offered).
-pub fn autostart_enabled() -> bool {
-    crate::autostart::config_home().is_some_and(|h| crate::autostart::is_enabled(&h))
-}
-
-/// Turn start at login on or off, for this binary as it was launched
-/// (with its `--profile`, if any): the installed one in a package.
-pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> std::io::Result<()> {
-    let home = crate::autostart::config_home().ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "start at login is not available on this system",
-        )
-    })?;
-    let profile = app.try_state::<LaunchProfile>().and_then(|p| p.0.clone());
-    let exe = std::env::current_exe()?;
-    crate::autostart::set(&home, on, &exe, profile.as_deref())
-}
-
-/// The log file of the tray.
-pub fn log_path(tray: &Tray) -> std::path::PathBuf {
-    orosync::profile::Profile::at(&tray.profile_dir)
-        .logs_dir()
-        .join("tray.log")
-}
-
 fn open_log(tray: &Tray) {
-    let path = log_path(tray);
+    let path = tray.log_path();
     if let Err(e) = orosync::desktop::open(&path) {
         tracing::warn!("cannot open {}: {e}", path.display());
     }

@@ -6,7 +6,7 @@
 //! window process is driven through WebDriver in `tests/e2e.rs`.
 
 use super::*;
-use crate::command_names::COMMANDS;
+use crate::dispatch::COMMANDS;
 use crate::window::host::WindowHost;
 use crate::window::protocol::{ToWindow, WindowSpec};
 use std::os::unix::fs::PermissionsExt;
@@ -134,7 +134,7 @@ while [ $i -lt 3 ] && read -r line; do echo "$line" >> "$OUT"; i=$((i+1)); done"
     h.manage(WindowHost::new(script).unsetting(vec!["CARGO_PKG_NAME"]));
     // A setup in progress goes when its window does, as on closing the
     // in-process window.
-    let session = h.state::<crate::setup::SetupSession>();
+    let session = h.state::<crate::first_run::SetupSession>();
     session.with(|_| ()).unwrap();
     assert!(session.active());
 

@@ -1,6 +1,7 @@
 //! The tray's side of a settings window in its own process: it starts
 //! `orosync-tray --window SPEC`, runs the commands the window's page
-//! invokes (through [`crate::dispatch`]) and sends it the tray's events.
+//! invokes (through [`AnswerCalls`], which the command list implements)
+//! and sends it the tray's events.
 //!
 //! Why a process: WebKitGTK keeps its network process, and the tray the
 //! library pages the window touched, for the life of the process that
@@ -8,7 +9,7 @@
 //! takes all of that with it when it ends, so the tray goes back to its
 //! idle size after the window is closed.
 
-use super::protocol::{ToTray, ToWindow, WindowSpec};
+use super::protocol::{AnswerCalls, ToTray, ToWindow, WindowSpec};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -199,7 +200,7 @@ fn serve<R: Runtime>(
                 let app = app.clone();
                 let stdin = stdin.clone();
                 tauri::async_runtime::spawn(async move {
-                    let result = crate::dispatch::dispatch(&app, &cmd, &args).await;
+                    let result = app.answer_call(&cmd, &args).await;
                     write_to(&stdin, &ToWindow::Reply { id, result });
                 });
             }
@@ -211,7 +212,7 @@ fn serve<R: Runtime>(
         .is_some_and(|h| h.ended(generation));
     if current {
         tracing::info!("settings window closed");
-        if let Some(s) = app.try_state::<crate::setup::SetupSession>() {
+        if let Some(s) = app.try_state::<crate::setup_session::SetupSession>() {
             s.discard();
         }
     }

@@ -98,7 +98,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, tab: Option<&str>) -> tauri::Result<
     let handle = app.clone();
     w.on_window_event(move |e| {
         if matches!(e, tauri::WindowEvent::Destroyed) {
-            if let Some(s) = handle.try_state::<crate::setup::SetupSession>() {
+            if let Some(s) = handle.try_state::<crate::setup_session::SetupSession>() {
                 s.discard();
             }
         }

@@ -68,7 +68,7 @@ pub fn run(spec_json: &str) -> i32 {
                 .spawn(move || listen(handle, pending))?;
             Ok(())
         })
-        .build(crate::context());
+        .build(crate::context::context());
     let app = match app {
         Ok(app) => app,
         Err(e) => {

@@ -6,6 +6,20 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
+
+/// A command's answer: its value, or its error as the page sees it (the
+/// error's text, as `invoke` rejects with in-process).
+pub type Reply = Result<Value, Value>;
+
+/// Who answers a window's calls: the app handle, through the one list of
+/// commands at the top of the crate (`dispatch`). A trait, so the host
+/// runs the calls without importing the commands, which use the window
+/// (docs/tray-shell.md).
+pub trait AnswerCalls {
+    /// Run command `cmd` with `args` (the page's argument object).
+    fn answer_call(&self, cmd: &str, args: &Value) -> impl Future<Output = Reply> + Send;
+}
 
 /// The start of each of the window's protocol lines on its stdout.
 pub const PREFIX: &str = "orosync-window ";
@@ -23,10 +37,7 @@ pub enum ToTray {
 #[serde(rename_all = "snake_case")]
 pub enum ToWindow {
     /// The answer to call `id`: the command's value, or its error.
-    Reply {
-        id: u64,
-        result: Result<Value, Value>,
-    },
+    Reply { id: u64, result: Reply },
     /// An event for the page (`status`, `outlook-sign-in`, …).
     Event { name: String, payload: Value },
     /// Bring the window to the front, on `tab` if given.

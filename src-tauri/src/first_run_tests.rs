@@ -172,10 +172,10 @@ fn cancel_leaves_nothing_behind() {
     sign_in(&app, &w, &demo, &f);
     let p = invoke(&w, "setup_preview", json!({ "form": f })).unwrap();
     assert!(p["preview"]["creates"].as_u64().unwrap() > 0, "{p}");
-    assert!(app.state::<setup::SetupSession>().active());
+    assert!(app.state::<first_run::SetupSession>().active());
 
     invoke(&w, "setup_cancel", json!({})).unwrap();
-    assert!(!app.state::<setup::SetupSession>().active());
+    assert!(!app.state::<first_run::SetupSession>().active());
     assert!(!dir.path().join("orosync").exists(), "no profile folder");
     assert!(stored(store.as_ref()).is_empty(), "no secret kept");
     // Nothing runs on its own and nothing is published for `status`.
@@ -257,7 +257,7 @@ fn start_saves_everything_and_runs_the_previewed_first_sync() {
     assert_eq!(stored(store.as_ref()), [ORO_API_KEY, OUTLOOK_REFRESH_TOKEN]);
     let text = std::fs::read_to_string(profile.join("config.toml")).unwrap();
     assert!(!text.contains(&demo.oro.options().api_key));
-    assert!(!app.state::<setup::SetupSession>().active());
+    assert!(!app.state::<first_run::SetupSession>().active());
     // A second setup of a set-up profile is refused.
     assert_eq!(
         invoke(&w, "setup_view", json!({})).unwrap()["needed"],

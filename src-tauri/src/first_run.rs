@@ -7,43 +7,18 @@
 //! leaves the profile folder, the keyring and the state database as they
 //! were.
 
+use crate::blocking::on_own_thread;
+use crate::dto::{Choices, FieldError, PreviewDto, SettingsDto};
 use crate::error::{Error, Result};
-use crate::models::{Choices, FieldError, PreviewDto, SettingsDto};
+use crate::refresh::Refresh;
 use crate::runner::Tray;
+pub use crate::setup_session::SetupSession;
 use orosync::app::AppError;
 use orosync::config::{Config, ConfigError, OroAuth};
 use orosync::secrets::{Secret, SecretStore};
-use orosync::setup::Draft;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tauri::{AppHandle, Manager, Runtime, State};
-
-/// The draft of the setup in progress, if any.
-#[derive(Default)]
-pub struct SetupSession(Mutex<Option<Draft>>);
-
-impl SetupSession {
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&Draft) -> T) -> Result<T> {
-        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if g.is_none() {
-            *g = Some(Draft::new().map_err(|e| Error::Other(e.to_string()))?);
-        }
-        Ok(f(g.as_ref().expect("set just above")))
-    }
-
-    /// Forget the draft: its scratch folder and secrets go.
-    pub fn discard(&self) {
-        let draft = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if draft.is_some() {
-            tracing::info!("first-run setup cancelled; nothing was saved");
-        }
-    }
-
-    /// Is a setup in progress?
-    pub fn active(&self) -> bool {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_some()
-    }
-}
 
 /// What the setup window fills in: the settings window's fields, plus the
 /// Microsoft endpoints (default Microsoft's; other values only for a
@@ -123,7 +98,7 @@ pub struct CheckResult {
     /// "certificate" (an untrusted or changed one, in `certificate`, for
     /// the user to trust or not) or "other".
     pub problem: Option<&'static str>,
-    pub certificate: Option<crate::models::CertificateDto>,
+    pub certificate: Option<crate::dto::CertificateDto>,
 }
 
 impl CheckResult {
@@ -157,25 +132,6 @@ fn check_failure(e: AppError) -> CheckResult {
     }
 }
 
-/// Run a future of the library on a thread of its own (sign-ins wait for
-/// the user; the engine's futures are not `Send`), off the UI thread.
-async fn on_own_thread<T: Send + 'static, F>(
-    f: impl FnOnce() -> F + Send + 'static,
-) -> std::result::Result<T, AppError>
-where
-    F: std::future::Future<Output = std::result::Result<T, AppError>>,
-{
-    tokio::task::spawn_blocking(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| AppError::Io(format!("cannot start the check: {e}")))?;
-        rt.block_on(f())
-    })
-    .await
-    .map_err(|e| AppError::Io(format!("the check stopped unexpectedly: {e}")))?
-}
-
 /// Step 1, "Check": contacts Oro with the URL, user and secret (or, for
 /// `oauth2-browser`, the browser sign-in) and keeps the secret in the
 /// draft when Oro accepts it.
@@ -196,7 +152,7 @@ pub async fn setup_check_oro<R: Runtime>(
     match orosync::app::check::certificate_to_confirm(&config).await {
         Err(e) => return Ok(check_failure(e)),
         Ok(Some(p)) => {
-            let dto = crate::models::CertificateDto::from_probe(&config.oro.url, &p);
+            let dto = crate::dto::CertificateDto::from_probe(&config.oro.url, &p);
             return Ok(CheckResult {
                 ok: false,
                 message: dto.message.clone(),
@@ -212,7 +168,7 @@ pub async fn setup_check_oro<R: Runtime>(
         let opener = app
             .try_state::<crate::commands::BrowserOpener>()
             .map(|o| o.inner().clone());
-        on_own_thread(move || async move {
+        on_own_thread("the check", move || async move {
             orosync::app::login::login_oro_browser(
                 &config,
                 store.as_ref(),
@@ -230,7 +186,7 @@ pub async fn setup_check_oro<R: Runtime>(
         .await
     } else {
         let value = Secret::new(secret.unwrap_or_default());
-        on_own_thread(move || async move {
+        on_own_thread("the check", move || async move {
             orosync::app::login::login_oro_secret(&config, value, store.as_ref())
                 .await
                 .map(|user| (config, user))
@@ -328,11 +284,11 @@ pub fn setup_start<R: Runtime>(
     tray: State<'_, Tray>,
     session: State<'_, SetupSession>,
     form: SetupForm,
-) -> Result<crate::models::SaveResult> {
+) -> Result<crate::dto::SaveResult> {
     let config = match form.config(false) {
         Ok(c) => c,
         Err(e) => {
-            return Ok(crate::models::SaveResult {
+            return Ok(crate::dto::SaveResult {
                 saved: false,
                 errors: field_errors(&e),
             })
@@ -345,7 +301,7 @@ pub fn setup_start<R: Runtime>(
     let config = match committed {
         Ok(c) => c,
         Err(e) => {
-            return Ok(crate::models::SaveResult {
+            return Ok(crate::dto::SaveResult {
                 saved: false,
                 errors: vec![FieldError {
                     key: e.key().map(str::to_string),
@@ -363,17 +319,11 @@ pub fn setup_start<R: Runtime>(
     crate::window::set_title(&app, crate::window::SETTINGS_TITLE);
     tray.settings_changed(&config);
     tray.request_first_sync();
-    crate::tray::refresh(&app);
-    Ok(crate::models::SaveResult {
+    app.refresh_tray();
+    Ok(crate::dto::SaveResult {
         saved: true,
         errors: vec![],
     })
-}
-
-impl SetupSession {
-    fn discard_after_commit(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-    }
 }
 
 /// Cancel: the draft goes and the window closes; the app stays in the
