@@ -10,7 +10,7 @@ pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod conflicts;
+pub mod conflict_view;
 pub mod demo;
 pub mod desktop;
 pub mod diagnostics;

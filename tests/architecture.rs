@@ -32,7 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "around a run",
         &[
             "backup",
-            "conflicts",
+            "conflict_view",
             "reach",
             "scheduler",
             "tray_status",

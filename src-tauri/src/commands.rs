@@ -14,7 +14,7 @@ use orosync::app::history;
 use orosync::app::login::{OutlookMethod, OutlookPrompt};
 use orosync::app::SyncRequest;
 use orosync::config::Config;
-use orosync::conflicts::ConflictView;
+use orosync::conflict_view::ConflictView;
 use orosync::model::Side;
 use orosync::profile::Profile;
 use orosync::secrets;

@@ -2,7 +2,7 @@
 //! for the user's choice (conflict_resolution = "ask").
 
 use super::{history_failure, output, Failure};
-use crate::conflicts::field_names;
+use crate::conflict_view::field_names;
 use crate::model::Side;
 use crate::profile::Profile;
 use crate::state::PendingRow;
