@@ -7,7 +7,6 @@ use orosync::demo::{sample, Demo};
 use orosync::model::Kind;
 use orosync::secrets::{Secret, SecretStore, ORO_API_KEY, OUTLOOK_REFRESH_TOKEN};
 use orosync::setup::SECRET_NAMES;
-use orosync_testkit::prelude::*;
 use std::path::Path;
 
 fn runtime() -> tokio::runtime::Runtime {
