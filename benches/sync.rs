@@ -19,8 +19,6 @@ use chrono::{Duration as Days, Utc};
 use orosync::backup::BackupWriter;
 use orosync::clock::{ManualClock, SystemClock};
 use orosync::engine::{Engine, RunOptions};
-use orosync::fakes::graph::{FakeGraph, FakeOptions};
-use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::graph::auth::AuthConfig;
 use orosync::graph::{GraphClient, GraphConfig};
 use orosync::model::{Event, Item, Kind, OroRecord, OutlookItem, When};
@@ -32,7 +30,10 @@ use orosync::store::{
     OroStore, OutlookChanges, OutlookStore, OutlookWrite, StoreResult, Window, WriteResult,
 };
 use orosync::summary::Summary;
-use orosync::testkit::{contact, edit_note, task};
+use orosync_fakes::graph::{FakeGraph, FakeOptions};
+use orosync_fakes::oro::{FakeOro, FakeOroOptions};
+use orosync_testkit::prelude::*;
+use orosync_testkit::{contact, edit_note, task};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -266,7 +267,7 @@ impl World {
         let clock = ManualClock::new(Utc::now());
         let oro = fakes
             .block_on(FakeOro::start(FakeOroOptions {
-                clock: Arc::new(clock.clone()),
+                clock: orosync_testkit::fake_clock(&clock),
                 ..Default::default()
             }))
             .expect("fake Oro");

@@ -11,11 +11,11 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod conflict_view;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod desktop;
 pub mod diagnostics;
 pub mod engine;
-pub mod fakes;
 pub mod graph;
 pub mod keys;
 pub mod lock;
@@ -36,6 +36,7 @@ pub mod setup;
 pub mod state;
 pub mod store;
 pub mod summary;
-pub mod testkit;
+#[cfg(test)]
+mod test_support;
 pub mod token_expiry;
 pub mod tray_status;

@@ -209,7 +209,7 @@ mod tests {
         use std::sync::atomic::{AtomicI64, Ordering};
         static DAY: AtomicI64 = AtomicI64::new(0);
         fn now() -> DateTime<Utc> {
-            crate::testkit::t0() + chrono::Duration::days(DAY.load(Ordering::SeqCst))
+            crate::test_support::t0() + chrono::Duration::days(DAY.load(Ordering::SeqCst))
         }
         let tmp = tempfile::tempdir().unwrap();
         let log = DailyLog::new(tmp.path(), "orosync", 3, now);

@@ -8,7 +8,8 @@
 mod support;
 
 use orosync::model::{Contact, Gender, Item, Kind, Priority};
-use orosync::testkit::{contact, event, task};
+use orosync_testkit::prelude::*;
+use orosync_testkit::{contact, event, task};
 use serde_json::json;
 use support::{run_command, World};
 
@@ -224,7 +225,7 @@ async fn the_revoked_key_message_is_one_line_even_with_hostile_server_text() {
     // one-line contract of stderr.
     let w = World::new().await;
     w.oro.inject(
-        orosync::fakes::oro::Fault::Body(
+        orosync_fakes::oro::Fault::Body(
             "{\"errors\": [{\"detail\": \"line1\\nline2\\u001b[31m\"}]}".into(),
         ),
         1,
@@ -386,8 +387,8 @@ async fn a_pair_whose_oro_record_turns_unreadable_is_held_then_synced_when_fixed
     // Oro's clock by hand, so a later record's updatedAt is later than the
     // unreadable one's (the watermark must not pass it).
     let clock = orosync::clock::ManualClock::new(chrono::Utc::now());
-    let opts = orosync::fakes::oro::FakeOroOptions {
-        clock: std::sync::Arc::new(clock.clone()),
+    let opts = orosync_fakes::oro::FakeOroOptions {
+        clock: orosync_testkit::fake_clock(&clock),
         ..Default::default()
     };
     let w = World::with(opts, Default::default(), "").await;
@@ -525,8 +526,8 @@ async fn a_pair_whose_oro_record_turns_unreadable_is_held_then_synced_when_fixed
 async fn an_unreadable_record_the_planner_asks_for_is_skipped_not_fatal() {
     let start = chrono::Utc::now();
     let clock = orosync::clock::ManualClock::new(start);
-    let opts = orosync::fakes::oro::FakeOroOptions {
-        clock: std::sync::Arc::new(clock.clone()),
+    let opts = orosync_fakes::oro::FakeOroOptions {
+        clock: orosync_testkit::fake_clock(&clock),
         ..Default::default()
     };
     let w = World::with(opts, Default::default(), "").await;

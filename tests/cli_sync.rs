@@ -3,7 +3,8 @@
 //! `--dry-run`.
 
 use orosync::model::Kind;
-use orosync::testkit::sample;
+use orosync_testkit::prelude::*;
+use orosync_testkit::sample;
 use std::path::Path;
 use std::process::Command;
 
@@ -160,7 +161,7 @@ async fn exit_1_when_the_server_rejects_one_item() {
         .user_create_item(&sample(Kind::Contacts, "Good"), None);
     // A task with a blank subject: Oro answers 400 with a pointer.
     s.graph.user_create_item(
-        &orosync::testkit::task(" ", orosync::model::Priority::Low),
+        &orosync_testkit::task(" ", orosync::model::Priority::Low),
         None,
     );
     let dir = tempfile::tempdir().unwrap();
@@ -230,7 +231,7 @@ async fn two_syncs_of_one_profile_run_one_after_the_other() {
     let key = s.oro.options().api_key.clone();
     // Slow Oro down so the first run holds the lock for a while.
     s.oro.inject(
-        orosync::fakes::oro::Fault::Latency(std::time::Duration::from_millis(150)),
+        orosync_fakes::oro::Fault::Latency(std::time::Duration::from_millis(150)),
         20,
     );
     let first = {

@@ -6,7 +6,7 @@ mod scenarios;
 
 use orosync::model::{Kind, Priority};
 use orosync::settings::Direction;
-use orosync::testkit::*;
+use orosync_testkit::*;
 use scenarios::memory::MemWorld;
 use scenarios::world::World;
 

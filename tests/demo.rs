@@ -3,6 +3,7 @@
 
 use orosync::demo::Demo;
 use orosync::model::Kind;
+use orosync_testkit::prelude::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_shows_creates_updates_a_deletion_and_a_conflict() {

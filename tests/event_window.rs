@@ -8,7 +8,7 @@
 mod scenarios;
 
 use orosync::model::{Item, Kind};
-use orosync::testkit::event;
+use orosync_testkit::event;
 use scenarios::http::HttpWorld;
 use scenarios::world::World;
 use scenarios::{assert_links_consistent, assert_quiet};
@@ -218,7 +218,7 @@ async fn the_delta_is_kept_while_the_day_lasts_and_started_again_the_next_day() 
 async fn the_fake_graph_keeps_the_first_requests_window_in_the_delta_link() {
     use orosync::clock::ManualClock;
     use orosync::store::{OutlookStore, Window};
-    use orosync::testkit::{t0, OutlookUser};
+    use orosync_testkit::{t0, OutlookUser};
     use scenarios::http::{ServedGraph, Setup};
 
     let clock = ManualClock::new(t0());

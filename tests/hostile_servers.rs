@@ -305,8 +305,8 @@ fn wsse() -> OroAuth {
 }
 
 /// Tokens from a fake Graph; the API itself at `graph_url`.
-async fn graph_client(graph_url: &str) -> (orosync::fakes::graph::FakeGraph, GraphClient) {
-    let fake = orosync::fakes::graph::FakeGraph::start(Default::default())
+async fn graph_client(graph_url: &str) -> (orosync_fakes::graph::FakeGraph, GraphClient) {
+    let fake = orosync_fakes::graph::FakeGraph::start(Default::default())
         .await
         .expect("fake Graph");
     let secrets = MemorySecrets::new();

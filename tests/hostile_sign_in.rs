@@ -11,12 +11,13 @@ use orosync::app::login::{login_oro_browser, login_outlook_browser};
 use orosync::app::{oro_client, oro_client_keeping, App, AppError, SyncRequest};
 use orosync::clock::{Clock, ManualClock};
 use orosync::config::{Config, OroAuth as ConfigAuth};
-use orosync::fakes::graph::{FakeGraph, FakeOptions};
-use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::graph::auth::{AuthConfig, AuthError, DeviceCode, Sleeper, TokenManager};
 use orosync::lock::ProfileLock;
 use orosync::oro::{BrowserLogin, OroAuth, OroClient, OroConfig, Secret};
 use orosync::secrets::{MemorySecrets, SecretStore, ORO_REFRESH_TOKEN, OUTLOOK_REFRESH_TOKEN};
+use orosync_fakes::graph::{FakeGraph, FakeOptions};
+use orosync_fakes::oro::{FakeOro, FakeOroOptions};
+use orosync_testkit::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
@@ -636,7 +637,7 @@ async fn a_first_sync_that_stops_for_confirmation_keeps_the_rotated_oro_token() 
     let (cfg, store) = signed_in_to_oro(&oro, &graph).await;
     // An Outlook contact linked to Oro from an earlier install: a first
     // sync deletes it first, so it stops and asks.
-    graph.user_create_item(&orosync::testkit::contact("Old", "Link"), Some("999"));
+    graph.user_create_item(&orosync_testkit::contact("Old", "Link"), Some("999"));
     let dir = tempfile::tempdir().unwrap();
     cfg.save(&dir.path().join("config.toml")).unwrap();
     let app = App::open_with(dir.path(), Arc::new(store.clone())).unwrap();

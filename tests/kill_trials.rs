@@ -13,7 +13,8 @@
 
 mod support;
 
-use orosync::fakes::stall::{StallAt, WriteStall};
+use orosync_fakes::stall::{StallAt, WriteStall};
+use orosync_testkit::prelude::*;
 use std::time::{Duration, Instant};
 use support::{spawn_quiet, Picture, World};
 
@@ -255,7 +256,7 @@ async fn killed_runs_repeat_to_the_uninterrupted_outcome() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_orphan_created_in_oro_is_adopted_not_created_again() {
     use orosync::model::Kind;
-    use orosync::testkit::sample;
+    use orosync_testkit::sample;
     for direction in ["bidirectional", "outlook-to-oro"] {
         for kind in Kind::ALL {
             let label = format!("{direction} {kind}");

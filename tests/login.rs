@@ -6,12 +6,12 @@
 use orosync::app::login::{login_oro_browser, login_oro_secret, login_outlook_device};
 use orosync::app::AppError;
 use orosync::config::{Config, OroAuth};
-use orosync::fakes::graph::{FakeGraph, FakeOptions};
-use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::secrets::{
     MemorySecrets, Secret, SecretStore, ORO_API_KEY, ORO_CLIENT_SECRET, ORO_REFRESH_TOKEN,
     OUTLOOK_REFRESH_TOKEN,
 };
+use orosync_fakes::graph::{FakeGraph, FakeOptions};
+use orosync_fakes::oro::{FakeOro, FakeOroOptions};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;

@@ -8,7 +8,8 @@
 mod support;
 
 use orosync::model::{Kind, Priority};
-use orosync::testkit::{contact, task};
+use orosync_testkit::prelude::*;
+use orosync_testkit::{contact, task};
 use serde_json::Value;
 use support::World;
 
@@ -38,7 +39,7 @@ async fn mass_deletion_asks_until_decided_and_yes_deletes() {
     // Another kind's change goes on while contacts wait.
     let task_id = w.oro.records(Kind::Tasks)[0].id.clone();
     assert!(w.oro.user_edit_item(Kind::Tasks, &task_id, |i| {
-        orosync::testkit::edit_note(i, "edited in Oro")
+        orosync_testkit::edit_note(i, "edited in Oro")
     }));
 
     let before = w.picture().outlook;

@@ -7,12 +7,12 @@ mod support;
 
 use chrono::Utc;
 use orosync::clock::ManualClock;
-use orosync::fakes::oro::{FakeOro, Fault};
 use orosync::model::{Address, AddressType, Contact, Item, Kind, Region};
 use orosync::oro::{wsse_headers, Secret};
 use orosync::store::StoreError;
+use orosync_fakes::oro::{FakeOro, Fault};
+use orosync_testkit::prelude::*;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 const MEDIA: &str = "application/vnd.api+json";
 
@@ -346,7 +346,7 @@ async fn an_update_cannot_move_an_address_to_another_contact() {
 #[tokio::test]
 async fn an_address_change_leaves_its_contacts_updated_at() {
     let clock = ManualClock::new(Utc::now());
-    let fake = support::fake_oro_with(|o| o.clock = Arc::new(clock.clone())).await;
+    let fake = support::fake_oro_with(|o| o.clock = orosync_testkit::fake_clock(&clock)).await;
     let c = contact(&fake, "Huber");
     let before = fake.record(Kind::Contacts, &c).unwrap().updated_at;
     let id = fake

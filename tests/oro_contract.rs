@@ -8,12 +8,13 @@ use base64::Engine;
 use chrono::{DateTime, Duration as TimeDelta, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use orosync::clock::{Clock, ManualClock};
-use orosync::fakes::oro::{FakeOro, FakeOroOptions, Fault, CONTACTS};
 use orosync::model::{Contact, Event, Gender, Item, Kind, Priority, Task, TaskStatus, When};
 use orosync::oro::{
     wsse_headers, BrowserLogin, ContactsScope, OAuthTokens, OroAuth, OroClient, OroConfig, Secret,
 };
 use orosync::store::{OroStore, StoreError, Window};
+use orosync_fakes::oro::{FakeOro, FakeOroOptions, Fault, CONTACTS};
+use orosync_testkit::prelude::*;
 use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};
 use std::collections::{BTreeMap, HashSet};
@@ -403,7 +404,7 @@ async fn tasks_are_the_users_own() {
             Some(("taskpriorities".into(), "normal".into())),
         );
         d.insert_raw(
-            orosync::fakes::oro::TASKS,
+            orosync_fakes::oro::TASKS,
             attrs(json!({"subject": "theirs"})),
             rels,
         )
@@ -427,7 +428,7 @@ async fn tasks_are_the_users_own() {
 async fn changed_since_uses_the_watermark_and_sorts_by_updated_at_then_id() {
     let clock = ManualClock::new(at("2024-05-01T10:00:00Z"));
     let c2 = clock.clone();
-    let fake = fake_with(move |o| o.clock = Arc::new(c2)).await;
+    let fake = fake_with(move |o| o.clock = orosync_testkit::fake_clock(&c2)).await;
     let a = fake.user_create(&contact("A", "1"));
     clock.advance(TimeDelta::seconds(10));
     let b = fake.user_create(&contact("B", "2"));
@@ -467,7 +468,7 @@ async fn changed_since_uses_the_watermark_and_sorts_by_updated_at_then_id() {
 async fn paging_over_a_set_that_changes_while_read_loses_and_repeats_nothing() {
     let clock = ManualClock::new(at("2024-05-01T10:00:00Z"));
     let c2 = clock.clone();
-    let fake = fake_with(move |o| o.clock = Arc::new(c2)).await;
+    let fake = fake_with(move |o| o.clock = orosync_testkit::fake_clock(&c2)).await;
     let mut ids = Vec::new();
     // 12 records a second apart, then 8 in one second (more than a page).
     for i in 0..12 {
@@ -614,7 +615,7 @@ async fn events_round_trip_through_the_legacy_api() {
 async fn event_listing_honours_window_calendar_recurrence_and_watermark() {
     let clock = ManualClock::new(Utc::now() - TimeDelta::hours(1));
     let c2 = clock.clone();
-    let fake = fake_with(move |o| o.clock = Arc::new(c2)).await;
+    let fake = fake_with(move |o| o.clock = orosync_testkit::fake_clock(&c2)).await;
     let ev = |title: &str, days: i64| Event {
         title: title.into(),
         description: None,
@@ -632,7 +633,7 @@ async fn event_listing_honours_window_calendar_recurrence_and_watermark() {
     fake.data(|d| {
         // Someone else's calendar: never listed.
         d.insert_raw(
-            orosync::fakes::oro::EVENTS,
+            orosync_fakes::oro::EVENTS,
             attrs(json!({"title": "theirs", "calendar": 99, "start": "2030-01-01T10:00:00+00:00", "end": "2030-01-01T11:00:00+00:00", "allDay": false})),
             BTreeMap::new(),
         )
@@ -694,7 +695,7 @@ async fn event_listing_survives_a_deletion_while_paging() {
     // numbers alone, the first event of the next page would be skipped.
     fake.on_list(move |d, n| {
         if n == 1 {
-            d.user_delete(orosync::fakes::oro::EVENTS, victim);
+            d.user_delete(orosync_fakes::oro::EVENTS, victim);
         }
     });
     let oro = client(&fake);

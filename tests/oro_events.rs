@@ -9,11 +9,12 @@ mod support;
 mod scenarios;
 
 use chrono::{Duration as TimeDelta, Utc};
-use orosync::fakes::oro::FakeOro;
 use orosync::model::{Event, Item, Kind, When};
 use orosync::oro::{wsse_headers, OroClient, Secret};
 use orosync::store::{OroStore, Window};
-use orosync::testkit::event;
+use orosync_fakes::oro::FakeOro;
+use orosync_testkit::event;
+use orosync_testkit::prelude::*;
 use scenarios::http::HttpWorld;
 use scenarios::world::World;
 use scenarios::{assert_links_consistent, assert_quiet};

@@ -10,14 +10,14 @@ mod scenarios;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use orosync::clock::ManualClock;
-use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::model::{Contact, Item, Kind, Task};
 use orosync::oro::{wsse_headers, OroClient, Secret};
 use orosync::store::{OroStore, StoreError};
+use orosync_fakes::oro::{FakeOro, FakeOroOptions};
+use orosync_testkit::prelude::*;
 use scenarios::http::OroHttpWorld;
 use scenarios::world::World;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 async fn fake_with(f: impl FnOnce(&mut FakeOroOptions)) -> FakeOro {
     support::fake_oro_with(f).await
@@ -169,7 +169,7 @@ async fn contact_names_over_100_characters_are_refused_by_the_length_rule() {
 #[tokio::test]
 async fn a_birthday_in_the_future_is_refused_and_today_is_accepted() {
     let clock = ManualClock::new(at("2024-05-01T10:00:00Z"));
-    let fake = fake_with(|o| o.clock = Arc::new(clock.clone())).await;
+    let fake = fake_with(|o| o.clock = orosync_testkit::fake_clock(&clock)).await;
     let oro = client(&fake);
     let born = |d: NaiveDate| {
         Item::Contacts(Contact {

@@ -5,14 +5,15 @@
 
 mod scenarios;
 
-use orosync::fakes::oro::FakeOro;
-use orosync::fakes::stall::StallAt;
 use orosync::model::{Item, Kind, Priority, Task, TaskStatus};
 use orosync::oro::{wsse_headers, Secret};
 use orosync::settings::Direction;
 use orosync::store::{OroStore, StoreError};
 use orosync::summary::Summary;
-use orosync::testkit::task;
+use orosync_fakes::oro::FakeOro;
+use orosync_fakes::stall::StallAt;
+use orosync_testkit::prelude::*;
+use orosync_testkit::task;
 use scenarios::http::OroHttpWorld;
 use scenarios::world::World;
 use scenarios::{assert_links_consistent, assert_quiet};

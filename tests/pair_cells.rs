@@ -5,7 +5,7 @@
 mod scenarios;
 
 use orosync::settings::Direction;
-use orosync::testkit::{edit_note, note_of};
+use orosync_testkit::{edit_note, note_of};
 use scenarios::memory::MemWorld;
 use scenarios::world::{oro_one, outlook_one, World};
 use scenarios::{assert_links_consistent, assert_quiet, linked_pairs};

@@ -7,7 +7,7 @@ mod scenarios;
 
 use orosync::model::{Item, Kind};
 use orosync::settings::{ConflictSetting, Direction};
-use orosync::testkit::{edit_note, sample};
+use orosync_testkit::{edit_note, sample};
 use proptest::prelude::*;
 use scenarios::http::HttpWorld;
 use scenarios::memory::MemWorld;

@@ -7,8 +7,8 @@
 mod support;
 
 use base64::Engine as _;
-use orosync::fakes::graph::FakeOptions;
-use orosync::fakes::oro::FakeOroOptions;
+use orosync_fakes::graph::FakeOptions;
+use orosync_fakes::oro::FakeOroOptions;
 use support::{run_command, World};
 
 fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

@@ -10,8 +10,8 @@
 
 mod support;
 
-use orosync::fakes::graph::{FakeOptions, Fault as GFault};
-use orosync::fakes::oro::{FakeOroOptions, Fault as OFault};
+use orosync_fakes::graph::{FakeOptions, Fault as GFault};
+use orosync_fakes::oro::{FakeOroOptions, Fault as OFault};
 use support::{Outcome, World};
 
 /// A clean first sync: its outcome and the creates it made on each side.

@@ -7,13 +7,14 @@
 
 mod support;
 
-use orosync::fakes::graph::{FakeGraph, FakeOptions, Fault};
 use orosync::graph::auth::{AuthConfig, TokenManager};
 use orosync::graph::{http_client, GraphClient, GraphConfig};
 use orosync::model::Kind;
 use orosync::secrets::{MemorySecrets, Secret, SecretStore, OUTLOOK_REFRESH_TOKEN};
 use orosync::store::{OutlookStore, OutlookWrite, StoreError};
-use orosync::testkit::contact;
+use orosync_fakes::graph::{FakeGraph, FakeOptions, Fault};
+use orosync_testkit::contact;
+use orosync_testkit::prelude::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -93,7 +94,7 @@ const NETWORK: &str = "\n[network]\ntimeout_seconds = 2\n";
 const STALL: Duration = Duration::from_secs(6);
 
 async fn seeded_slow() -> support::World {
-    use orosync::fakes::oro::FakeOroOptions;
+    use orosync_fakes::oro::FakeOroOptions;
     let w = support::World::with(FakeOroOptions::default(), FakeOptions::default(), NETWORK).await;
     w.seed_first();
     w
@@ -106,7 +107,7 @@ async fn seeded_slow() -> support::World {
 /// twice (a slow create is not sent again).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_the_binary_stalls_are_retried_or_end_in_exit_4_and_nothing_twice() {
-    use orosync::fakes::oro::Fault as OFault;
+    use orosync_fakes::oro::Fault as OFault;
     let reference = {
         let w = seeded_slow().await;
         let r = w.sync("bidirectional").await;

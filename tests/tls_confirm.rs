@@ -11,6 +11,7 @@
 
 mod support;
 
+use orosync_testkit::prelude::*;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use support::*;
@@ -140,7 +141,7 @@ async fn the_flag_pins_the_certificate_then_sign_in_and_sync_go_over_the_pin() {
     assert!(w.oro.stats().requests > 0, "the key was checked with Oro");
 
     // A sync over the pinned connection.
-    w.oro.user_create(&orosync::testkit::contact("Ann", "Lee"));
+    w.oro.user_create(&orosync_testkit::contact("Ann", "Lee"));
     let s = w.sync("bidirectional").await;
     assert_eq!(s.code, 0, "{s:?}");
     assert_eq!(w.graph.items(orosync::model::Kind::Contacts).len(), 1);

@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use orosync::model::{Item, Kind, Priority, Task, TaskStatus};
 use orosync::settings::Direction;
+use orosync_testkit::prelude::*;
 use scenarios::http::{HttpWorld, Setup};
 use scenarios::world::World;
 use serde_json::{json, Value};

@@ -5,6 +5,7 @@ use super::*;
 use crate::dto::TrayState;
 use orosync::config::{Config, SyncMode};
 use orosync::secrets::MemorySecrets;
+use orosync_testkit::prelude::*;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -545,8 +546,8 @@ impl TlsFront {
 /// a certificate replaced later is shown as changed, naming both.
 #[test]
 fn an_untrusted_oro_certificate_is_shown_then_trusted_and_tested_again() {
-    use orosync::fakes::oro::{FakeOro, FakeOroOptions};
     use orosync::secrets::SecretStore;
+    use orosync_fakes::oro::{FakeOro, FakeOroOptions};
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -674,7 +675,7 @@ fn held_mass_deletions_are_notified_listed_and_decided_in_the_window() {
     for n in 1..=12 {
         servers
             .oro
-            .user_create(&orosync::testkit::contact(&format!("Held{n:02}"), "Gone"));
+            .user_create(&orosync_testkit::contact(&format!("Held{n:02}"), "Gone"));
     }
     let (app, w) = app_for(dir.path(), servers.secrets());
     let tray = app.state::<Tray>();
@@ -757,7 +758,7 @@ fn held_mass_deletions_are_notified_listed_and_decided_in_the_window() {
     .unwrap();
     servers
         .oro
-        .inject(orosync::fakes::oro::Fault::Status(503), 1000);
+        .inject(orosync_fakes::oro::Fault::Status(503), 1000);
     let report = run(&tray);
     assert_eq!(report.outcome, orosync::scheduler::Outcome::Offline);
     assert!(servers.oro.records(Kind::Contacts).is_empty());

@@ -20,6 +20,7 @@ use fantoccini::{Client, Locator};
 use orosync::demo::{sample, Demo};
 use orosync::model::Kind;
 use orosync::secrets::{KeyringStore, SecretStore, ORO_API_KEY, OUTLOOK_REFRESH_TOKEN};
+use orosync_testkit::prelude::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -6,6 +6,7 @@
 //! the same way.
 
 mod conflicts;
+#[cfg(feature = "demo")]
 mod demo;
 mod login;
 mod output;
@@ -64,6 +65,8 @@ pub enum Command {
     /// Sign in to Oro or Outlook and keep the secret in the OS keyring.
     Login(LoginArgs),
     /// Try OroSync against local fake servers filled with sample data.
+    /// (Only in builds with the `demo` feature, the default.)
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Print a report for support: version, settings, last runs and recent
     /// errors, with every secret redacted.
@@ -240,6 +243,7 @@ fn usage_line(rendered: &str) -> String {
 /// Runs the parsed command: sets up logging (stderr by `-v`, and the
 /// profile's `logs/` folder), then dispatches. This is the only dispatch.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    #[cfg(feature = "demo")]
     if let Command::Demo(a) = cli.command {
         // The demo makes its own throw-away profile; it logs there.
         let dir = crate::demo::Demo::new_profile_dir().map_err(|e| {
@@ -287,6 +291,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        #[cfg(feature = "demo")]
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

@@ -16,17 +16,18 @@
 //! tokio runtime.
 
 pub mod sample;
+mod seed;
 
 use crate::app::{App, AppError, SyncRequest};
 use crate::config::SyncMode;
-use crate::fakes::graph::{FakeGraph, FakeOptions};
-use crate::fakes::oro::{FakeOro, FakeOroOptions};
 use crate::model::{Item, Kind};
 use crate::secrets::{
     self, KeyringStore, MemorySecrets, Secret, SecretError, SecretStore, ENV_VARS,
 };
 use crate::settings::ConflictSetting;
 use crate::summary::Summary;
+use orosync_fakes::graph::{FakeGraph, FakeOptions};
+use orosync_fakes::oro::{FakeOro, FakeOroOptions};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -221,14 +222,14 @@ time_zone = "UTC"
         ] {
             let mut ids = OroIds::default();
             for it in &s.oro_only {
-                ids.oro_only.push(self.oro.user_create(it));
+                ids.oro_only.push(seed::in_oro(&self.oro, it));
             }
             for it in &s.outlook_only {
-                self.graph.user_create_item(it, None);
+                seed::in_outlook(&self.graph, it);
             }
             for it in &s.both {
-                ids.both.push(self.oro.user_create(it));
-                self.graph.user_create_item(it, None);
+                ids.both.push(seed::in_oro(&self.oro, it));
+                seed::in_outlook(&self.graph, it);
             }
             self.ids.insert(kind, ids);
         }
@@ -307,12 +308,22 @@ time_zone = "UTC"
         })
     }
 
+    /// The Outlook item linked to an Oro record (the link as the sync
+    /// writes it: a task's linkedResource, an extended property otherwise).
     fn outlook_id(&self, kind: Kind, oro_id: &str) -> Option<String> {
+        use crate::graph::mapping::{ext_prop, task_link, LINK_PROP};
         self.graph
-            .items(kind)
+            .all(kind)
             .into_iter()
-            .find(|i| i.link.as_deref() == Some(oro_id))
-            .map(|i| i.id)
+            .find(|v| match kind {
+                Kind::Tasks => task_link(v).as_deref() == Some(oro_id),
+                _ => ext_prop(v, LINK_PROP) == Some(oro_id),
+            })
+            .and_then(|v| {
+                v.get("id")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            })
     }
 
     fn name_of(&self, oro_id: &str) -> String {
@@ -409,7 +420,7 @@ time_zone = "UTC"
             emails: vec!["beatriz.almeida@contoso.example".into()],
             ..Default::default()
         };
-        self.graph.user_create_item(&Item::Contacts(new), None);
+        seed::in_outlook(&self.graph, &Item::Contacts(new));
         done.push("Beatriz Almeida: new contact added in Outlook".into());
         done
     }

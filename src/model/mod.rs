@@ -58,6 +58,14 @@ impl Kind {
     }
 }
 
+/// A kind by its name (`contacts`, `tasks`, `events`), for APIs that take
+/// resource names, such as the fake servers'.
+impl AsRef<str> for Kind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

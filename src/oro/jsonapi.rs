@@ -16,10 +16,6 @@ pub(crate) struct Resource {
 }
 
 impl Resource {
-    pub(crate) fn from_value(v: &Value) -> StoreResult<Resource> {
-        Self::from_owned(v.clone())
-    }
-
     /// Takes the resource's maps over (a page of resources is read once:
     /// copying each record's attributes was a tenth of a first sync's CPU).
     pub(crate) fn from_owned(v: Value) -> StoreResult<Resource> {

@@ -123,21 +123,6 @@ pub(crate) fn esc(s: &str) -> String {
 /// cannot keep a run going forever.
 pub(crate) const MAX_PAGES: u32 = 100_000;
 
-/// One record as Oro's APIs answer it (a JSON:API resource object for
-/// contacts and tasks, a legacy REST event object for events) → the model,
-/// read in the user's zone exactly as the client reads it. The fake Oro uses
-/// this to show its records as the client would see them.
-pub(crate) fn record_from_json(
-    kind: Kind,
-    v: &serde_json::Value,
-    tz: Tz,
-) -> StoreResult<OroRecord> {
-    match kind {
-        Kind::Events => events::record(v, tz),
-        _ => jsonapi::record(kind, &jsonapi::Resource::from_value(v)?, tz),
-    }
-}
-
 /// The order `OroStore::changed_since` promises: (updatedAt, id).
 pub(crate) fn sort_records(v: &mut [OroRecord]) {
     // Unstable: each id is there once, so the order is total, and no

@@ -811,7 +811,7 @@ fn to_oro(
 mod tests {
     use super::*;
     use crate::plan::{Link, Winner};
-    use crate::testkit::{contact, edit_note, t0};
+    use crate::test_support::{contact, edit_note, t0};
 
     /// A linked pair changed on both sides, Outlook modified `outlook_ms`
     /// milliseconds after Oro's (whole-second) update.

@@ -1,10 +1,9 @@
 //! The two sides as traits: what the engine needs from Oro and from Outlook.
 //!
 //! The real clients (HTTP to Oro and to Microsoft Graph) and the in-memory
-//! stores used by tests implement these same traits, so every scenario runs
-//! unchanged against each (the "story" test pattern).
-
-pub mod memory;
+//! stores used by tests (crate `orosync-testkit`) implement these same
+//! traits, so every scenario runs unchanged against each (the "story" test
+//! pattern).
 
 use crate::model::{Item, Kind, OroRecord, OutlookItem, TaskStatus};
 use chrono::{DateTime, Utc};

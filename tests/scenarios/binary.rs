@@ -8,7 +8,7 @@ use orosync::engine::{BackupEntry, RunOptions};
 use orosync::settings::SyncSettings;
 use orosync::state::State;
 use orosync::summary::Summary;
-use orosync::testkit::{OroUser, OutlookUser};
+use orosync_testkit::{OroUser, OutlookUser};
 use std::path::PathBuf;
 
 /// The servers and users of an [`HttpWorld`]; the sync is the binary.

@@ -7,18 +7,18 @@ use super::world::World;
 use chrono_tz::Tz;
 use orosync::clock::{Clock, ManualClock};
 use orosync::engine::{BackupEntry, Engine, MemoryBackups, RunOptions};
-use orosync::fakes::graph::{FakeGraph, FakeOptions};
-use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::graph::auth::AuthConfig;
 use orosync::graph::{GraphClient, GraphConfig};
 use orosync::oro::{OroAuth, OroClient, OroConfig, Secret};
 use orosync::secrets::{self, MemorySecrets, SecretStore};
 use orosync::settings::SyncSettings;
 use orosync::state::State;
-use orosync::store::memory::{CrashSwitch, MemoryOro, MemoryOutlook};
 use orosync::store::{OroStore, OutlookStore};
 use orosync::summary::Summary;
-use orosync::testkit::{t0, OroUser, OutlookUser};
+use orosync_fakes::graph::{FakeGraph, FakeOptions};
+use orosync_fakes::oro::{FakeOro, FakeOroOptions};
+use orosync_testkit::memory::{CrashSwitch, MemoryOro, MemoryOutlook};
+use orosync_testkit::{t0, OroUser, OutlookUser};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,7 +85,7 @@ impl Default for Setup {
 impl ServedOro {
     pub async fn start(clock: &ManualClock, setup: Setup) -> ServedOro {
         let fake = FakeOro::start(FakeOroOptions {
-            clock: Arc::new(clock.clone()),
+            clock: orosync_testkit::fake_clock(clock),
             time_zone: setup.tz,
             ..Default::default()
         })
@@ -131,7 +131,7 @@ impl ServedGraph {
     pub async fn start(clock: &ManualClock, oro_url: &str, setup: Setup) -> ServedGraph {
         let defaults = FakeOptions::default();
         let fake = FakeGraph::start(FakeOptions {
-            clock: Arc::new(clock.clone()),
+            clock: orosync_testkit::fake_clock(clock),
             time_zone: setup.tz,
             page_size: setup.page_size.unwrap_or(defaults.page_size),
             ..defaults

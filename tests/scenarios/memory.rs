@@ -5,9 +5,9 @@ use orosync::clock::{Clock, ManualClock};
 use orosync::engine::{BackupEntry, Engine, MemoryBackups, RunOptions};
 use orosync::settings::SyncSettings;
 use orosync::state::State;
-use orosync::store::memory::{CrashSwitch, MemoryOro, MemoryOutlook};
 use orosync::summary::Summary;
-use orosync::testkit::{t0, OroUser, OutlookUser};
+use orosync_testkit::memory::{CrashSwitch, MemoryOro, MemoryOutlook};
+use orosync_testkit::{t0, OroUser, OutlookUser};
 use std::sync::Arc;
 
 pub struct MemWorld {

@@ -13,7 +13,7 @@ use orosync::engine::RunOptions;
 use orosync::model::{Item, Kind, Priority, Side};
 use orosync::settings::{ConflictSetting, Direction};
 use orosync::summary::Summary;
-use orosync::testkit::*;
+use orosync_testkit::*;
 use world::{oro_one, outlook_one, World};
 
 pub const KINDS: [Kind; 3] = [Kind::Contacts, Kind::Tasks, Kind::Events];

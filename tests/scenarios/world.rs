@@ -7,7 +7,7 @@ use orosync::model::{Kind, OroRecord, OutlookItem};
 use orosync::settings::SyncSettings;
 use orosync::state::State;
 use orosync::summary::Summary;
-use orosync::testkit::{OroUser, OutlookUser};
+use orosync_testkit::{OroUser, OutlookUser};
 
 #[allow(async_fn_in_trait)]
 pub trait World {

@@ -4,11 +4,12 @@
 
 #![allow(dead_code)] // each test file uses its own part of this
 
-use orosync::fakes::graph::{FakeGraph, FakeOptions};
-use orosync::fakes::oro::{FakeOro, FakeOroOptions};
 use orosync::model::{Item, Kind, Priority};
 use orosync::state::State;
-use orosync::testkit::*;
+use orosync_fakes::graph::{FakeGraph, FakeOptions};
+use orosync_fakes::oro::{FakeOro, FakeOroOptions};
+use orosync_testkit::prelude::*;
+use orosync_testkit::*;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -4,7 +4,7 @@ use super::*;
 use crate::model::{OroRecord, OutlookItem};
 use crate::plan::{plan_kind, KindInput, Link};
 use crate::settings::Direction;
-use crate::testkit::{contact, edit_note, t0};
+use crate::test_support::{contact, edit_note, t0};
 
 /// `linked` linked contacts, the first `gone` of them deleted in Oro; every
 /// Outlook item read (so the deletions carry the item and its name).

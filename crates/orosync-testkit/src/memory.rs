@@ -4,13 +4,13 @@
 //! events limited to a window. Tests drive them as a user would (`user_*`),
 //! and can inject a crash at any write position.
 
-use super::{
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use orosync::clock::Clock;
+use orosync::model::{Item, Kind, OroRecord, OutlookItem};
+use orosync::store::{
     OroStore, OutlookChanges, OutlookStore, OutlookWrite, StoreError, StoreResult, Window,
     WriteResult,
 };
-use crate::clock::Clock;
-use crate::model::{Item, Kind, OroRecord, OutlookItem};
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -52,7 +52,7 @@ fn crashed() -> StoreError {
 }
 
 /// Counts of writes made through the trait (that is, by the sync).
-pub use crate::summary::Counts as WriteCounts;
+pub use orosync::summary::Counts as WriteCounts;
 
 fn in_scope(item: &Item, window: &Window) -> bool {
     !item.outside_window(window.from, window.to)
@@ -199,7 +199,7 @@ impl OroStore for MemoryOro {
         out.sort_by(|a, b| {
             a.updated_at
                 .cmp(&b.updated_at)
-                .then_with(|| crate::model::cmp_oro_ids(&a.id, &b.id))
+                .then_with(|| orosync::model::cmp_oro_ids(&a.id, &b.id))
         });
         Ok(out)
     }

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use orosync::fakes::graph::{FakeGraph, FakeOptions};
+//! use orosync_fakes::graph::{FakeGraph, FakeOptions};
 //! let fake = FakeGraph::start(FakeOptions::default()).await?;
 //! let graph_url = fake.url();        // http://127.0.0.1:PORT/v1.0
 //! let login_url = fake.login_url();  // http://127.0.0.1:PORT/login
@@ -23,8 +23,7 @@ mod zones;
 pub use state::{FakeWrites, CONTACTS_FOLDER, DEFAULT_LIST};
 
 use crate::clock::{Clock, SystemClock};
-use crate::graph::mapping::{Mapper, GENDER_PROP};
-use crate::model::{Gender, Item, Kind, OutlookItem};
+use crate::Resource;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
@@ -47,7 +46,7 @@ pub struct FakeOptions {
     pub page_size: usize,
     /// `interval` of device codes, in seconds.
     pub device_interval_secs: u64,
-    /// Zone used by [`FakeGraph::user_create_item`] and [`FakeGraph::items`].
+    /// The mailbox owner's zone (tests read the fake's items in it).
     pub time_zone: Tz,
     /// The clock of `createdDateTime` and `lastModifiedDateTime` (sign-in
     /// tokens keep to the wall clock, as the client's do).
@@ -133,7 +132,7 @@ pub struct FakeGraph {
     shared: Arc<Mutex<Shared>>,
     in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
-    stall: Arc<crate::fakes::stall::WriteStall>,
+    stall: Arc<crate::stall::WriteStall>,
     held: Arc<tokio::sync::watch::Sender<bool>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -154,7 +153,7 @@ struct App {
     /// Graph requests (not sign-in) in flight against the mailbox.
     mailbox_in_flight: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
-    stall: Arc<crate::fakes::stall::WriteStall>,
+    stall: Arc<crate::stall::WriteStall>,
     held: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
@@ -237,7 +236,7 @@ async fn serve(
     let is_write = method != Method::GET && to_mailbox;
     let stall = if is_write { app.stall.on_write() } else { None };
     let r = match stall {
-        Some(crate::fakes::stall::StallAt::BeforeApply) => {
+        Some(crate::stall::StallAt::BeforeApply) => {
             app.stall.hold().await;
             to_response(Reply::error(
                 503,
@@ -245,7 +244,7 @@ async fn serve(
                 "held write dropped",
             ))
         }
-        Some(crate::fakes::stall::StallAt::AfterApply) => {
+        Some(crate::stall::StallAt::AfterApply) => {
             let r = handle(&app, method, uri, headers, body).await;
             app.stall.hold().await;
             r
@@ -594,8 +593,8 @@ impl FakeGraph {
         self.held.send_replace(false);
     }
 
-    /// Hold the N-th write request (see [`crate::fakes::stall`]).
-    pub fn write_stall(&self) -> &crate::fakes::stall::WriteStall {
+    /// Hold the N-th write request (see [`crate::stall`]).
+    pub fn write_stall(&self) -> &crate::stall::WriteStall {
         &self.stall
     }
 
@@ -724,37 +723,13 @@ impl FakeGraph {
     // ------------------------------------------------------------ data
 
     /// A user creates an item from raw Graph JSON (as a create body:
-    /// `singleValueExtendedProperties` and `linkedResources` allowed).
-    pub fn user_create(&self, kind: Kind, body: Value) -> String {
+    /// `singleValueExtendedProperties` and `linkedResources` allowed), of
+    /// the resource `kind` names (`contacts`, `tasks`, `events`).
+    pub fn user_create(&self, kind: impl AsRef<str>, body: Value) -> String {
         let Value::Object(m) = body else {
             panic!("user_create needs a JSON object")
         };
-        self.lock().mailbox.insert(kind, m)
-    }
-
-    /// A user creates an item from model values, optionally already linked.
-    pub fn user_create_item(&self, item: &Item, link: Option<&str>) -> String {
-        let body = self.mapper().write_body(Some(item), link, true);
-        self.user_create(item.kind(), body)
-    }
-
-    /// A user creates a weekly recurring event: a series master (with
-    /// `type` "seriesMaster" and a `recurrence`) from the event's values.
-    pub fn user_create_series(&self, item: &Item) -> String {
-        let mut body = self.mapper().write_body(Some(item), None, true);
-        let start = body
-            .get("start")
-            .and_then(|s| s.get("dateTime"))
-            .and_then(Value::as_str)
-            .and_then(|s| s.get(..10))
-            .unwrap_or("2026-01-01")
-            .to_string();
-        body["type"] = json!("seriesMaster");
-        body["recurrence"] = json!({
-            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"], "firstDayOfWeek": "sunday"},
-            "range": {"type": "noEnd", "startDate": start, "recurrenceTimeZone": "UTC"},
-        });
-        self.user_create(Kind::Events, body)
+        self.lock().mailbox.insert(Resource::of(kind), m)
     }
 
     /// A user edits the raw JSON of an item (extended properties are in
@@ -783,11 +758,12 @@ impl FakeGraph {
         s.mailbox.patch(id, m);
     }
 
-    /// A user edits an item's model values.
-    pub fn user_edit_item(&self, id: &str, item: &Item) {
-        let body = self.mapper().write_body(Some(item), None, false);
+    /// A user changes some properties of an item, as a PATCH body would
+    /// (extended properties in `singleValueExtendedProperties` are set,
+    /// the others kept).
+    pub fn user_patch(&self, id: &str, body: Value) {
         let Value::Object(m) = body else {
-            unreachable!("write_body gives an object")
+            panic!("user_patch needs a JSON object")
         };
         self.lock().mailbox.patch(id, m);
     }
@@ -798,7 +774,8 @@ impl FakeGraph {
 
     /// Raw JSON of every item of a kind, with extended properties and
     /// linkedResources included.
-    pub fn all(&self, kind: Kind) -> Vec<Value> {
+    pub fn all(&self, kind: impl AsRef<str>) -> Vec<Value> {
+        let kind = Resource::of(kind);
         let s = self.lock();
         s.mailbox
             .items
@@ -812,39 +789,9 @@ impl FakeGraph {
         self.lock().mailbox.items.get(id).map(raw)
     }
 
-    /// Every item of a kind as the model reads it (in the options' zone).
-    pub fn items(&self, kind: Kind) -> Vec<OutlookItem> {
-        let m = self.mapper();
-        self.all(kind)
-            .iter()
-            .map(|v| m.read(kind, v).expect("fake items read"))
-            .collect()
-    }
-
-    /// The `OroCRM_id` and gender as stored, for assertions.
-    pub fn link_of(&self, id: &str) -> Option<String> {
-        let v = self.find(id)?;
-        let it = self.mapper().read(kind_of(&v), &v).ok()?;
-        it.link
-    }
-    pub fn gender_of(&self, id: &str) -> Option<Gender> {
-        let v = self.find(id)?;
-        crate::graph::mapping::ext_prop(&v, GENDER_PROP)
-            .and_then(|g| g.parse().ok())
-            .and_then(Gender::from_mapi)
-    }
-
-    fn mapper(&self) -> Mapper {
-        Mapper::new(self.lock().opts.time_zone, "http://oro.invalid")
-            .expect("zone with a Windows name")
-    }
-}
-
-fn kind_of(v: &Value) -> Kind {
-    match v.get("_kind").and_then(Value::as_str) {
-        Some("events") => Kind::Events,
-        Some("tasks") => Kind::Tasks,
-        _ => Kind::Contacts,
+    /// The mailbox owner's zone.
+    pub fn time_zone(&self) -> Tz {
+        self.lock().opts.time_zone
     }
 }
 

@@ -5,7 +5,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use orosync::fakes::oro::{FakeOro, FakeOroOptions};
+//! use orosync_fakes::oro::{FakeOro, FakeOroOptions};
 //! let fake = FakeOro::start(FakeOroOptions::default()).await?;
 //! println!("Oro at {}", fake.url());
 //! # Ok(()) }
@@ -32,7 +32,6 @@ pub use addresses::{FakeAddress, FakeAddresses, CONTACT_ADDRESSES};
 pub use data::{FakeData, FakeRecord, FakeWrites, CONTACTS, EVENTS, TASKS};
 
 use crate::clock::{Clock, SystemClock};
-use crate::model::{Event, Item, Kind, OroRecord};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -64,7 +63,8 @@ pub struct FakeOroOptions {
     /// How far the server's wall clock is ahead of this machine's (negative:
     /// behind), for WSSE's `Created` checks: clock skew tests.
     pub clock_offset_secs: i64,
-    /// The user's zone, for the dates of records made by `user_create`.
+    /// The user's zone (Oro's user setting), in which a person's dates are
+    /// midnights.
     pub time_zone: Tz,
     /// The clock of `createdAt`/`updatedAt`.
     pub clock: Arc<dyn Clock>,
@@ -143,7 +143,7 @@ pub(crate) struct Shared {
     write_faults: Mutex<VecDeque<Fault>>,
     hook: Mutex<Option<ListHook>>,
     pub(crate) stats: Mutex<FakeStats>,
-    stall: Arc<crate::fakes::stall::WriteStall>,
+    stall: Arc<crate::stall::WriteStall>,
 }
 
 impl Shared {
@@ -212,7 +212,7 @@ async fn faults(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respo
     }
     let is_write = req.method() != axum::http::Method::GET && req.uri().path().starts_with("/api/");
     if is_write {
-        use crate::fakes::stall::StallAt;
+        use crate::stall::StallAt;
         match s.stall.on_write() {
             Some(StallAt::BeforeApply) => {
                 s.stall.hold().await;
@@ -405,55 +405,45 @@ impl FakeOro {
         f(&mut self.shared.data.lock().expect("data"))
     }
 
-    /// A user creates a record; returns its id.
-    pub fn user_create(&self, item: &Item) -> String {
-        self.data(|d| d.user_create(item)).to_string()
-    }
-
-    /// A user creates a recurring (weekly) event; returns its id.
-    pub fn user_create_recurring_event(&self, e: &Event) -> String {
-        self.data(|d| d.user_create_recurring_event(e)).to_string()
+    /// A user creates a record in Oro's UI, given as the API's JSON (see
+    /// [`FakeData::user_create_json`]); returns its id.
+    pub fn user_create_json(&self, kind: impl AsRef<str>, doc: &serde_json::Value) -> String {
+        self.data(|d| d.user_create_json(kind, doc)).to_string()
     }
 
     /// A user edits a record (its `updatedAt` becomes now); false when absent.
-    pub fn user_edit(&self, kind: Kind, id: &str, f: impl FnOnce(&mut FakeRecord)) -> bool {
+    pub fn user_edit(
+        &self,
+        kind: impl AsRef<str>,
+        id: &str,
+        f: impl FnOnce(&mut FakeRecord),
+    ) -> bool {
         let Ok(id) = id.parse() else { return false };
         self.data(|d| d.user_edit(data::type_of(kind), id, f))
     }
 
     /// A user deletes a record; false when absent.
-    pub fn user_delete(&self, kind: Kind, id: &str) -> bool {
+    pub fn user_delete(&self, kind: impl AsRef<str>, id: &str) -> bool {
         let Ok(id) = id.parse() else { return false };
         self.data(|d| d.user_delete(data::type_of(kind), id))
     }
 
-    pub fn record(&self, kind: Kind, id: &str) -> Option<FakeRecord> {
+    pub fn record(&self, kind: impl AsRef<str>, id: &str) -> Option<FakeRecord> {
         let id = id.parse().ok()?;
         self.data(|d| d.get(data::type_of(kind), id).cloned())
     }
 
-    pub fn all(&self, kind: Kind) -> Vec<FakeRecord> {
+    pub fn all(&self, kind: impl AsRef<str>) -> Vec<FakeRecord> {
         self.data(|d| d.all(data::type_of(kind)))
     }
 
-    /// A stored record as the client reads it: rendered as the API answers
-    /// it and read by the client's own parser, in the options' zone.
-    pub fn read_record(&self, kind: Kind, r: &FakeRecord) -> OroRecord {
-        let v = match kind {
-            Kind::Events => events::render(r),
-            _ => jsonapi::render(data::type_of(kind), r, None),
-        };
-        crate::oro::record_from_json(kind, &v, self.shared.opts.time_zone)
-            .unwrap_or_else(|e| panic!("the fake's {kind} {} does not read: {e}", r.id))
-    }
-
-    /// Every record of a kind as the client reads it (all owners, all
-    /// calendars, no window), in id order.
-    pub fn records(&self, kind: Kind) -> Vec<OroRecord> {
-        self.all(kind)
-            .iter()
-            .map(|r| self.read_record(kind, r))
-            .collect()
+    /// A stored record as the API answers it: a JSON:API resource object
+    /// for contacts and tasks, a legacy REST event for events.
+    pub fn render(&self, kind: impl AsRef<str>, r: &FakeRecord) -> serde_json::Value {
+        match data::type_of(kind) {
+            EVENTS => events::render(r),
+            ty => jsonapi::render(ty, r, None),
+        }
     }
 
     /// A contact's addresses as Oro orders them (the primary first, then by
@@ -519,18 +509,6 @@ impl FakeOro {
         self.data(|d| d.addresses.remove(id))
     }
 
-    /// A user edits a record's values (as read by the client) in Oro's UI;
-    /// only the fields that change are stored. False when absent.
-    pub fn user_edit_item(&self, kind: Kind, id: &str, f: impl FnOnce(&mut Item)) -> bool {
-        let Some(rec) = self.record(kind, id) else {
-            return false;
-        };
-        let before = self.read_record(kind, &rec).item;
-        let mut after = before.clone();
-        f(&mut after);
-        self.data(|d| d.user_edit_item(data::type_of(kind), rec.id, &before, &after))
-    }
-
     /// An admin activates or deactivates the `task_flow` workflow; either
     /// way the tasks' workflow items are deleted (Oro's `resetWorkflowData`).
     pub fn set_task_workflow(&self, active: bool) {
@@ -569,13 +547,13 @@ impl FakeOro {
         q.extend(std::iter::repeat_n(fault, times));
     }
 
-    /// Hold the N-th write request (see [`crate::fakes::stall`]).
-    pub fn write_stall(&self) -> &crate::fakes::stall::WriteStall {
+    /// Hold the N-th write request (see [`crate::stall`]).
+    pub fn write_stall(&self) -> &crate::stall::WriteStall {
         &self.shared.stall
     }
 
     /// The write stall, to watch from a task while a run borrows the world.
-    pub fn write_stall_handle(&self) -> Arc<crate::fakes::stall::WriteStall> {
+    pub fn write_stall_handle(&self) -> Arc<crate::stall::WriteStall> {
         self.shared.stall.clone()
     }
 

@@ -4,7 +4,7 @@
 
 use super::{schema, zones};
 use crate::clock::{Clock, SystemClock};
-use crate::model::Kind;
+use crate::Resource;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -27,19 +27,19 @@ fn is_default_contacts(folder: &str, ids_only: bool) -> bool {
 /// properties (id as written → value) and, for tasks, its linkedResources.
 #[derive(Clone, Debug)]
 pub struct Stored {
-    pub kind: Kind,
+    pub kind: Resource,
     pub json: Map<String, Value>,
     pub ext: Vec<(String, String)>,
     pub linked: Vec<Value>,
 }
 
 /// Counts of writes the fake applied (through Graph, not through the `user_*` helpers).
-pub use crate::summary::Counts as FakeWrites;
+pub use crate::Writes as FakeWrites;
 
 /// A delta token's position in the change log.
 #[derive(Clone, Debug)]
 struct DeltaPos {
-    kind: Kind,
+    kind: Resource,
     seq: u64,
     window: Option<(DateTime<Utc>, DateTime<Utc>)>,
     expand: Option<String>,
@@ -116,7 +116,7 @@ pub struct Mailbox {
     pub items: BTreeMap<String, Stored>,
     next_id: u64,
     seq: u64,
-    log: Vec<(u64, Kind, String)>,
+    log: Vec<(u64, Resource, String)>,
     deltas: HashMap<String, DeltaPos>,
     /// Remaining pages of a delta or list answer, by skip token.
     pages: HashMap<String, Pending>,
@@ -181,13 +181,13 @@ impl Mailbox {
         time_text(self.clock.0.now())
     }
 
-    fn touch(&mut self, kind: Kind, id: &str) {
+    fn touch(&mut self, kind: Resource, id: &str) {
         self.seq += 1;
         self.log.push((self.seq, kind, id.to_string()));
     }
 
     /// Insert a new item from a Graph create body; returns its id.
-    pub fn insert(&mut self, kind: Kind, mut body: Map<String, Value>) -> String {
+    pub fn insert(&mut self, kind: Resource, mut body: Map<String, Value>) -> String {
         let id = format!(
             "AAMkAGI2{}{}{:08}",
             self.id_infix,
@@ -196,7 +196,7 @@ impl Mailbox {
         );
         self.next_id += 1;
         let ext = take_ext(&mut body);
-        if kind == Kind::Tasks {
+        if kind == Resource::Tasks {
             keep_due_day(&mut body);
         }
         let mut linked = Vec::new();
@@ -211,11 +211,11 @@ impl Mailbox {
         body.insert("id".into(), json!(id));
         body.insert("createdDateTime".into(), json!(now));
         body.insert("lastModifiedDateTime".into(), json!(now));
-        if kind == Kind::Contacts {
+        if kind == Resource::Contacts {
             // Contacts made through /me/contacts land in the default folder.
             body.insert("parentFolderId".into(), json!(CONTACTS_FOLDER));
         }
-        if kind == Kind::Events && !body.contains_key("type") {
+        if kind == Resource::Events && !body.contains_key("type") {
             body.insert("type".into(), json!("singleInstance"));
         }
         self.items.insert(
@@ -238,7 +238,7 @@ impl Mailbox {
         let Some(it) = self.items.get_mut(id) else {
             return false;
         };
-        if it.kind == Kind::Tasks {
+        if it.kind == Resource::Tasks {
             keep_due_day(&mut body);
         }
         for (k, v) in body {
@@ -277,7 +277,7 @@ impl Mailbox {
     /// `$expand` asked for and the zone and body type `Prefer` asked for.
     fn render(&self, it: &Stored, expand: Option<&str>, select: Option<&str>, req: &Req) -> Value {
         let mut m = it.json.clone();
-        if it.kind == Kind::Events {
+        if it.kind == Resource::Events {
             self.render_event(&mut m, req);
         }
         if let Some(x) = expand {
@@ -397,7 +397,7 @@ impl Mailbox {
     }
 
     /// Check a write body the way Graph would refuse it.
-    fn validate(&self, kind: Kind, body: &Map<String, Value>) -> Result<(), Reply> {
+    fn validate(&self, kind: Resource, body: &Map<String, Value>) -> Result<(), Reply> {
         let text = serde_json::to_string(body).unwrap_or_default();
         if let Some(n) = self.rejects.iter().find(|n| text.contains(n.as_str())) {
             return Err(Reply::error(
@@ -411,7 +411,7 @@ impl Mailbox {
             return Err(Reply::error(400, "RequestBodyRead", &why));
         }
         match kind {
-            Kind::Contacts => {
+            Resource::Contacts => {
                 let n = |k: &str| body.get(k).and_then(Value::as_array).map_or(0, Vec::len);
                 if n("emailAddresses") > 3 || n("businessPhones") > 2 {
                     return Err(Reply::error(
@@ -421,7 +421,7 @@ impl Mailbox {
                     ));
                 }
             }
-            Kind::Events => {
+            Resource::Events => {
                 for k in ["start", "end"] {
                     if let Some(v) = body.get(k) {
                         let zone = v.get("timeZone").and_then(Value::as_str).unwrap_or("");
@@ -447,7 +447,7 @@ impl Mailbox {
                     }
                 }
             }
-            Kind::Tasks => {
+            Resource::Tasks => {
                 if let Some(due) = body.get("dueDateTime") {
                     if let Err(why) = zones::todo_due(due) {
                         return Err(Reply::error(400, "invalidRequest", &why));
@@ -490,7 +490,7 @@ impl Mailbox {
             ["me", "contactFolders", f, "contacts", "delta"]
                 if is_default_contacts(f, self.ids_only) =>
             {
-                self.delta(Kind::Contacts, req)
+                self.delta(Resource::Contacts, req)
             }
             // The default folder is not among /me/contactFolders, which
             // lists the folders under it (contactfolder-list.md: "contact
@@ -508,7 +508,7 @@ impl Mailbox {
                 "ErrorItemNotFound",
                 "The specified object was not found in the store.",
             ),
-            ["me", "calendarView", "delta"] => self.delta(Kind::Events, req),
+            ["me", "calendarView", "delta"] => self.delta(Resource::Events, req),
             ["me", "todo", "lists"] if m == "GET" => Reply::json(
                 200,
                 json!({"value": [
@@ -517,17 +517,17 @@ impl Mailbox {
                 ]}),
             ),
             ["me", "todo", "lists", l, "tasks", "delta"] if *l == DEFAULT_LIST => {
-                self.delta(Kind::Tasks, req)
+                self.delta(Resource::Tasks, req)
             }
-            ["me", "contacts"] => self.collection(Kind::Contacts, req),
-            ["me", "events"] => self.collection(Kind::Events, req),
+            ["me", "contacts"] => self.collection(Resource::Contacts, req),
+            ["me", "events"] => self.collection(Resource::Events, req),
             ["me", "todo", "lists", l, "tasks"] if *l == DEFAULT_LIST => {
-                self.collection(Kind::Tasks, req)
+                self.collection(Resource::Tasks, req)
             }
-            ["me", "contacts", id] => self.one(Kind::Contacts, id, req),
-            ["me", "events", id] => self.one(Kind::Events, id, req),
+            ["me", "contacts", id] => self.one(Resource::Contacts, id, req),
+            ["me", "events", id] => self.one(Resource::Events, id, req),
             ["me", "todo", "lists", l, "tasks", id] if *l == DEFAULT_LIST => {
-                self.one(Kind::Tasks, id, req)
+                self.one(Resource::Tasks, id, req)
             }
             ["me", "todo", "lists", l, "tasks", id, "linkedResources"] if *l == DEFAULT_LIST => {
                 self.linked(id, None, req)
@@ -548,7 +548,7 @@ impl Mailbox {
         }
     }
 
-    fn collection(&mut self, kind: Kind, req: &Req) -> Reply {
+    fn collection(&mut self, kind: Resource, req: &Req) -> Reply {
         match req.method {
             "POST" => {
                 let Some(Value::Object(body)) = req.body.clone() else {
@@ -614,7 +614,7 @@ impl Mailbox {
         }
     }
 
-    fn one(&mut self, kind: Kind, id: &str, req: &Req) -> Reply {
+    fn one(&mut self, kind: Resource, id: &str, req: &Req) -> Reply {
         let exists = self.items.get(id).is_some_and(|it| it.kind == kind);
         if !exists {
             return Reply::error(
@@ -658,7 +658,11 @@ impl Mailbox {
     fn linked(&mut self, task: &str, lr: Option<&str>, req: &Req) -> Reply {
         let n = self.next_id;
         let now = self.now_text();
-        let Some(it) = self.items.get_mut(task).filter(|it| it.kind == Kind::Tasks) else {
+        let Some(it) = self
+            .items
+            .get_mut(task)
+            .filter(|it| it.kind == Resource::Tasks)
+        else {
             return Reply::error(404, "ErrorItemNotFound", "task not found");
         };
         let Some(Value::Object(body)) = req.body.clone() else {
@@ -693,14 +697,14 @@ impl Mailbox {
         };
         self.next_id += 1;
         it.json.insert("lastModifiedDateTime".into(), json!(now));
-        self.touch(Kind::Tasks, task);
+        self.touch(Resource::Tasks, task);
         self.writes.updated += 1;
         reply
     }
 
     fn delta_link(
         &mut self,
-        kind: Kind,
+        kind: Resource,
         window: Option<(DateTime<Utc>, DateTime<Utc>)>,
         expand: Option<String>,
     ) -> String {
@@ -715,14 +719,14 @@ impl Mailbox {
             },
         );
         let path = match kind {
-            Kind::Contacts => format!("/me/contactFolders/{CONTACTS_FOLDER}/contacts/delta"),
-            Kind::Events => "/me/calendarView/delta".to_string(),
-            Kind::Tasks => format!("/me/todo/lists/{DEFAULT_LIST}/tasks/delta"),
+            Resource::Contacts => format!("/me/contactFolders/{CONTACTS_FOLDER}/contacts/delta"),
+            Resource::Events => "/me/calendarView/delta".to_string(),
+            Resource::Tasks => format!("/me/todo/lists/{DEFAULT_LIST}/tasks/delta"),
         };
         format!("{}{}?$deltatoken={}", self.base, path, token)
     }
 
-    fn delta(&mut self, kind: Kind, req: &Req) -> Reply {
+    fn delta(&mut self, kind: Resource, req: &Req) -> Reply {
         if req.method != "GET" {
             return Reply::error(405, "MethodNotAllowed", "method not allowed");
         }
@@ -746,7 +750,7 @@ impl Mailbox {
                 }
             },
             None => {
-                let window = if kind == Kind::Events {
+                let window = if kind == Resource::Events {
                     let parse = |k: &str| {
                         req.q(k)
                             .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
@@ -794,7 +798,7 @@ impl Mailbox {
             .map(|id| match self.items.get(&id) {
                 Some(it) if Self::in_window(it, window) => {
                     // Event delta carries no extended properties.
-                    let x = if kind == Kind::Tasks {
+                    let x = if kind == Resource::Tasks {
                         expand.as_deref()
                     } else {
                         None

@@ -2,14 +2,176 @@
 //! behind it: the in-memory stores, or the fake servers (acted on directly,
 //! as a user of Oro's or Outlook's UI would, while the sync reaches them
 //! over HTTP). The seed-table scenarios are written once against these traits.
+//!
+//! The fakes (crate `orosync-fakes`) speak JSON only; the model values
+//! tests work with are turned into that JSON and read back from it by this
+//! crate's own code ([`oro_json`], [`graph_json`]), never by the client's
+//! mapping, so the two cannot share a misunderstanding of an API.
 
-use crate::fakes::graph::FakeGraph;
-use crate::fakes::oro::FakeOro;
-use crate::model::{
+pub mod graph_json;
+pub mod memory;
+pub mod oro_json;
+mod text;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+pub use memory::{MemoryOro, MemoryOutlook, WriteCounts};
+use orosync::model::{
     Contact, Event, Gender, Item, Kind, OroRecord, OutlookItem, Priority, Task, TaskStatus, When,
 };
-use crate::store::memory::{MemoryOro, MemoryOutlook, WriteCounts};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use orosync_fakes::graph::FakeGraph;
+use orosync_fakes::oro::{FakeOro, FakeRecord};
+
+/// The traits that let tests act on the fakes in model values.
+pub mod prelude {
+    pub use super::{FakeDataItems, FakeGraphItems, FakeOroItems};
+}
+use std::sync::Arc;
+
+/// The fakes' clock reading a test's clock (the same time on both sides).
+pub fn fake_clock<C>(clock: &C) -> Arc<dyn orosync_fakes::Clock>
+where
+    C: orosync::clock::Clock + Clone + 'static,
+{
+    let c = clock.clone();
+    Arc::new(move || c.now())
+}
+
+/// A person's work in Oro's UI in model values, on the fake Oro: turned
+/// into Oro's JSON and read back from it by this crate ([`oro_json`]).
+pub trait FakeOroItems {
+    /// A user creates a record; returns its id.
+    fn user_create(&self, item: &Item) -> String;
+    /// A user creates a recurring (weekly) event; returns its id.
+    fn user_create_recurring_event(&self, e: &Event) -> String;
+    /// A user edits a record's values in Oro's UI; only the attributes and
+    /// relationships whose values change are stored (a due date's time of
+    /// day, a contact's other phones stay). False when absent.
+    fn user_edit_item(&self, kind: Kind, id: &str, f: impl FnOnce(&mut Item)) -> bool;
+    /// A stored record as the API answers it, read into the model in the
+    /// user's zone.
+    fn read_record(&self, kind: Kind, r: &FakeRecord) -> OroRecord;
+    /// Every record of a kind read into the model (all owners, all
+    /// calendars, no window), in id order.
+    fn records(&self, kind: Kind) -> Vec<OroRecord>;
+}
+
+impl FakeOroItems for FakeOro {
+    fn user_create(&self, item: &Item) -> String {
+        let (tz, me) = self.data(|d| (d.time_zone(), d.user_id().to_string()));
+        self.user_create_json(item.kind(), &oro_json::create_doc(item, tz, &me))
+    }
+
+    fn user_create_recurring_event(&self, e: &Event) -> String {
+        let tz = self.data(|d| d.time_zone());
+        self.user_create_json(Kind::Events, &oro_json::series_doc(e, tz))
+    }
+
+    fn user_edit_item(&self, kind: Kind, id: &str, f: impl FnOnce(&mut Item)) -> bool {
+        let Some(rec) = self.record(kind, id) else {
+            return false;
+        };
+        let before = self.read_record(kind, &rec).item;
+        let mut after = before.clone();
+        f(&mut after);
+        if before == after {
+            return true;
+        }
+        let (tz, me) = self.data(|d| (d.time_zone(), d.user_id().to_string()));
+        let (old_attrs, old_rels) = oro_json::fields(&before, tz, &me);
+        let (new_attrs, new_rels) = oro_json::fields(&after, tz, &me);
+        self.user_edit(kind, id, |r| {
+            for (k, v) in new_attrs {
+                if old_attrs.get(&k) != Some(&v) {
+                    r.attributes.insert(k, v);
+                }
+            }
+            for (k, v) in new_rels {
+                if old_rels.get(&k) != Some(&v) {
+                    r.relationships.insert(k, v);
+                }
+            }
+        })
+    }
+
+    fn read_record(&self, kind: Kind, r: &FakeRecord) -> OroRecord {
+        let tz = self.data(|d| d.time_zone());
+        oro_json::read(&self.render(kind, r), tz)
+    }
+
+    fn records(&self, kind: Kind) -> Vec<OroRecord> {
+        self.all(kind)
+            .iter()
+            .map(|r| self.read_record(kind, r))
+            .collect()
+    }
+}
+
+/// A person creating a record in model values while the fake's lock is
+/// held (inside `FakeOro::data` or an `on_list` hook).
+pub trait FakeDataItems {
+    /// A user creates a record; returns its id.
+    fn user_create(&mut self, item: &Item) -> u64;
+}
+
+impl FakeDataItems for orosync_fakes::oro::FakeData {
+    fn user_create(&mut self, item: &Item) -> u64 {
+        let doc = oro_json::create_doc(item, self.time_zone(), &self.user_id().to_string());
+        self.user_create_json(item.kind(), &doc)
+    }
+}
+
+/// A person's work in Outlook in model values, on the fake Graph: turned
+/// into Graph's JSON and read back from it by this crate ([`graph_json`]).
+pub trait FakeGraphItems {
+    /// A user creates an item, optionally already linked to an Oro record.
+    fn user_create_item(&self, item: &Item, link: Option<&str>) -> String;
+    /// A user creates a weekly recurring event (a series master).
+    fn user_create_series(&self, item: &Item) -> String;
+    /// A user sets an item's values.
+    fn user_edit_item(&self, id: &str, item: &Item);
+    /// Every item of a kind read into the model (in the mailbox's zone).
+    fn items(&self, kind: Kind) -> Vec<OutlookItem>;
+    /// The Oro id an item is linked to, as stored.
+    fn link_of(&self, id: &str) -> Option<String>;
+    /// A contact's gender, as stored.
+    fn gender_of(&self, id: &str) -> Option<Gender>;
+}
+
+impl FakeGraphItems for FakeGraph {
+    fn user_create_item(&self, item: &Item, link: Option<&str>) -> String {
+        let body = graph_json::body(item, link, true, self.time_zone());
+        self.user_create(item.kind(), body)
+    }
+
+    fn user_create_series(&self, item: &Item) -> String {
+        self.user_create(
+            Kind::Events,
+            graph_json::series_body(item, self.time_zone()),
+        )
+    }
+
+    fn user_edit_item(&self, id: &str, item: &Item) {
+        self.user_patch(id, graph_json::body(item, None, false, self.time_zone()));
+    }
+
+    fn items(&self, kind: Kind) -> Vec<OutlookItem> {
+        let tz = self.time_zone();
+        self.all(kind)
+            .iter()
+            .map(|v| graph_json::read(v, tz))
+            .collect()
+    }
+
+    fn link_of(&self, id: &str) -> Option<String> {
+        let v = self.find(id)?;
+        let tasks = v.get("_kind").and_then(serde_json::Value::as_str) == Some("tasks");
+        graph_json::link(&v, tasks)
+    }
+
+    fn gender_of(&self, id: &str) -> Option<Gender> {
+        graph_json::gender(&self.find(id)?)
+    }
+}
 
 /// A person using Oro.
 pub trait OroUser {
@@ -74,7 +236,7 @@ impl OutlookUser for MemoryOutlook {
     }
 }
 
-/// Oro as the fake server holds it; records read with the client's parser.
+/// Oro as the fake server holds it; records read by this crate.
 impl OroUser for FakeOro {
     fn create(&self, item: Item) -> String {
         self.user_create(&item)
@@ -98,7 +260,7 @@ impl OroUser for FakeOro {
     }
 }
 
-/// Outlook as the fake Graph holds it; items read with the client's mapping.
+/// Outlook as the fake Graph holds it; items read by this crate.
 impl OutlookUser for FakeGraph {
     fn create(&self, item: Item) -> String {
         self.user_create_item(&item, None)

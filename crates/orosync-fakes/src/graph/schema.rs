@@ -10,7 +10,7 @@
 //! `event.md`, `todotask.md`, `linkedresource.md`), navigation properties
 //! included (they may be given inline on create).
 
-use crate::model::Kind;
+use crate::Resource;
 use serde_json::{Map, Value};
 
 /// entity + outlookItem.
@@ -153,11 +153,11 @@ const PHYSICAL_ADDRESS: &[&str] = &["city", "countryOrRegion", "postalCode", "st
 const CONTACT_ADDRESSES: &[&str] = &["businessAddress", "homeAddress", "otherAddress"];
 
 /// The type's name as Graph's message gives it, and its properties.
-fn of(kind: Kind) -> (&'static str, Vec<&'static str>) {
+fn of(kind: Resource) -> (&'static str, Vec<&'static str>) {
     match kind {
-        Kind::Contacts => ("microsoft.graph.contact", [OUTLOOK_ITEM, CONTACT].concat()),
-        Kind::Events => ("microsoft.graph.event", [OUTLOOK_ITEM, EVENT].concat()),
-        Kind::Tasks => ("microsoft.graph.todoTask", TODO_TASK.to_vec()),
+        Resource::Contacts => ("microsoft.graph.contact", [OUTLOOK_ITEM, CONTACT].concat()),
+        Resource::Events => ("microsoft.graph.event", [OUTLOOK_ITEM, EVENT].concat()),
+        Resource::Tasks => ("microsoft.graph.todoTask", TODO_TASK.to_vec()),
     }
 }
 
@@ -177,10 +177,10 @@ fn unknown(body: &Map<String, Value>, type_name: &str, known: &[&str]) -> Result
 
 /// `Err` with Graph's message when the body names a property `kind`'s type
 /// does not have (a task's inline linkedResources are checked too).
-pub fn check(kind: Kind, body: &Map<String, Value>) -> Result<(), String> {
+pub fn check(kind: Resource, body: &Map<String, Value>) -> Result<(), String> {
     let (name, known) = of(kind);
     unknown(body, name, &known)?;
-    if kind == Kind::Contacts {
+    if kind == Resource::Contacts {
         for a in CONTACT_ADDRESSES {
             check_physical_address(body.get(*a))?;
         }
@@ -229,7 +229,7 @@ pub fn check_linked_resource(r: &Value) -> Result<(), String> {
 /// `body.contentType`: CSDL EnumTypes importance, taskStatus, bodyType) or
 /// a contact `birthday` that is not an Edm.DateTimeOffset (a date without a
 /// time and offset is refused; contact.md: "birthday: DateTimeOffset").
-pub fn check_values(kind: Kind, body: &Map<String, Value>) -> Result<(), String> {
+pub fn check_values(kind: Resource, body: &Map<String, Value>) -> Result<(), String> {
     let member = |prop: &str, enum_type: &str, members: &[&str], v: Option<&Value>| match v {
         None | Some(Value::Null) => Ok(()),
         Some(Value::String(s)) if members.contains(&s.as_str()) => Ok(()),
@@ -248,7 +248,7 @@ pub fn check_values(kind: Kind, body: &Map<String, Value>) -> Result<(), String>
         body.get("body").and_then(|b| b.get("contentType")),
     )?;
     match kind {
-        Kind::Tasks => {
+        Resource::Tasks => {
             member(
                 "importance",
                 "microsoft.graph.importance",
@@ -268,7 +268,7 @@ pub fn check_values(kind: Kind, body: &Map<String, Value>) -> Result<(), String>
                 body.get("status"),
             )?;
         }
-        Kind::Contacts => {
+        Resource::Contacts => {
             match body.get("birthday") {
                 None | Some(Value::Null) => {}
                 Some(Value::String(s)) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => {}
@@ -280,7 +280,7 @@ pub fn check_values(kind: Kind, body: &Map<String, Value>) -> Result<(), String>
                 }
             }
         }
-        Kind::Events => {}
+        Resource::Events => {}
     }
     Ok(())
 }

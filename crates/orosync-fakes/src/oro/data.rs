@@ -3,8 +3,8 @@
 //! edited by tests the way a user would edit them in Oro's UI.
 
 use crate::clock::Clock;
-use crate::model::{Event, Item, Kind, When};
-use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, TimeZone, Utc};
+use crate::Resource;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -14,12 +14,13 @@ pub const CONTACTS: &str = "contacts";
 pub const TASKS: &str = "tasks";
 pub const EVENTS: &str = "calendarevents";
 
-/// The fake's type name of a kind.
-pub fn type_of(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Contacts => CONTACTS,
-        Kind::Tasks => TASKS,
-        Kind::Events => EVENTS,
+/// The fake's type name of a resource (`events` are Oro's
+/// `calendarevents`); a type name stays itself.
+pub fn type_of(kind: impl AsRef<str>) -> &'static str {
+    match Resource::of(kind) {
+        Resource::Contacts => CONTACTS,
+        Resource::Tasks => TASKS,
+        Resource::Events => EVENTS,
     }
 }
 
@@ -55,7 +56,7 @@ impl FakeRecord {
 }
 
 /// Writes made through the API (not by `user_*` calls).
-pub use crate::summary::Counts as FakeWrites;
+pub use crate::Writes as FakeWrites;
 
 /// All records of the fake, behind the server's lock.
 pub struct FakeData {
@@ -70,35 +71,6 @@ pub struct FakeData {
     pub(crate) task_flow: super::workflow::TaskFlow,
     /// The contacts' addresses.
     pub addresses: super::addresses::FakeAddresses,
-}
-
-fn fmt_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-fn midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
-    let naive = d.and_hms_opt(0, 0, 0).expect("midnight");
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        // A zone whose midnight falls in a DST gap: an hour later exists.
-        .unwrap_or_else(|| {
-            tz.from_local_datetime(&(naive + TimeDelta::hours(1)))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or(naive.and_utc())
-        })
-}
-
-fn into_map(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
-fn text(v: &Option<String>) -> Value {
-    v.clone().map(Value::String).unwrap_or(Value::Null)
 }
 
 impl FakeData {
@@ -161,119 +133,52 @@ impl FakeData {
         id
     }
 
-    /// A user creates a record (owned by the fake's user; events in the
-    /// user's default calendar; dates as midnights in the user's zone).
-    pub fn user_create(&mut self, item: &Item) -> u64 {
-        let (ty, attrs, rels) = self.item_fields(item);
-        self.insert_raw(ty, attrs, rels)
+    /// The user's zone (Oro's user setting), in which a person's dates
+    /// are midnights.
+    pub fn time_zone(&self) -> Tz {
+        self.tz
     }
 
-    /// A user changes a record's values in Oro's UI: the attributes and
-    /// relationships whose values `item` changes are stored, the others
-    /// stay exactly as they were (a due date's time of day, a contact's
-    /// other phones); `updatedAt` becomes now when anything changed. False
-    /// when absent.
-    pub fn user_edit_item(&mut self, ty: &str, id: u64, before: &Item, after: &Item) -> bool {
-        if self.get(ty, id).is_none() {
-            return false;
-        }
-        if before == after {
-            return true;
-        }
-        let (_, old_attrs, old_rels) = self.item_fields(before);
-        let (_, new_attrs, new_rels) = self.item_fields(after);
-        self.user_edit(ty, id, |r| {
-            for (k, v) in new_attrs {
-                if old_attrs.get(&k) != Some(&v) {
-                    r.attributes.insert(k, v);
-                }
-            }
-            for (k, v) in new_rels {
-                if old_rels.get(&k) != Some(&v) {
-                    r.relationships.insert(k, v);
-                }
-            }
-        })
-    }
-
-    /// What Oro's forms store for `item`: its type, attributes and
-    /// relationships (owner: the fake's user).
-    #[allow(clippy::type_complexity)]
-    fn item_fields(
-        &self,
-        item: &Item,
-    ) -> (
-        &'static str,
-        Map<String, Value>,
-        BTreeMap<String, Option<(String, String)>>,
-    ) {
-        let me = self.user_id.to_string();
-        let mut rels = BTreeMap::new();
-        let (ty, attrs) = match item {
-            Item::Contacts(c) => {
-                rels.insert("owner".into(), Some(("users".into(), me)));
-                let attrs = json!({
-                    "namePrefix": text(&c.name_prefix),
-                    "firstName": text(&c.first_name),
-                    "middleName": text(&c.middle_name),
-                    "lastName": text(&c.last_name),
-                    "nameSuffix": text(&c.name_suffix),
-                    "gender": c.gender.map(|g| json!(g.as_str())).unwrap_or(Value::Null),
-                    "birthday": c.birthday.map(|d| json!(d.format("%Y-%m-%d").to_string())).unwrap_or(Value::Null),
-                    "jobTitle": text(&c.job_title),
-                    "description": text(&c.description),
-                    "emails": c.emails.iter().map(|e| json!({"email": e})).collect::<Vec<_>>(),
-                    "phones": c.primary_phone.iter().map(|p| json!({"phone": p})).collect::<Vec<_>>(),
-                    "fax": text(&c.fax),
-                });
-                (CONTACTS, attrs)
-            }
-            Item::Tasks(t) => {
-                rels.insert("owner".into(), Some(("users".into(), me)));
-                rels.insert(
-                    "taskPriority".into(),
-                    Some(("taskpriorities".into(), t.priority.as_str().into())),
-                );
-                rels.insert(
-                    "status".into(),
-                    Some(("taskstatuses".into(), t.status.as_str().into())),
-                );
-                let attrs = json!({
-                    "subject": t.subject,
-                    "description": text(&t.description),
-                    "dueDate": t.due_date.map(|d| json!(fmt_time(midnight(self.tz, d)))).unwrap_or(Value::Null),
-                });
-                (TASKS, attrs)
-            }
-            Item::Events(e) => (EVENTS, self.event_attrs(e)),
+    /// A user creates a record in Oro's UI from the API's own JSON: for
+    /// contacts and tasks a JSON:API resource object's `attributes` and
+    /// `relationships` (`{"data": {"type", "id"}}` each), for events the
+    /// legacy REST fields as `attributes`. What the UI fills in itself is
+    /// added when missing: the owner (the fake's user) and an event's
+    /// calendar (the user's default one).
+    pub fn user_create_json(&mut self, kind: impl AsRef<str>, doc: &Value) -> u64 {
+        let ty = type_of(kind);
+        let mut attributes = match doc.get("attributes") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
         };
-        (ty, into_map(attrs), rels)
-    }
-
-    fn event_attrs(&self, e: &Event) -> Value {
-        let (s, en, all_day) = match &e.when {
-            When::Timed { start, end } => (*start, *end, false),
-            When::AllDay { start, end } => {
-                (midnight(self.tz, *start), midnight(self.tz, *end), true)
+        let mut relationships = BTreeMap::new();
+        if let Some(Value::Object(rels)) = doc.get("relationships") {
+            for (name, r) in rels {
+                let target = r.get("data").and_then(|d| {
+                    let t = d.get("type")?.as_str()?.to_string();
+                    let id = match d.get("id")? {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        _ => return None,
+                    };
+                    Some((t, id))
+                });
+                relationships.insert(name.clone(), target);
             }
-        };
-        json!({
-            "title": e.title,
-            "description": text(&e.description),
-            "start": fmt_time(s),
-            "end": fmt_time(en),
-            "allDay": all_day,
-            "calendar": self.calendar_id,
-            "recurrence": Value::Null,
-            "recurringEventId": Value::Null,
-        })
-    }
-
-    /// A user creates a weekly recurring event (a series) in Oro.
-    pub fn user_create_recurring_event(&mut self, e: &Event) -> u64 {
-        let mut attrs = self.event_attrs(e);
-        attrs["recurrence"] = json!({"recurrenceType": "weekly", "interval": 1, "dayOfWeek": ["monday"], "timeZone": self.tz.name()});
-        self.insert_raw(EVENTS, into_map(attrs), BTreeMap::new())
+        }
+        if ty == EVENTS {
+            attributes
+                .entry("calendar")
+                .or_insert(json!(self.calendar_id));
+            for k in ["recurrence", "recurringEventId"] {
+                attributes.entry(k).or_insert(Value::Null);
+            }
+        } else {
+            relationships
+                .entry("owner".into())
+                .or_insert_with(|| Some(("users".into(), self.user_id.to_string())));
+        }
+        self.insert_raw(ty, attributes, relationships)
     }
 
     /// A user edits a record: `updatedAt` becomes now. False when absent.

@@ -5,7 +5,7 @@
 //! `single_use_refresh` is on).
 
 use super::state::Reply;
-use crate::graph::auth::pkce_challenge;
+use crate::pkce::s256 as pkce_challenge;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
