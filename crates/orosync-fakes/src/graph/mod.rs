@@ -232,9 +232,16 @@ async fn serve(
         let mut held = app.held.subscribe();
         let _ = held.wait_for(|h| !*h).await;
     }
-    // Writes (`$batch` and any other non-GET) outside sign-in can be held.
-    let is_write = method != Method::GET && to_mailbox;
-    let stall = if is_write { app.stall.on_write() } else { None };
+    // Writes (any non-GET) outside sign-in can be held; a `$batch` is held
+    // at its write members instead (in `batch`), so a kill can fall between
+    // two of them and a batch of reads is no write.
+    let is_write = method != Method::GET && to_mailbox && uri.path() != "/v1.0/$batch";
+    let stall = if is_write {
+        let point = crate::stall::WritePoint::new(method.as_str(), uri.path(), false);
+        app.stall.on_write(point)
+    } else {
+        None
+    };
     let r = match stall {
         Some(crate::stall::StallAt::BeforeApply) => {
             app.stall.hold().await;
@@ -358,6 +365,34 @@ async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: B
         }
         None => {}
     }
+    // The mailbox's lock is taken and let go in `locked`, before the hold
+    // below awaits.
+    match locked(app, &method, &uri, &headers, &body, &gpath) {
+        Batched::Answered(r) => to_response(r),
+        Batched::Held => {
+            // A member is held: the members before it (and, held after
+            // apply, it too) are applied, the rest never are; the client
+            // that sent the batch is killed meanwhile, so the answer goes to
+            // no one.
+            app.stall.hold().await;
+            to_response(Reply::error(
+                503,
+                "ServiceUnavailable",
+                "held batch member; the rest of the batch dropped",
+            ))
+        }
+    }
+}
+
+/// The bearer check and the request against the mailbox, under its lock.
+fn locked(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    gpath: &str,
+) -> Batched {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -365,7 +400,7 @@ async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: B
         .unwrap_or("");
     let mut s = app.shared.lock().expect("fake lock");
     if !s.login.valid_access(token) {
-        return to_response(Reply::error(
+        return Batched::Answered(Reply::error(
             401,
             "InvalidAuthenticationToken",
             "Access token has expired or is not yet valid.",
@@ -379,10 +414,10 @@ async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: B
     let json_body: Option<Value> = if body.is_empty() {
         None
     } else {
-        match serde_json::from_slice(&body) {
+        match serde_json::from_slice(body) {
             Ok(v) => Some(v),
             Err(_) => {
-                return to_response(Reply::error(
+                return Batched::Answered(Reply::error(
                     400,
                     "BadRequest",
                     "Unable to read JSON request payload.",
@@ -391,35 +426,56 @@ async fn handle(app: &App, method: Method, uri: Uri, headers: HeaderMap, body: B
         }
     };
     if gpath == "/$batch" && method == Method::POST {
-        return to_response(batch(&mut s, json_body));
+        return batch(&mut s, &app.stall, json_body);
     }
     let req = Req {
         method: method.as_str(),
-        path: &gpath,
-        query: query_pairs(&uri),
+        path: gpath,
+        query: query_pairs(uri),
         prefer,
         body: json_body,
     };
-    to_response(s.mailbox.handle(&req))
+    Batched::Answered(s.mailbox.handle(&req))
+}
+
+/// What `batch` did: answered every member, or stopped at a held member.
+enum Batched {
+    Answered(Reply),
+    Held,
 }
 
 /// `$batch`: members in order (dependsOn is honoured by that order; a
-/// member whose dependency failed answers 424), member faults applied.
-fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
+/// member whose dependency failed answers 424), member faults applied,
+/// each write member counted by the stall and possibly held there.
+fn batch(s: &mut Shared, stall: &crate::stall::WriteStall, body: Option<Value>) -> Batched {
+    match batch_members(s, stall, body) {
+        Ok(r) => Batched::Answered(r),
+        Err(Held) => Batched::Held,
+    }
+}
+
+/// The stall held a member; the batch stops there.
+struct Held;
+
+fn batch_members(
+    s: &mut Shared,
+    stall: &crate::stall::WriteStall,
+    body: Option<Value>,
+) -> Result<Reply, Held> {
     let Some(reqs) = body
         .as_ref()
         .and_then(|b| b.get("requests"))
         .and_then(Value::as_array)
         .cloned()
     else {
-        return Reply::error(400, "BadRequest", "Invalid batch payload.");
+        return Ok(Reply::error(400, "BadRequest", "Invalid batch payload."));
     };
     if reqs.len() > 20 {
-        return Reply::error(
+        return Ok(Reply::error(
             400,
             "BadRequest",
             "The number of batch requests exceeds 20.",
-        );
+        ));
     }
     // The payload is checked whole before any member runs
     // (microsoft-graph-docs-contrib concepts/json-batching.md): every member
@@ -428,11 +484,11 @@ fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
     for r in &reqs {
         let field = |k: &str| r.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
         let (Some(id), Some(method), Some(_)) = (field("id"), field("method"), field("url")) else {
-            return Reply::error(
+            return Ok(Reply::error(
                 400,
                 "BadRequest",
                 "Invalid batch payload: every request needs an id, a method and a url.",
-            );
+            ));
         };
         let is_write = ["POST", "PATCH", "PUT"]
             .iter()
@@ -442,11 +498,11 @@ fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
             .and_then(Value::as_object)
             .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("content-type")));
         if is_write && (r.get("body").is_none() || !typed) {
-            return Reply::error(
+            return Ok(Reply::error(
                 400,
                 "BadRequest",
                 &format!("Write request id : {id} does not contain Content-Type header or body."),
-            );
+            ));
         }
     }
     let mut failed: Vec<String> = Vec::new();
@@ -475,6 +531,16 @@ fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
                     .collect()
             })
             .unwrap_or_default();
+        let member_method = r.get("method").and_then(Value::as_str).unwrap_or("GET");
+        let stalled = if member_method.eq_ignore_ascii_case("GET") {
+            None
+        } else {
+            let url = r.get("url").and_then(Value::as_str).unwrap_or("");
+            stall.on_write(crate::stall::WritePoint::new(member_method, url, true))
+        };
+        if stalled == Some(crate::stall::StallAt::BeforeApply) {
+            return Err(Held);
+        }
         let reply = if depends.iter().any(|d| failed.contains(d)) {
             Reply::error(424, "FailedDependency", "A dependent request failed.")
         } else if let Some(f) = s.member_faults.pop_front() {
@@ -513,6 +579,9 @@ fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
             };
             s.mailbox.handle(&req)
         };
+        if stalled == Some(crate::stall::StallAt::AfterApply) {
+            return Err(Held);
+        }
         if !reply.ok() {
             failed.push(id.clone());
         }
@@ -529,7 +598,7 @@ fn batch(s: &mut Shared, body: Option<Value>) -> Reply {
     }
     // Graph answers members in any order; so do we, to keep clients honest.
     out.reverse();
-    Reply::json(200, json!({ "responses": out }))
+    Ok(Reply::json(200, json!({ "responses": out })))
 }
 
 impl FakeGraph {

@@ -213,7 +213,8 @@ async fn faults(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respo
     let is_write = req.method() != axum::http::Method::GET && req.uri().path().starts_with("/api/");
     if is_write {
         use crate::stall::StallAt;
-        match s.stall.on_write() {
+        let point = crate::stall::WritePoint::new(req.method().as_str(), req.uri().path(), false);
+        match s.stall.on_write(point) {
             Some(StallAt::BeforeApply) => {
                 s.stall.hold().await;
                 return api_error(

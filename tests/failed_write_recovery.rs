@@ -1,6 +1,8 @@
-//! A run killed after each write position in turn (an injected failure
-//! before or after the write lands), then repeated, reaches the result of
-//! an uninterrupted run with no record created twice.
+//! A run that fails at each write position in turn (an error injected by
+//! the in-memory stores before or after the write lands; the process is
+//! not killed, so the engine's own error path runs), then repeated,
+//! reaches the result of an uninterrupted run with no record created twice.
+//! Real SIGKILLs of the binary are `tests/kill_trials.rs`.
 
 mod scenarios;
 
@@ -34,7 +36,7 @@ fn picture(w: &MemWorld) -> (Vec<String>, Vec<String>) {
 }
 
 /// No duplicates and the database consistent; with `settled`, every link
-/// also matches its item (after a complete run; a killed one may have
+/// also matches its item (after a complete run; a failed one may have
 /// linked a record whose `OroCRM_id` the next run stamps), and in
 /// bidirectional mode both sides of each pair agree.
 fn assert_sound(w: &MemWorld, label: &str, settled: bool) {
@@ -146,21 +148,21 @@ async fn trials(direction: Direction, later: bool) -> usize {
         for after in [false, true] {
             let mut w = make().await;
             w.crash.arm(pos, after);
-            let killed = w.sync().await;
+            let failed = w.sync().await;
             w.crash.disarm();
             assert_sound(
                 &w,
-                &format!("{direction} after kill at {pos}/{after}"),
+                &format!("{direction} after a failure at {pos}/{after}"),
                 false,
             );
             let s = w.sync().await;
             assert!(
                 s.ok,
-                "{direction}: repeat after kill at {pos}/{after}: {s:#?} (killed run: {:?})",
-                killed.fatal
+                "{direction}: repeat after a failure at {pos}/{after}: {s:#?} (failed run: {:?})",
+                failed.fatal
             );
             let label = format!(
-                "{direction} kill at write {pos} ({})",
+                "{direction} failure at write {pos} ({})",
                 if after { "after" } else { "before" }
             );
             let got = picture(&w);
@@ -200,31 +202,31 @@ async fn trials(direction: Direction, later: bool) -> usize {
 }
 
 #[tokio::test]
-async fn killed_first_sync_repeats_to_the_same_result_bidirectional() {
+async fn first_sync_failed_at_any_write_repeats_to_the_same_result_bidirectional() {
     assert!(trials(Direction::Bidirectional, false).await > 10);
 }
 
 #[tokio::test]
-async fn killed_first_sync_repeats_to_the_same_result_oro_to_outlook() {
+async fn first_sync_failed_at_any_write_repeats_to_the_same_result_oro_to_outlook() {
     assert!(trials(Direction::OroToOutlook, false).await > 4);
 }
 
 #[tokio::test]
-async fn killed_first_sync_repeats_to_the_same_result_outlook_to_oro() {
+async fn first_sync_failed_at_any_write_repeats_to_the_same_result_outlook_to_oro() {
     assert!(trials(Direction::OutlookToOro, false).await > 4);
 }
 
 #[tokio::test]
-async fn killed_later_sync_repeats_to_the_same_result_bidirectional() {
+async fn later_sync_failed_at_any_write_repeats_to_the_same_result_bidirectional() {
     assert!(trials(Direction::Bidirectional, true).await > 10);
 }
 
 #[tokio::test]
-async fn killed_later_sync_repeats_to_the_same_result_oro_to_outlook() {
+async fn later_sync_failed_at_any_write_repeats_to_the_same_result_oro_to_outlook() {
     assert!(trials(Direction::OroToOutlook, true).await > 4);
 }
 
 #[tokio::test]
-async fn killed_later_sync_repeats_to_the_same_result_outlook_to_oro() {
+async fn later_sync_failed_at_any_write_repeats_to_the_same_result_outlook_to_oro() {
     assert!(trials(Direction::OutlookToOro, true).await > 4);
 }
