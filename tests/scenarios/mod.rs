@@ -928,6 +928,190 @@ pub async fn dry_run_writes_nothing(w: &mut impl World) {
     );
 }
 
+// ------------------------------------------------------- key edits
+
+/// One linked pair per kind in direction `d`; then a key edit (docs/sync-rules.md,
+/// "Words" (Key)) on Oro (`oro_name`), and 30 s later on Outlook
+/// (`outlook_name`); one run. A key edit of a linked pair is an ordinary
+/// field update: the pair stays linked by its link, so afterwards each
+/// side still holds exactly the one record, under the same ids, with the
+/// link unchanged, and Oro holds `want_oro`, Outlook `want_outlook`.
+async fn key_edited(
+    w: &mut impl World,
+    d: Direction,
+    oro_name: Option<&str>,
+    outlook_name: Option<&str>,
+    want_oro: &str,
+    want_outlook: &str,
+) -> Summary {
+    set(w, d);
+    let pairs = linked_pairs(w).await;
+    for (k, oro, x) in &pairs {
+        if let Some(n) = oro_name {
+            w.oro().edit(*k, oro, &mut |i| rename(i, n));
+        }
+        w.advance_secs(30);
+        if let Some(n) = outlook_name {
+            w.outlook().edit(*k, x, &mut |i| rename(i, n));
+        }
+    }
+    let s = w.sync().await;
+    assert_ok(&s);
+    for (k, oro, x) in &pairs {
+        let records = w.oro().all(*k);
+        assert_eq!(records.len(), 1, "{k}: no Oro record added or lost");
+        assert_eq!(&records[0].id, oro, "{k}: the same Oro record");
+        let items = w.outlook().all(*k);
+        assert_eq!(items.len(), 1, "{k}: no Outlook item added or lost");
+        assert_eq!(&items[0].id, x, "{k}: the same Outlook item");
+        assert_eq!(
+            items[0].link.as_deref(),
+            Some(oro.as_str()),
+            "{k}: still linked by its link"
+        );
+        assert_eq!(
+            name_of(&records[0].item).as_deref(),
+            Some(want_oro),
+            "{k}: Oro's key"
+        );
+        assert_eq!(
+            name_of(&items[0].item).as_deref(),
+            Some(want_outlook),
+            "{k}: Outlook's key"
+        );
+        if want_oro == want_outlook {
+            assert!(
+                records[0].item.same_as(&items[0].item),
+                "{k}: both sides hold the same values: {:?} / {:?}",
+                records[0].item,
+                items[0].item
+            );
+        }
+        let links = w.state().links(*k).unwrap();
+        assert_eq!(links.len(), 1, "{k}: one link");
+        assert_eq!(
+            (&links[0].oro_id, &links[0].outlook_id),
+            (oro, x),
+            "{k}: the state keeps the link"
+        );
+        assert_links_consistent(w, *k);
+    }
+    s
+}
+
+/// ox4: a rename, retitle or move in Oro reaches the linked Outlook item.
+pub async fn ox4_key_edit_in_oro_updates_the_linked_item(w: &mut impl World) {
+    key_edited(
+        w,
+        Direction::OroToOutlook,
+        Some("Renée"),
+        None,
+        "Renée",
+        "Renée",
+    )
+    .await;
+    assert_eq!(w.oro().sync_writes().total(), 0, "Oro is not written");
+    assert_quiet(w).await;
+}
+
+/// ox5: a key edit in Outlook stays there; Oro is not written.
+pub async fn ox5_key_edit_in_outlook_stays(w: &mut impl World) {
+    let s = key_edited(w, Direction::OroToOutlook, None, Some("Zoë"), "Pat", "Zoë").await;
+    assert_eq!(s.total_writes(), 0, "nothing written: {s:#?}");
+    assert_quiet(w).await;
+}
+
+/// ox4 (changed on both sides): Oro's key edit overwrites Outlook's.
+pub async fn ox4_key_edits_on_both_sides_oros_values_win(w: &mut impl World) {
+    key_edited(
+        w,
+        Direction::OroToOutlook,
+        Some("Renée"),
+        Some("Zoë"),
+        "Renée",
+        "Renée",
+    )
+    .await;
+    assert_eq!(w.oro().sync_writes().total(), 0, "Oro is not written");
+    assert_quiet(w).await;
+}
+
+/// xo3: a key edit in Oro is undone from the linked Outlook item.
+pub async fn xo3_key_edit_in_oro_is_undone(w: &mut impl World) {
+    key_edited(
+        w,
+        Direction::OutlookToOro,
+        Some("Renée"),
+        None,
+        "Pat",
+        "Pat",
+    )
+    .await;
+    assert_quiet(w).await;
+}
+
+/// xo4: a key edit in Outlook reaches the linked Oro record.
+pub async fn xo4_key_edit_in_outlook_updates_the_linked_record(w: &mut impl World) {
+    key_edited(w, Direction::OutlookToOro, None, Some("Zoë"), "Zoë", "Zoë").await;
+    assert_quiet(w).await;
+}
+
+/// xo4 (changed on both sides): Outlook's key edit overwrites Oro's.
+pub async fn xo4_key_edits_on_both_sides_outlooks_values_win(w: &mut impl World) {
+    key_edited(
+        w,
+        Direction::OutlookToOro,
+        Some("Renée"),
+        Some("Zoë"),
+        "Zoë",
+        "Zoë",
+    )
+    .await;
+    assert_quiet(w).await;
+}
+
+/// bi4: a key edit in Oro reaches the linked Outlook item.
+pub async fn bi4_key_edit_in_oro_updates_the_linked_item(w: &mut impl World) {
+    let s = key_edited(
+        w,
+        Direction::Bidirectional,
+        Some("Renée"),
+        None,
+        "Renée",
+        "Renée",
+    )
+    .await;
+    assert!(s.conflicts.is_empty(), "no conflict: {s:#?}");
+    assert_quiet(w).await;
+}
+
+/// bi5: a key edit in Outlook reaches the linked Oro record.
+pub async fn bi5_key_edit_in_outlook_updates_the_linked_record(w: &mut impl World) {
+    let s = key_edited(w, Direction::Bidirectional, None, Some("Zoë"), "Zoë", "Zoë").await;
+    assert!(s.conflicts.is_empty(), "no conflict: {s:#?}");
+    assert_quiet(w).await;
+}
+
+/// bi6: different key edits on both sides are a conflict of the pair (one
+/// per kind), settled by the setting (oro-wins by default).
+pub async fn bi6_key_edits_on_both_sides_are_a_conflict(w: &mut impl World) {
+    let s = key_edited(
+        w,
+        Direction::Bidirectional,
+        Some("Renée"),
+        Some("Zoë"),
+        "Renée",
+        "Renée",
+    )
+    .await;
+    assert_eq!(s.conflicts.len(), 3, "one conflict per kind: {s:#?}");
+    assert!(s
+        .conflicts
+        .iter()
+        .all(|c| c.winner == orosync::plan::Winner::Oro));
+    assert_quiet(w).await;
+}
+
 /// Generates one `#[tokio::test]` per scenario for a world constructor: a
 /// future that builds the world (`async { MemWorld::new() }`,
 /// `HttpWorld::start()`). Two worker threads, so fake servers answer while
@@ -985,6 +1169,15 @@ macro_rules! all_scenarios {
             deleted_in_oro_edited_in_outlook_is_a_conflict,
             dry_run_writes_nothing,
             fax_syncs_both_ways,
+            ox4_key_edit_in_oro_updates_the_linked_item,
+            ox5_key_edit_in_outlook_stays,
+            ox4_key_edits_on_both_sides_oros_values_win,
+            xo3_key_edit_in_oro_is_undone,
+            xo4_key_edit_in_outlook_updates_the_linked_record,
+            xo4_key_edits_on_both_sides_outlooks_values_win,
+            bi4_key_edit_in_oro_updates_the_linked_item,
+            bi5_key_edit_in_outlook_updates_the_linked_record,
+            bi6_key_edits_on_both_sides_are_a_conflict,
         );
     };
 }

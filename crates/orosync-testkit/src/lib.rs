@@ -379,3 +379,78 @@ pub fn note_of(item: &Item) -> Option<String> {
         Item::Events(e) => e.description.clone(),
     }
 }
+
+/// A key edit a user would make to a linked pair (docs/sync-rules.md,
+/// "Words" (Key)): for every field of `keys` this helper knows, a new value
+/// derived from `name` — a contact's first and last name and primary email,
+/// a task's subject, an event's title; an event's start and end move by
+/// `shift_hours` (whole days for an all-day event). The rules treat it as an
+/// ordinary field update of the pair, which stays linked by its link.
+pub fn edit_key(item: &mut Item, keys: &[orosync::model::Field], name: &str, shift_hours: i64) {
+    use orosync::model::Field;
+    match item {
+        Item::Contacts(c) => {
+            if keys.contains(&Field::FirstName) {
+                c.first_name = Some(name.into());
+            }
+            if keys.contains(&Field::LastName) {
+                c.last_name = Some(format!("{name} Jr"));
+            }
+            // The primary email is a key only where `[keys]` makes it one;
+            // a rename changes it either way, as a person's new name does.
+            let local: String = name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let email = format!("{local}.renamed@example.com");
+            match c.emails.first_mut() {
+                Some(first) => *first = email,
+                None => c.emails.push(email),
+            }
+        }
+        Item::Tasks(t) => {
+            if keys.contains(&Field::Subject) {
+                t.subject = name.into();
+            }
+        }
+        Item::Events(e) => {
+            if keys.contains(&Field::Title) {
+                e.title = name.into();
+            }
+            if keys.contains(&Field::Start) || keys.contains(&Field::End) {
+                e.when = match e.when {
+                    When::Timed { start, end } => When::Timed {
+                        start: start + chrono::Duration::hours(shift_hours),
+                        end: end + chrono::Duration::hours(shift_hours),
+                    },
+                    When::AllDay { start, end } => {
+                        let days = chrono::Duration::days(shift_hours.signum());
+                        When::AllDay {
+                            start: start + days,
+                            end: end + days,
+                        }
+                    }
+                };
+            }
+        }
+    }
+}
+
+/// The default keys' edit: [`edit_key`] with the add-in's default key
+/// fields of the item's kind.
+pub fn rename(item: &mut Item, name: &str) {
+    let keys = orosync::settings::Keys::default();
+    let kind = item.kind();
+    edit_key(item, keys.of(kind), name, 1);
+}
+
+/// The value [`rename`] sets, read back: a contact's first name, a task's
+/// subject, an event's title.
+pub fn name_of(item: &Item) -> Option<String> {
+    match item {
+        Item::Contacts(c) => c.first_name.clone(),
+        Item::Tasks(t) => Some(t.subject.clone()),
+        Item::Events(e) => Some(e.title.clone()),
+    }
+}
