@@ -554,3 +554,39 @@ proptest! {
         })?;
     }
 }
+
+/// docs/reliability.md, "Deletion guard": "Until the user decides every run
+/// holds them again and asks again: the pairs stay linked and untouched."
+/// Found by the model: when the run that held the deletions also linked
+/// new pairs, the next run measured the share against the larger link
+/// count and deleted the held items without the user deciding. Held
+/// deletions are now remembered in the state.
+#[tokio::test]
+async fn held_deletions_stay_held_when_the_share_drops() {
+    let mut w = MemWorld::new();
+    w.settings_mut().direction = Direction::OutlookToOro;
+    for n in 0..10 {
+        w.outlook()
+            .create(orosync_testkit::contact(&format!("First{n}"), "Held"));
+    }
+    assert!(w.sync().await.ok);
+    for r in w.oro().all(Kind::Contacts) {
+        w.oro().delete(Kind::Contacts, &r.id);
+    }
+    for n in 0..10 {
+        w.outlook()
+            .create(orosync_testkit::contact(&format!("Second{n}"), "New"));
+    }
+    let held = w.sync().await;
+    assert_eq!(held.guard.len(), 1, "the 10 deletions are held: {held:#?}");
+    assert_eq!(held.guard[0].count, 10);
+    let again = w.sync().await;
+    assert_eq!(
+        again.kinds[&Kind::Contacts].outlook.deleted,
+        0,
+        "held deletions went ahead without the user deciding: {again:#?}"
+    );
+    assert_eq!(again.guard.len(), 1, "and are asked for again");
+    assert_eq!((again.guard[0].count, again.guard[0].linked), (10, 20));
+    assert_eq!(w.outlook().all(Kind::Contacts).len(), 20, "nothing deleted");
+}

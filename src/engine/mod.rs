@@ -109,6 +109,8 @@ struct Reading {
     window: Window,
     /// How many links the kind has in the state (the guard's measure).
     linked: usize,
+    /// The Oro ids whose deletion an earlier run held, undecided.
+    held_before: BTreeSet<String>,
 }
 
 impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
@@ -169,7 +171,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
     pub async fn preview(&self, state: &State, kind: Kind, resync: bool) -> Result<Plan, Fatal> {
         let mut reading = self.read(state, kind, resync).await?;
         let r = &mut reading;
-        let guard = (r.linked, GuardChoice::Ask);
+        let guard = (r.linked, GuardChoice::Ask, &r.held_before);
         self.plan(&mut r.input, &mut r.unreadable, &mut r.held, guard)
             .await
             .map(|(plan, _)| plan)
@@ -319,6 +321,7 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
             held,
             window,
             linked: linked_count,
+            held_before: state.held_deletions(kind).map_err(state_fatal)?,
         })
     }
 
@@ -333,13 +336,14 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         input: &mut KindInput,
         unreadable: &mut BTreeMap<String, String>,
         held: &mut bool,
-        guard: (usize, GuardChoice),
+        guard: (usize, GuardChoice, &BTreeSet<String>),
     ) -> Result<(Plan, Option<GuardNote>), Fatal> {
         let kind = input.kind;
         for _ in 0..4 {
             let mut plan = plan_kind(input);
             if plan.needs.is_empty() {
-                let note = apply_guard(&mut plan, kind, guard.0, input.first_sync, guard.1);
+                let note =
+                    apply_guard(&mut plan, kind, guard.0, input.first_sync, guard.1, guard.2);
                 if plan.needs.is_empty() {
                     return Ok((plan, note));
                 }
@@ -384,10 +388,19 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
         let first = reading.input.first_sync;
         let purge = reading.input.purge;
         let r = &mut reading;
-        let guard = (r.linked, opts.guard.of(kind));
+        let held_before = std::mem::take(&mut r.held_before);
+        let guard = (r.linked, opts.guard.of(kind), &held_before);
         let (plan, guard_note) = self
             .plan(&mut r.input, &mut r.unreadable, &mut r.held, guard)
             .await?;
+        if !opts.dry_run {
+            // Remembered until the user decides (Delete and Keep hold
+            // nothing) or the records are back.
+            let ids = guard_note
+                .iter()
+                .flat_map(|n| n.items.iter().map(|i| i.oro_id.as_str()));
+            state.set_held_deletions(kind, ids).map_err(state_fatal)?;
+        }
         if let Some(note) = guard_note {
             tracing::warn!(%kind, count = note.count, linked = note.linked, "mass deletion held: asking");
             summary.guard.push(note);

@@ -149,6 +149,7 @@ pub fn apply_guard(
     linked: usize,
     first_sync: bool,
     choice: GuardChoice,
+    remembered: &BTreeSet<String>,
 ) -> Option<GuardNote> {
     if first_sync || choice == GuardChoice::Delete {
         return None;
@@ -157,12 +158,22 @@ pub fn apply_guard(
     // Items stamped with a gone Oro id but never linked in the state also
     // count: the guard never says "12 of 8".
     let linked = linked.max(count);
-    if !is_mass_deletion(count, linked) {
+    // A mass deletion holds every guarded deletion; below the threshold,
+    // those an earlier run held stay held until the user decides (the
+    // share may have dropped since: new links, some records back).
+    let all = is_mass_deletion(count, linked);
+    let is_held = |op: &Op| {
+        is_guarded(op)
+            && (all
+                || matches!(&op.action, Action::DeleteOutlook { oro_id: Some(id), .. } if remembered.contains(id)))
+    };
+    let count = plan.ops.iter().filter(|op| is_held(op)).count();
+    if count == 0 {
         return None;
     }
     let mut items = vec![];
     let mut unread = BTreeSet::new();
-    for op in plan.ops.iter().filter(|op| is_guarded(op)) {
+    for op in plan.ops.iter().filter(|op| is_held(op)) {
         let Action::DeleteOutlook {
             outlook_id,
             oro_id,
@@ -196,7 +207,7 @@ pub fn apply_guard(
         .collect();
     match choice {
         GuardChoice::Ask => {
-            plan.ops.retain(|op| !is_guarded(op));
+            plan.ops.retain(|op| !is_held(op));
             plan.conflicts
                 .retain(|c| !held.contains(&(c.oro_id.clone(), c.outlook_id.clone())));
             held_note(kind, count, linked, items)
@@ -204,7 +215,7 @@ pub fn apply_guard(
         GuardChoice::Keep => {
             plan.conflicts
                 .retain(|c| !held.contains(&(c.oro_id.clone(), c.outlook_id.clone())));
-            for op in plan.ops.iter_mut().filter(|op| is_guarded(op)) {
+            for op in plan.ops.iter_mut().filter(|op| is_held(op)) {
                 let Action::DeleteOutlook {
                     before: Some(item), ..
                 } = &op.action

@@ -104,5 +104,17 @@ ALTER TABLE kind_state ADD COLUMN outlook_window_from TEXT;
 ALTER TABLE kind_state ADD COLUMN outlook_window_to TEXT;
 "#,
         ),
+        // Deletions the mass-deletion guard held, by Oro id: held again at
+        // every run until the user decides, whatever share of the links
+        // they are by then (docs/reliability.md, "Deletion guard").
+        M::up(
+            r#"
+CREATE TABLE held_deletions (
+    kind TEXT NOT NULL,
+    oro_id TEXT NOT NULL,
+    PRIMARY KEY (kind, oro_id)
+);
+"#,
+        ),
     ]
 }

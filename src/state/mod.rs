@@ -369,6 +369,37 @@ impl State {
         Ok(out)
     }
 
+    /// The Oro ids whose Outlook deletion the guard held and the user has
+    /// not decided on yet.
+    pub fn held_deletions(&self, kind: Kind) -> StateResult<std::collections::BTreeSet<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT oro_id FROM held_deletions WHERE kind = ?1")?;
+        let rows = st.query_map([kind.as_str()], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// What this run held for `kind` (empty: nothing held, or decided).
+    pub fn set_held_deletions<'a>(
+        &mut self,
+        kind: Kind,
+        oro_ids: impl IntoIterator<Item = &'a str>,
+    ) -> StateResult<()> {
+        let tx = self.conn.savepoint()?;
+        tx.execute(
+            "DELETE FROM held_deletions WHERE kind = ?1",
+            [kind.as_str()],
+        )?;
+        for id in oro_ids {
+            tx.execute(
+                "INSERT OR IGNORE INTO held_deletions (kind, oro_id) VALUES (?1, ?2)",
+                [kind.as_str(), id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The Oro ids of every link of `kind`, and nothing else of the links:
     /// what deletion detection compares Oro's id listing against. One scan
     /// of the primary key's index, not of the link rows; in byte order (the

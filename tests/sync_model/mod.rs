@@ -116,6 +116,8 @@ pub struct Expected {
     pub conflicts: BTreeSet<String>,
     /// Deletions held by the mass-deletion guard.
     pub held: usize,
+    /// Their Oro ids, which the next run holds again.
+    pub held_ids: BTreeSet<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,6 +132,10 @@ enum Seen {
 pub struct KindModel {
     /// Linked pairs by Oro id.
     pub pairs: BTreeMap<String, Pair>,
+    /// Oro ids whose deletion a run held and the user has not decided on:
+    /// "until the user decides, later runs ask again and leave those pairs
+    /// alone", whatever share of the links they are by then.
+    pub held: BTreeSet<String>,
 }
 
 fn oro_id_order(a: &str, b: &str) -> std::cmp::Ordering {
@@ -289,8 +295,9 @@ impl KindModel {
 
         for p in self.pairs.values() {
             let (os, xs) = seen(p);
-            if hold && deleting.contains(p.oro.as_str()) {
+            if deleting.contains(p.oro.as_str()) && (hold || self.held.contains(&p.oro)) {
                 exp.held += 1;
+                exp.held_ids.insert(p.oro.clone());
                 exp.pairs.push(PairAfter::Kept(p.clone()));
                 continue;
             }
@@ -405,6 +412,7 @@ impl KindModel {
         conflicts: BTreeSet<String>,
         held: usize,
     ) -> Result<(), String> {
+        let held_ids = exp.held_ids.clone();
         let oro_by: BTreeMap<&str, &OroRecord> = oro.iter().map(|r| (r.id.as_str(), r)).collect();
         let out_by: BTreeMap<&str, &OutlookItem> =
             outlook.iter().map(|i| (i.id.as_str(), i)).collect();
@@ -575,6 +583,7 @@ impl KindModel {
             ));
         }
         self.pairs = pairs;
+        self.held = held_ids;
         Ok(())
     }
 }

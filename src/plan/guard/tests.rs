@@ -5,6 +5,7 @@ use crate::model::{OroRecord, OutlookItem};
 use crate::plan::{plan_kind, KindInput, Link};
 use crate::settings::Direction;
 use crate::test_support::{contact, edit_note, t0};
+use std::collections::BTreeSet;
 
 /// `linked` linked contacts, the first `gone` of them deleted in Oro; every
 /// Outlook item read (so the deletions carry the item and its name).
@@ -47,7 +48,14 @@ fn deletes(plan: &Plan) -> usize {
 fn guarded(inp: &KindInput, choice: GuardChoice) -> (Plan, Option<GuardNote>) {
     let mut plan = plan_kind(inp);
     assert!(plan.needs.is_empty());
-    let note = apply_guard(&mut plan, inp.kind, inp.links.len(), inp.first_sync, choice);
+    let note = apply_guard(
+        &mut plan,
+        inp.kind,
+        inp.links.len(),
+        inp.first_sync,
+        choice,
+        &BTreeSet::new(),
+    );
     (plan, note)
 }
 
@@ -163,7 +171,14 @@ fn guard_asks_for_unread_items_before_it_decides() {
     let mut plan = plan_kind(&inp);
     assert!(plan.needs.is_empty(), "deleting needs no read");
     assert_eq!(deletes(&plan), 12);
-    let note = apply_guard(&mut plan, Kind::Contacts, 20, false, GuardChoice::Ask);
+    let note = apply_guard(
+        &mut plan,
+        Kind::Contacts,
+        20,
+        false,
+        GuardChoice::Ask,
+        &BTreeSet::new(),
+    );
     assert_eq!(note, None);
     assert_eq!(
         plan.needs.outlook.len(),
@@ -181,4 +196,37 @@ fn guard_choices_are_per_kind() {
         GuardChoices::all(GuardChoice::Delete).of(Kind::Events),
         GuardChoice::Delete
     );
+}
+
+#[test]
+fn deletions_held_before_stay_held_below_the_threshold_and_only_those() {
+    // 12 of 30 gone: no mass deletion; 3 of them were held by an earlier run.
+    let inp = linked_with_gone(30, 12);
+    let remembered: BTreeSet<String> = ["1", "2", "3"].iter().map(|s| s.to_string()).collect();
+    let mut plan = plan_kind(&inp);
+    let note = apply_guard(
+        &mut plan,
+        inp.kind,
+        30,
+        false,
+        GuardChoice::Ask,
+        &remembered,
+    )
+    .expect("the remembered ones are asked for again");
+    assert_eq!(note.count, 3);
+    let ids: Vec<&str> = note.items.iter().map(|i| i.oro_id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(deletes(&plan), 9, "the other, ordinary deletions go ahead");
+    // The user's Delete lets them all go.
+    let mut plan = plan_kind(&inp);
+    assert!(apply_guard(
+        &mut plan,
+        inp.kind,
+        30,
+        false,
+        GuardChoice::Delete,
+        &remembered
+    )
+    .is_none());
+    assert_eq!(deletes(&plan), 12);
 }
