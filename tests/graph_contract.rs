@@ -1573,3 +1573,152 @@ async fn without_the_well_known_name_a_contacts_parent_folder_names_the_default_
         "{log:?}"
     );
 }
+
+/// What the fake Graph holds for an item the client created, less what the
+/// server adds (ids, the event type, times, change keys) and the fake's own
+/// bookkeeping:
+/// the literal body the client wrote, extended properties in id order.
+async fn written(e: &Env, kind: Kind, item: Item, link: &str) -> serde_json::Value {
+    let made = write_one(&e.client, kind, create(item, link))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut raw = e.fake.find(&made.id).unwrap();
+    let obj = raw.as_object_mut().unwrap();
+    obj.retain(|k, _| {
+        !k.starts_with('_')
+            && !matches!(
+                k.as_str(),
+                "id" | "createdDateTime"
+                    | "lastModifiedDateTime"
+                    | "changeKey"
+                    | "parentFolderId"
+                    | "@odata.etag"
+            )
+    });
+    if let Some(props) = obj.get_mut("singleValueExtendedProperties") {
+        let props = props.as_array_mut().unwrap();
+        props.sort_by_key(|p| p["id"].as_str().unwrap_or("").to_string());
+    }
+    // The linked resource's id is the server's.
+    if let Some(lrs) = obj.get_mut("linkedResources") {
+        for lr in lrs.as_array_mut().unwrap() {
+            lr.as_object_mut().unwrap().remove("id");
+        }
+    }
+    // Collections the fake keeps for every item, empty unless written.
+    obj.retain(|k, v| {
+        !(matches!(
+            k.as_str(),
+            "linkedResources" | "singleValueExtendedProperties"
+        ) && v.as_array().is_some_and(|a| a.is_empty()))
+    });
+    raw
+}
+
+/// The literal JSON the client writes for a contact with every mapped
+/// field, as Graph documents the contact resource: the fakes read with
+/// their own code, and this pins each field's name and shape.
+#[tokio::test]
+async fn a_contact_with_every_field_is_written_as_this_literal_json() {
+    let e = env().await;
+    let mut c = contact("Ann");
+    c.fax = Some("+49 30 9999".into());
+    let got = written(&e, Kind::Contacts, Item::Contacts(c), "17").await;
+    assert_eq!(
+        got,
+        json!({
+            "birthday": "1990-05-31T22:00:00Z",
+            "businessPhones": ["+49 30 1234"],
+            "displayName": "Ann Q Smith",
+            "emailAddresses": [
+                {"address": "a@x.com", "name": "a@x.com"},
+                {"address": "b@x.com", "name": "b@x.com"},
+                {"address": "c@x.com", "name": "c@x.com"}
+            ],
+            "generation": "Jr.",
+            "givenName": "Ann",
+            "jobTitle": "Engineer",
+            "middleName": "Q",
+            "personalNotes": "Met at the fair\nSecond line",
+            "singleValueExtendedProperties": [
+                {"id": "Short 0x3A4D", "value": "1"},
+                {"id": "String 0x3A24", "value": "+49 30 9999"},
+                {"id": "String {001c5db1-a402-44c2-91c3-2185e6e31d60} Name OroCRM_id", "value": "17"}
+            ],
+            "surname": "Smith",
+            "title": "Dr."
+        })
+    );
+}
+
+/// The same for a To Do task: its link is a linked resource, its due date
+/// the day's midnight in the user's zone (Berlin) in UTC.
+#[tokio::test]
+async fn a_task_with_every_field_is_written_as_this_literal_json() {
+    let e = env().await;
+    let t = task("Call back", Some(d(2026, 12, 24)));
+    let got = written(&e, Kind::Tasks, Item::Tasks(t), "42").await;
+    assert_eq!(
+        got,
+        json!({
+            "body": {"content": "Details", "contentType": "text"},
+            "dueDateTime": {"dateTime": "2026-12-23T23:00:00.0000000", "timeZone": "UTC"},
+            "importance": "high",
+            "linkedResources": [{
+                "applicationName": "OroCRM",
+                "displayName": "OroCRM task 42",
+                "externalId": "42",
+                "webUrl": "https://crm.example.com/task/view/42"
+            }],
+            "status": "inProgress",
+            "title": "Call back"
+        })
+    );
+}
+
+/// The same for a timed and an all-day event: a timed one in UTC, an
+/// all-day one as dates at midnight in the user's zone by its Windows name.
+#[tokio::test]
+async fn events_timed_and_all_day_are_written_as_this_literal_json() {
+    let e = env().await;
+    let timed = Event {
+        title: "Quarterly review".into(),
+        description: Some("Room 4\nBring figures".into()),
+        when: When::Timed {
+            start: Utc.with_ymd_and_hms(2027, 3, 3, 9, 0, 0).unwrap(),
+            end: Utc.with_ymd_and_hms(2027, 3, 3, 10, 30, 0).unwrap(),
+        },
+    };
+    let link = "String {001c5db1-a402-44c2-91c3-2185e6e31d60} Name OroCRM_id";
+    assert_eq!(
+        written(&e, Kind::Events, Item::Events(timed), "7").await,
+        json!({
+            "body": {"content": "Room 4\nBring figures", "contentType": "text"},
+            "end": {"dateTime": "2027-03-03T10:30:00.0000000", "timeZone": "UTC"},
+            "isAllDay": false,
+            "singleValueExtendedProperties": [{"id": link, "value": "7"}],
+            "start": {"dateTime": "2027-03-03T09:00:00.0000000", "timeZone": "UTC"},
+            "subject": "Quarterly review"
+        })
+    );
+    let all_day = Event {
+        title: "Holiday".into(),
+        description: None,
+        when: When::AllDay {
+            start: d(2027, 3, 29),
+            end: d(2027, 3, 31),
+        },
+    };
+    assert_eq!(
+        written(&e, Kind::Events, Item::Events(all_day), "8").await,
+        json!({
+            "body": {"content": "", "contentType": "text"},
+            "end": {"dateTime": "2027-03-31T00:00:00.0000000", "timeZone": "W. Europe Standard Time"},
+            "isAllDay": true,
+            "singleValueExtendedProperties": [{"id": link, "value": "8"}],
+            "start": {"dateTime": "2027-03-29T00:00:00.0000000", "timeZone": "W. Europe Standard Time"},
+            "subject": "Holiday"
+        })
+    );
+}
