@@ -1589,7 +1589,8 @@ async fn written(e: &Env, kind: Kind, item: Item, link: &str) -> serde_json::Val
         !k.starts_with('_')
             && !matches!(
                 k.as_str(),
-                "id" | "createdDateTime"
+                "id" | "type"
+                    | "createdDateTime"
                     | "lastModifiedDateTime"
                     | "changeKey"
                     | "parentFolderId"
