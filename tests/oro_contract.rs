@@ -1308,3 +1308,80 @@ async fn forbidden_is_auth() {
     let e = oro.get(Kind::Events, "1").await.unwrap_err();
     assert!(matches!(e, StoreError::Auth(_)), "{e:?}");
 }
+
+/// The literal attributes and relationships the client writes to Oro for
+/// a contact and a task with every mapped field (the fake stores what it
+/// accepted, read with its own code): each field's JSON:API name and shape
+/// pinned, owner the signed-in user, a new task `open` as the workflow
+/// wants, its priority and status as relationships.
+#[tokio::test]
+async fn a_contact_and_a_task_with_every_field_are_written_as_this_literal_json() {
+    let fake = fake().await;
+    let oro = client(&fake);
+    let contact = Item::Contacts(Contact {
+        name_prefix: Some("Dr.".into()),
+        first_name: Some("Ann".into()),
+        middle_name: Some("B.".into()),
+        last_name: Some("Lee".into()),
+        name_suffix: Some("Jr.".into()),
+        gender: Some(Gender::Female),
+        birthday: Some(date(1973, 3, 7)),
+        job_title: Some("CTO".into()),
+        description: Some("met at the fair".into()),
+        emails: vec!["ann@x.org".into(), "lee@y.org".into()],
+        primary_phone: Some("+1 555 0100".into()),
+        fax: Some("+1 555 0109".into()),
+    });
+    let id = oro.create(&contact).await.unwrap().id;
+    let rec = fake.record(Kind::Contacts, &id).unwrap();
+    assert_eq!(
+        Value::Object(rec.attributes),
+        json!({
+            "birthday": "1973-03-07",
+            "description": "met at the fair",
+            "emails": [{"email": "ann@x.org"}, {"email": "lee@y.org"}],
+            "fax": "+1 555 0109",
+            "firstName": "Ann",
+            "gender": "female",
+            "jobTitle": "CTO",
+            "lastName": "Lee",
+            "middleName": "B.",
+            "namePrefix": "Dr.",
+            "nameSuffix": "Jr.",
+            "phones": [{"phone": "+1 555 0100"}]
+        })
+    );
+    assert_eq!(rec.relationships, owned_by("1", None));
+
+    let task = Item::Tasks(Task {
+        subject: "Call back".into(),
+        description: Some("Details".into()),
+        priority: Priority::High,
+        status: TaskStatus::Open,
+        due_date: Some(date(2026, 12, 24)),
+    });
+    let id = oro.create(&task).await.unwrap().id;
+    let rec = fake.record(Kind::Tasks, &id).unwrap();
+    assert_eq!(
+        Value::Object(rec.attributes),
+        json!({"description": "Details", "dueDate": "2026-12-24T00:00:00Z", "subject": "Call back"})
+    );
+    let rels: Vec<(&str, Option<(&str, &str)>)> = rec
+        .relationships
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                v.as_ref().map(|(t, i)| (t.as_str(), i.as_str())),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rels,
+        [
+            ("owner", Some(("users", "1"))),
+            ("status", Some(("taskstatuses", "open"))),
+            ("taskPriority", Some(("taskpriorities", "high")))
+        ]
+    );
+}
