@@ -13,10 +13,11 @@ use orosync::model::Kind;
 use orosync::secrets::{MemorySecrets, Secret, SecretStore, OUTLOOK_REFRESH_TOKEN};
 use orosync::store::{OutlookStore, OutlookWrite, StoreError};
 use orosync_fakes::graph::{FakeGraph, FakeOptions, Fault};
+use orosync_fakes::stall::StallAt;
 use orosync_testkit::contact;
 use orosync_testkit::prelude::*;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn client(fake: &FakeGraph) -> GraphClient {
     let secrets = MemorySecrets::new();
@@ -40,7 +41,8 @@ async fn client(fake: &FakeGraph) -> GraphClient {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_graph_is_retried_then_unavailable_and_writes_once() {
+async fn a_slow_graph_is_retried_then_unavailable_after_three_attempts_and_a_held_create_is_sent_once(
+) {
     let fake = FakeGraph::start(FakeOptions::default()).await.unwrap();
     let c = client(&fake).await;
     let id = fake.user_create_item(&contact("Ann", "Lee"), None);
@@ -53,23 +55,29 @@ async fn a_slow_graph_is_retried_then_unavailable_and_writes_once() {
         "one slow answer is retried"
     );
 
+    // A server that stays slow: exactly `max_attempts` (3) tries, then
+    // "unavailable" -- bounded by the count of attempts, not by a stopwatch.
     fake.inject(Fault::Latency(Duration::from_secs(2)), 20);
-    let t = Instant::now();
+    let requests = fake.requests();
     match c.get(Kind::Contacts, &id).await {
         Err(StoreError::Unavailable(m)) => assert!(m.contains("timed out"), "{m}"),
         other => panic!("{other:?}"),
     }
-    assert!(
-        t.elapsed() < Duration::from_secs(10),
-        "bounded: {:?}",
-        t.elapsed()
+    assert_eq!(
+        fake.requests() - requests,
+        3,
+        "three attempts, then it ends"
     );
     fake.clear_faults();
 
     // A write whose answer is too slow: the client cannot know whether it
-    // landed, so a create is not sent again in this run.
+    // landed, so a create is not sent again in this run. Deterministic: the
+    // fake applies the write and then holds its answer until released, so
+    // the write did land, and the client's timeout always meets the held
+    // answer.
     let before = fake.writes();
-    fake.inject(Fault::Latency(Duration::from_secs(2)), 1);
+    let sent = fake.write_stall().writes();
+    fake.write_stall().arm(1, StallAt::AfterApply);
     let r = c
         .write(
             Kind::Contacts,
@@ -79,14 +87,16 @@ async fn a_slow_graph_is_retried_then_unavailable_and_writes_once() {
             }],
         )
         .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let created = fake.writes().created - before.created;
-    assert!(created <= 1, "created {created} times");
-    assert_eq!(r.len(), 1);
-    eprintln!(
-        "slow graph: write result {:?}, created {created}",
-        r[0].as_ref().map(|_| ())
+    assert!(fake.write_stall().holding(), "the answer was still held");
+    fake.write_stall().release();
+    assert_eq!(
+        fake.write_stall().writes() - sent,
+        1,
+        "sent once, not again"
     );
+    assert_eq!(fake.writes().created - before.created, 1, "created once");
+    assert_eq!(r.len(), 1);
+    assert!(r[0].is_err(), "a create without an answer is not a success");
 }
 
 /// A short timeout for the binary, and answers well past it.
