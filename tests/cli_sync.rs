@@ -141,13 +141,12 @@ async fn exit_4_when_a_server_cannot_be_reached() {
     let s = servers().await;
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &s, "");
-    // Point Oro at a closed loopback port.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    // Point Oro at a loopback port held closed for the whole test (a port
+    // bound and dropped could be taken by anyone before the run connects).
+    let closed = orosync_testkit::closed_port::ClosedPort::new();
     let text = std::fs::read_to_string(dir.path().join("config.toml"))
         .unwrap()
-        .replace(&s.oro.url(), &format!("http://127.0.0.1:{port}"));
+        .replace(&s.oro.url(), &closed.url());
     std::fs::write(dir.path().join("config.toml"), text).unwrap();
     let key = s.oro.options().api_key.clone();
     let r = orosync(dir.path(), &s, &key, &["sync", "--yes"]).await;
