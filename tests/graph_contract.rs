@@ -891,15 +891,25 @@ async fn device_code_sign_in_waits_for_approval() {
     let http = http_client(Duration::from_secs(5));
     let dc = DeviceCode::start(&http, &cfg).await.unwrap();
     assert!(dc.message.contains(&dc.user_code));
+    let before = fake.token_requests();
     let poll = dc.poll(&http, &cfg);
+    // Approved once the fake has answered one poll "pending" (a condition,
+    // not a guess at how long the poll takes): then exactly one more poll
+    // gets the tokens.
     let approve = async {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        while fake.token_requests() == before {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         assert!(fake.approve_device(&dc.user_code));
     };
     let (tokens, ()) = tokio::join!(poll, approve);
     let tokens = tokens.unwrap();
     assert!(tokens.refresh_token.is_some());
-    assert!(fake.token_requests() >= 2, "polled while pending");
+    assert_eq!(
+        fake.token_requests() - before,
+        2,
+        "one poll while pending, one that got the tokens"
+    );
 
     let dc = DeviceCode::start(&http, &cfg).await.unwrap();
     assert!(fake.decline_device(&dc.user_code));
