@@ -141,13 +141,12 @@ async fn exit_4_when_a_server_cannot_be_reached() {
     let s = servers().await;
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &s, "");
-    // Point Oro at a closed loopback port.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    // Point Oro at a loopback port held closed for the whole test (a port
+    // bound and dropped could be taken by anyone before the run connects).
+    let closed = orosync_testkit::closed_port::ClosedPort::new();
     let text = std::fs::read_to_string(dir.path().join("config.toml"))
         .unwrap()
-        .replace(&s.oro.url(), &format!("http://127.0.0.1:{port}"));
+        .replace(&s.oro.url(), &closed.url());
     std::fs::write(dir.path().join("config.toml"), text).unwrap();
     let key = s.oro.options().api_key.clone();
     let r = orosync(dir.path(), &s, &key, &["sync", "--yes"]).await;
@@ -229,46 +228,68 @@ async fn two_syncs_of_one_profile_run_one_after_the_other() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &s, "");
     let key = s.oro.options().api_key.clone();
-    // Slow Oro down so the first run holds the lock for a while.
-    s.oro.inject(
-        orosync_fakes::oro::Fault::Latency(std::time::Duration::from_millis(150)),
-        20,
-    );
+    // The first run holds the lock while Oro holds its first write (applied,
+    // answer held); the second starts only then, and the held write goes
+    // only once the second says it waits. No latency to outlast, no race.
+    let stall = s.oro.write_stall_handle();
+    stall.arm(1, orosync_fakes::stall::StallAt::AfterApply);
     let first = {
         let (d, k) = (dir.path().to_path_buf(), key.clone());
         let rt = s.graph.issue_refresh_token();
         std::thread::spawn(move || command(&d, &k, &rt, &["sync", "--yes"]).output().unwrap())
     };
-    // Start the second once the first holds the lock.
     let t0 = std::time::Instant::now();
-    loop {
-        match orosync::lock::ProfileLock::try_acquire(dir.path()).unwrap() {
-            None => break,
-            Some(l) => drop(l),
-        }
+    while !stall.holding() {
+        // A guard against a hang, not a condition of passing.
         assert!(
-            t0.elapsed().as_secs() < 20,
-            "the first sync never took the lock"
+            t0.elapsed().as_secs() < 120,
+            "the first sync never reached its first Oro write"
         );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+    assert!(
+        orosync::lock::ProfileLock::try_acquire(dir.path())
+            .unwrap()
+            .is_none(),
+        "the first sync holds the lock"
+    );
+    let (said_waiting, waiting) = std::sync::mpsc::channel();
     let second = {
         let (d, k) = (dir.path().to_path_buf(), key.clone());
         let rt = s.graph.issue_refresh_token();
-        std::thread::spawn(move || command(&d, &k, &rt, &["sync", "--yes"]).output().unwrap())
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut child = command(&d, &k, &rt, &["sync", "--yes"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stderr = Vec::new();
+            for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+                let line = line.unwrap();
+                if line.contains("waiting") {
+                    let _ = said_waiting.send(());
+                }
+                stderr.push(line);
+            }
+            (child.wait().unwrap(), stderr.join("\n"))
+        })
     };
-    let (a, b) =
+    // Released once the second waits (or has ended, which the asserts
+    // below then report).
+    let _ = waiting.recv();
+    stall.release();
+    let (a, (b_status, b_err)) =
         tokio::task::spawn_blocking(move || (first.join().unwrap(), second.join().unwrap()))
             .await
             .unwrap();
-    let b_err = String::from_utf8_lossy(&b.stderr);
     assert_eq!(
         a.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&a.stderr)
     );
-    assert_eq!(b.status.code(), Some(0), "{b_err}");
+    assert_eq!(b_status.code(), Some(0), "{b_err}");
     assert!(
         b_err.contains("waiting"),
         "the second says it waits: {b_err}"

@@ -757,19 +757,31 @@ async fn faults_map_to_the_right_error_classes() {
     ));
 }
 
-#[tokio::test]
-async fn at_most_four_requests_in_flight() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_four_requests_in_flight_while_twelve_wait() {
     let e = env().await;
     let id = e.fake.user_create_item(&Item::Contacts(contact("C")), None);
     // Sign in first, so only Graph requests race below.
     e.client.get(Kind::Contacts, &id).await.unwrap();
-    e.fake
-        .inject(Fault::Latency(Duration::from_millis(150)), 12);
-    let gets = (0..12).map(|_| e.client.get(Kind::Contacts, &id));
-    let all = futures_util::future::join_all(gets).await;
+    // The fake holds every request until released: the client must then
+    // have exactly its limit (4, Outlook's per-mailbox limit) in flight,
+    // whatever the machine's speed -- no latency to outlast.
+    e.fake.hold_requests();
+    let client = e.client.clone();
+    let gets = tokio::spawn(async move {
+        let gets = (0..12).map(|_| client.get(Kind::Contacts, &id));
+        futures_util::future::join_all(gets).await
+    });
+    let t0 = std::time::Instant::now();
+    while e.fake.in_flight() < 4 {
+        // A guard against a hang, not a condition of passing.
+        assert!(t0.elapsed() < Duration::from_secs(120), "never 4 in flight");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    e.fake.release_requests();
+    let all = gets.await.unwrap();
     assert!(all.iter().all(|r| r.as_ref().unwrap().is_some()));
-    let peak = e.fake.peak_in_flight();
-    assert!((2..=4).contains(&peak), "peak in flight {peak}");
+    assert_eq!(e.fake.peak_in_flight(), 4, "the client's limit, no more");
 }
 
 #[tokio::test]
@@ -879,15 +891,25 @@ async fn device_code_sign_in_waits_for_approval() {
     let http = http_client(Duration::from_secs(5));
     let dc = DeviceCode::start(&http, &cfg).await.unwrap();
     assert!(dc.message.contains(&dc.user_code));
+    let before = fake.token_requests();
     let poll = dc.poll(&http, &cfg);
+    // Approved once the fake has answered one poll "pending" (a condition,
+    // not a guess at how long the poll takes): then exactly one more poll
+    // gets the tokens.
     let approve = async {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        while fake.token_requests() == before {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         assert!(fake.approve_device(&dc.user_code));
     };
     let (tokens, ()) = tokio::join!(poll, approve);
     let tokens = tokens.unwrap();
     assert!(tokens.refresh_token.is_some());
-    assert!(fake.token_requests() >= 2, "polled while pending");
+    assert_eq!(
+        fake.token_requests() - before,
+        2,
+        "one poll while pending, one that got the tokens"
+    );
 
     let dc = DeviceCode::start(&http, &cfg).await.unwrap();
     assert!(fake.decline_device(&dc.user_code));

@@ -160,7 +160,10 @@ async fn the_fake_identity_platform_refuses_a_127_0_0_1_redirect_with_aadsts5001
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_microsoft_redirect_listener_answers_on_both_loopback_addresses() {
-    let cfg = AuthConfig::new("http://127.0.0.1:9/login", "common", "app");
+    // A login address nobody answers on (not contacted here; held closed
+    // rather than assumed closed).
+    let closed = orosync_testkit::closed_port::ClosedPort::new();
+    let cfg = AuthConfig::new(&format!("{}/login", closed.url()), "common", "app");
     let flow = orosync::graph::auth::BrowserSignIn::start(&cfg, 0)
         .await
         .unwrap();

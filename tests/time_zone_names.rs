@@ -32,7 +32,7 @@ fn renamed_and_linked_zones_have_a_windows_name() {
 }
 
 #[test]
-fn nearly_every_iana_zone_has_a_windows_name() {
+fn every_iana_zone_but_antarctica_troll_has_a_windows_name() {
     let missing: Vec<&str> = chrono_tz::TZ_VARIANTS
         .iter()
         .filter(|tz| windows_zone(**tz).is_none())
@@ -43,5 +43,8 @@ fn nearly_every_iana_zone_has_a_windows_name() {
         missing.len(),
         chrono_tz::TZ_VARIANTS.len()
     );
-    assert!(missing.len() <= 5, "{missing:?}");
+    // Exactly this one with the zone data in Cargo.lock (Troll station has
+    // no Windows zone); a new gap after an update is to be looked at, not
+    // absorbed by a bound.
+    assert_eq!(missing, ["Antarctica/Troll"]);
 }

@@ -205,15 +205,15 @@ async fn the_probe_tells_the_pinned_certificate_from_a_changed_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_probe_reports_what_it_cannot_tell() {
-    // Plain http (loopback): no certificate involved.
+    // Nobody listening: a port held closed for the whole test (not one
+    // bound and dropped, which anyone could take before the probe connects).
+    let closed = orosync_testkit::closed_port::ClosedPort::new();
+    // Plain http (loopback): no certificate involved, nothing contacted.
     assert_eq!(
-        tls::probe("http://127.0.0.1:9", None, Duration::from_secs(1)).unwrap(),
+        tls::probe(&closed.url(), None, Duration::from_secs(1)).unwrap(),
         Probe::NotTls
     );
-    // Nobody listening.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    let port = closed.port();
     let e = tokio::task::spawn_blocking(move || probe(port, None))
         .await
         .unwrap()

@@ -725,6 +725,13 @@ impl FakeGraph {
         self.lock().mailbox.id_infix = infix.to_string();
     }
 
+    /// Injected faults (request and `$batch` member) not met yet, so a test
+    /// can check the faults it injected were served.
+    pub fn faults_pending(&self) -> usize {
+        let s = self.lock();
+        s.faults.len() + s.member_faults.len()
+    }
+
     /// Forget the faults not met yet.
     pub fn clear_faults(&self) {
         let mut s = self.lock();

@@ -564,6 +564,13 @@ impl FakeOro {
         q.extend(std::iter::repeat_n(fault, times));
     }
 
+    /// Injected faults (any request and write-only) not met yet, so a test
+    /// can check the faults it injected were served.
+    pub fn faults_pending(&self) -> usize {
+        self.shared.write_faults.lock().expect("faults").len()
+            + self.shared.faults.lock().expect("faults").len()
+    }
+
     pub fn clear_faults(&self) {
         self.shared.write_faults.lock().expect("faults").clear();
         self.shared.faults.lock().expect("faults").clear();
