@@ -7,7 +7,7 @@ use criterion::{black_box, Criterion};
 use orosync::model::{Contact, Gender, Item, Kind, OroRecord, OutlookItem};
 use orosync::plan::{plan_kind, KindInput, Link};
 use orosync::settings::Keys;
-use orosync::store::Window;
+use orosync::sides::Window;
 
 const N: usize = 100_000;
 

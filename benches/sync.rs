@@ -25,10 +25,10 @@ use orosync::model::{Event, Item, Kind, OroRecord, OutlookItem, When};
 use orosync::oro::{OroAuth, OroClient, OroConfig, Secret};
 use orosync::secrets::{self, MemorySecrets, SecretStore};
 use orosync::settings::SyncSettings;
-use orosync::state::State;
-use orosync::store::{
+use orosync::sides::{
     OroStore, OutlookChanges, OutlookStore, OutlookWrite, StoreResult, Window, WriteResult,
 };
+use orosync::state::State;
 use orosync::summary::Summary;
 use orosync_fakes::graph::{FakeGraph, FakeOptions};
 use orosync_fakes::oro::{FakeOro, FakeOroOptions};

@@ -1,7 +1,7 @@
 //! OroSync's engine: keeps OroCRM contacts, tasks and calendar events in
 //! sync with Outlook (Microsoft Graph).
 //!
-//! Decisions are pure ([`plan`]); IO sits at the edges ([`store`] traits,
+//! Decisions are pure ([`plan`]); IO sits at the edges ([`sides`] traits,
 //! the [`oro`] and [`graph`] clients, [`state`] in SQLite, [`backup`]
 //! files), joined by [`engine`].
 
@@ -33,8 +33,8 @@ pub mod secrets;
 pub mod server_text;
 pub mod settings;
 pub mod setup;
+pub mod sides;
 pub mod state;
-pub mod store;
 pub mod summary;
 #[cfg(test)]
 mod test_support;

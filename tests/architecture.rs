@@ -25,7 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("model", &["model", "keys"]),
     ("decisions", &["settings", "plan", "summary"]),
-    ("storage", &["store", "state", "secrets"]),
+    ("storage", &["sides", "state", "secrets"]),
     ("clients", &["oro", "graph"]),
     ("one run", &["engine", "config", "profile"]),
     (

@@ -6,7 +6,7 @@ mod support;
 
 use orosync::model::{Kind, Side};
 use orosync::oro::{OroAuth, OroClient, OroConfig, Secret};
-use orosync::store::OroStore;
+use orosync::sides::OroStore;
 use orosync_testkit::prelude::*;
 use std::collections::BTreeMap;
 use support::World;

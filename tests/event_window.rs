@@ -217,7 +217,7 @@ async fn the_delta_is_kept_while_the_day_lasts_and_started_again_the_next_day() 
 #[tokio::test]
 async fn the_fake_graph_keeps_the_first_requests_window_in_the_delta_link() {
     use orosync::clock::ManualClock;
-    use orosync::store::{OutlookStore, Window};
+    use orosync::sides::{OutlookStore, Window};
     use orosync_testkit::{t0, OutlookUser};
     use scenarios::http::{ServedGraph, Setup};
 
@@ -252,7 +252,7 @@ async fn the_fake_graph_keeps_the_first_requests_window_in_the_delta_link() {
 #[test]
 fn the_window_is_whole_days_of_the_users_zone() {
     use chrono::TimeZone;
-    use orosync::store::Window;
+    use orosync::sides::Window;
     let now = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
     let w = Window::days_around(now, chrono_tz::Pacific::Auckland, 2, 3);
     // 2026-11-23 00:00 and 2026-11-29 00:00 in Auckland (NZDT, UTC+13).

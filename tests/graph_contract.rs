@@ -9,7 +9,7 @@ use orosync::graph::mapping::LINK_PROP;
 use orosync::graph::{http_client, GraphClient, GraphConfig};
 use orosync::model::{Contact, Event, Gender, Item, Kind, Priority, Task, TaskStatus, When};
 use orosync::secrets::{MemorySecrets, Secret, SecretStore, OUTLOOK_REFRESH_TOKEN};
-use orosync::store::{OutlookStore, OutlookWrite, StoreError, Window};
+use orosync::sides::{OutlookStore, OutlookWrite, StoreError, Window};
 use orosync_fakes::graph::{FakeGraph, FakeOptions, Fault, CONTACTS_FOLDER, DEFAULT_LIST};
 use orosync_testkit::prelude::*;
 use serde_json::json;

@@ -11,7 +11,7 @@ use orosync::graph::auth::{AuthConfig, AuthError, TokenManager};
 use orosync::graph::{http_client, GraphClient, GraphConfig};
 use orosync::oro::{OroAuth, OroClient, OroConfig, Secret};
 use orosync::secrets::{MemorySecrets, SecretStore, OUTLOOK_REFRESH_TOKEN};
-use orosync::store::StoreError;
+use orosync::sides::StoreError;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -572,7 +572,7 @@ async fn oro_waits_for_a_retry_after_date_measured_against_the_answers_date() {
 async fn graph_waits_for_a_retry_after_date_measured_against_the_answers_date() {
     let (port, seen) = retry_after_a_date(429).await;
     let (_fake, graph) = graph_client(&format!("http://127.0.0.1:{port}")).await;
-    use orosync::store::OutlookStore;
+    use orosync::sides::OutlookStore;
     let _ = graph.get(orosync::model::Kind::Tasks, "x").await;
     let w = waited(&seen);
     assert!(w >= Duration::from_millis(1800), "retried after {w:?}");

@@ -107,12 +107,12 @@ async fn outlook_device_code_sign_in_stores_the_refresh_token() {
     let before = graph.refreshes();
     let secrets: Arc<dyn SecretStore> = Arc::new(store.clone());
     let client = orosync::app::graph_client(&cfg, secrets).unwrap();
-    use orosync::store::OutlookStore;
+    use orosync::sides::OutlookStore;
     client
         .changes(
             orosync::model::Kind::Contacts,
             None,
-            &orosync::store::Window::around(chrono::Utc::now(), 30, 365),
+            &orosync::sides::Window::around(chrono::Utc::now(), 30, 365),
         )
         .await
         .unwrap();

@@ -9,7 +9,7 @@ use chrono::Utc;
 use orosync::clock::ManualClock;
 use orosync::model::{Address, AddressType, Contact, Item, Kind, Region};
 use orosync::oro::{wsse_headers, Secret};
-use orosync::store::StoreError;
+use orosync::sides::StoreError;
 use orosync_fakes::oro::{FakeOro, Fault};
 use orosync_testkit::prelude::*;
 use serde_json::{json, Value};

@@ -12,7 +12,7 @@ use orosync::model::{Contact, Event, Gender, Item, Kind, Priority, Task, TaskSta
 use orosync::oro::{
     wsse_headers, BrowserLogin, ContactsScope, OAuthTokens, OroAuth, OroClient, OroConfig, Secret,
 };
-use orosync::store::{OroStore, StoreError, Window};
+use orosync::sides::{OroStore, StoreError, Window};
 use orosync_fakes::oro::{FakeOro, FakeOroOptions, Fault, CONTACTS};
 use orosync_testkit::prelude::*;
 use serde_json::{json, Map, Value};

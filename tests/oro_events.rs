@@ -11,7 +11,7 @@ mod scenarios;
 use chrono::{Duration as TimeDelta, Utc};
 use orosync::model::{Event, Item, Kind, When};
 use orosync::oro::{wsse_headers, OroClient, Secret};
-use orosync::store::{OroStore, Window};
+use orosync::sides::{OroStore, Window};
 use orosync_fakes::oro::FakeOro;
 use orosync_testkit::event;
 use orosync_testkit::prelude::*;

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use orosync::clock::ManualClock;
 use orosync::model::{Contact, Item, Kind, Task};
 use orosync::oro::{wsse_headers, OroClient, Secret};
-use orosync::store::{OroStore, StoreError};
+use orosync::sides::{OroStore, StoreError};
 use orosync_fakes::oro::{FakeOro, FakeOroOptions};
 use orosync_testkit::prelude::*;
 use scenarios::http::OroHttpWorld;

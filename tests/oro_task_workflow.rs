@@ -8,7 +8,7 @@ mod scenarios;
 use orosync::model::{Item, Kind, Priority, Task, TaskStatus};
 use orosync::oro::{wsse_headers, Secret};
 use orosync::settings::Direction;
-use orosync::store::{OroStore, StoreError};
+use orosync::sides::{OroStore, StoreError};
 use orosync::summary::Summary;
 use orosync_fakes::oro::FakeOro;
 use orosync_fakes::stall::StallAt;

@@ -11,7 +11,7 @@ use orosync::graph::auth::{AuthConfig, TokenManager};
 use orosync::graph::{http_client, GraphClient, GraphConfig};
 use orosync::model::Kind;
 use orosync::secrets::{MemorySecrets, Secret, SecretStore, OUTLOOK_REFRESH_TOKEN};
-use orosync::store::{OutlookStore, OutlookWrite, StoreError};
+use orosync::sides::{OutlookStore, OutlookWrite, StoreError};
 use orosync_fakes::graph::{FakeGraph, FakeOptions, Fault};
 use orosync_fakes::stall::StallAt;
 use orosync_testkit::contact;

@@ -66,10 +66,10 @@ impl App {
         match oro.user_id().await {
             Ok(user) => Ok(OroCheck::Connected { user }),
             Err(e) => Err(match e {
-                crate::store::StoreError::Auth(_) => {
+                crate::sides::StoreError::Auth(_) => {
                     AppError::SignIn(format!("Oro answered, but: {e}"))
                 }
-                crate::store::StoreError::Unavailable(_) => {
+                crate::sides::StoreError::Unavailable(_) => {
                     AppError::Unreachable(format!("Oro answered, but: {e}"))
                 }
                 _ => AppError::Io(format!("Oro answered, but: {e}")),

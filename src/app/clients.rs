@@ -7,7 +7,7 @@ use crate::graph::{auth::AuthConfig, GraphClient, GraphConfig};
 use crate::oro::auth::RefreshTokenSink;
 use crate::oro::{OAuthTokens, OroAuth, OroClient, OroConfig};
 use crate::secrets::{self, SecretStore};
-use crate::store::StoreError;
+use crate::sides::StoreError;
 use std::sync::Arc;
 
 fn secret(

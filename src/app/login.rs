@@ -107,7 +107,7 @@ pub async fn login_oro_browser(
 
 async fn verify(client: &OroClient, what: &str) -> Result<String, AppError> {
     client.user_id().await.map_err(|e| match e {
-        crate::store::StoreError::Auth(m) => AppError::SignIn(format!(
+        crate::sides::StoreError::Auth(m) => AppError::SignIn(format!(
             "Oro refused the {what} ({m}); check it and [oro] username in config.toml, \
              then run `orosync login oro` again"
         )),

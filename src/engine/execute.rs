@@ -6,8 +6,8 @@ use super::backups::Backups;
 use crate::clock::Clock;
 use crate::model::{Item, Kind, OroRecord, OutlookItem, Side};
 use crate::plan::{Action, Op};
+use crate::sides::{OroStore, OutlookStore, OutlookWrite, StoreError, StoreResult};
 use crate::state::State;
-use crate::store::{OroStore, OutlookStore, OutlookWrite, StoreError, StoreResult};
 use crate::summary::{Fatal, ItemError, KindSummary};
 use std::collections::HashMap;
 
@@ -252,7 +252,7 @@ impl<O: OroStore, X: OutlookStore> Executor<'_, O, X> {
         &self,
         state: &mut State,
         sent: Vec<&Op>,
-        results: Vec<crate::store::WriteResult>,
+        results: Vec<crate::sides::WriteResult>,
         sum: &mut KindSummary,
         errors: &mut Vec<ItemError>,
     ) -> Result<(), Failure> {

@@ -5,7 +5,7 @@
 mod backups;
 mod execute;
 
-pub use backups::{BackupEntry, Backups, MemoryBackups};
+pub use backups::Backups;
 
 use crate::clock::Clock;
 use crate::model::{Kind, OroRecord, OutlookItem, Side};
@@ -14,8 +14,8 @@ use crate::plan::{
     PURGE_REASON,
 };
 use crate::settings::SyncSettings;
+use crate::sides::{OroStore, OutlookStore, StoreError, Window};
 use crate::state::State;
-use crate::store::{OroStore, OutlookStore, StoreError, Window};
 use crate::summary::{Fatal, Summary};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};

@@ -13,7 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::redirect_listener::{Loopback, RedirectListener};
 use crate::secrets::{Secret, SecretError, SecretStore, OUTLOOK_REFRESH_TOKEN};
 use crate::server_text;
-use crate::store::StoreError;
+use crate::sides::StoreError;
 use crate::token_expiry;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -13,7 +13,7 @@ use super::mapping::{task_link, TASK_APP};
 use super::{enc, item_of_kind, item_url_in, GraphClient, PREFER_READ};
 use crate::clock::Clock;
 use crate::model::{Item, Kind, OutlookItem};
-use crate::store::{OutlookWrite, StoreError, StoreResult, WriteResult};
+use crate::sides::{OutlookWrite, StoreError, StoreResult, WriteResult};
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::HashMap;

@@ -11,7 +11,7 @@ use super::error::{is_expired_delta, to_store_error};
 use super::mapping::Mapper;
 use super::{enc, item_url_in, GraphClient, PREFER_READ};
 use crate::model::{Kind, OutlookItem};
-use crate::store::{OutlookChanges, StoreError, StoreResult, Window};
+use crate::sides::{OutlookChanges, StoreError, StoreResult, Window};
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};

@@ -1,7 +1,7 @@
 //! Graph's error shape `{"error":{"code","message"}}` and how each answer
 //! maps onto [`StoreError`]. Codes are what we branch on, never messages.
 
-use crate::store::StoreError;
+use crate::sides::StoreError;
 use serde_json::Value;
 
 /// The `code` and `message` of a Graph error body, when it has one.

@@ -5,7 +5,7 @@
 use crate::model::{
     Contact, Event, Gender, Item, Kind, OutlookItem, Priority, Task, TaskStatus, When,
 };
-use crate::store::StoreError;
+use crate::sides::StoreError;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};

@@ -16,7 +16,7 @@ pub mod mapping;
 use crate::clock::Clock;
 use crate::model::{Item, Kind, OutlookItem};
 use crate::net::BodyError;
-use crate::store::{
+use crate::sides::{
     backoff, OutlookChanges, OutlookStore, OutlookWrite, StoreError, StoreResult, Window,
     WriteResult,
 };

@@ -10,7 +10,7 @@ use super::http::{Retry, JSON_API};
 use super::jsonapi::{self, Resource};
 use super::{esc, OroClient, MAX_PAGES};
 use crate::model::{cmp_oro_ids, Address, AddressType, Region};
-use crate::store::{StoreError, StoreResult};
+use crate::sides::{StoreError, StoreResult};
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! redirect, Oro ≥ 6.0). Access tokens are refreshed shortly before they
 //! expire and once more when the server answers 401.
 
-use crate::store::{StoreError, StoreResult};
+use crate::sides::{StoreError, StoreResult};
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use base64::Engine;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
@@ -380,7 +380,7 @@ pub(crate) async fn token_request(
     let mut last = String::new();
     for attempt in 0..3u32 {
         if attempt > 0 {
-            tokio::time::sleep(crate::store::backoff(attempt - 1, None)).await;
+            tokio::time::sleep(crate::sides::backoff(attempt - 1, None)).await;
         }
         let resp = match http.post(&url).form(form).send().await {
             Ok(r) => r,

@@ -1,7 +1,7 @@
 //! Oro's answers → `StoreError` classes (what the engine does next depends
 //! on the class, see `StoreError`).
 
-use crate::store::StoreError;
+use crate::sides::StoreError;
 use reqwest::StatusCode;
 use serde_json::Value;
 

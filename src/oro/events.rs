@@ -7,7 +7,7 @@ use super::jsonapi::{format_time, parse_time};
 use super::{esc, OroClient};
 use crate::model::zone;
 use crate::model::{Event, Item, Kind, OroRecord, When};
-use crate::store::{StoreError, StoreResult, Window};
+use crate::sides::{StoreError, StoreResult, Window};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use reqwest::Method;

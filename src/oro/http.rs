@@ -4,7 +4,7 @@ use super::error::describe_transport;
 use super::OroClient;
 use crate::clock::Clock;
 use crate::net::BodyError;
-use crate::store::{backoff, StoreError, StoreResult};
+use crate::sides::{backoff, StoreError, StoreResult};
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
 

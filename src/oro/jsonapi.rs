@@ -2,7 +2,7 @@
 
 use crate::model::zone;
 use crate::model::{Contact, Gender, Item, Kind, OroRecord, Priority, Task, TaskStatus};
-use crate::store::{StoreError, StoreResult};
+use crate::sides::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};

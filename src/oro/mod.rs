@@ -18,7 +18,7 @@ pub use auth::{
 };
 
 use crate::model::{Item, Kind, OroRecord, TaskStatus};
-use crate::store::{OroStore, StoreError, StoreResult, Window};
+use crate::sides::{OroStore, StoreError, StoreResult, Window};
 use auth::Authenticator;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

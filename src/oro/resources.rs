@@ -6,7 +6,7 @@ use super::http::{Retry, JSON_API};
 use super::jsonapi::{self, format_time, type_of, Resource};
 use super::{esc, ContactsScope, OroClient, MAX_PAGES};
 use crate::model::{Item, Kind, OroRecord, Task, TaskStatus};
-use crate::store::{StoreError, StoreResult};
+use crate::sides::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use std::collections::HashMap;

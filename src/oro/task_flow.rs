@@ -22,7 +22,7 @@ use super::error::from_status;
 use super::http::{Retry, JSON, JSON_API};
 use super::{esc, OroClient};
 use crate::model::{Item, Kind, OroRecord, TaskStatus};
-use crate::store::{StoreError, StoreResult};
+use crate::sides::{StoreError, StoreResult};
 use reqwest::Method;
 use serde_json::{json, Value};
 

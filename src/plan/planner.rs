@@ -816,7 +816,7 @@ mod tests {
     /// A linked pair changed on both sides, Outlook modified `outlook_ms`
     /// milliseconds after Oro's (whole-second) update.
     fn both_changed(outlook_ms: i64) -> KindInput {
-        let mut inp = KindInput::new(Kind::Contacts, crate::store::Window::around(t0(), 30, 365));
+        let mut inp = KindInput::new(Kind::Contacts, crate::sides::Window::around(t0(), 30, 365));
         inp.conflict = ConflictSetting::NewestWins;
         inp.keys = crate::settings::Keys::default().of(Kind::Contacts).to_vec();
         let base = contact("Ann", "Lee");
@@ -871,7 +871,7 @@ mod tests {
     #[test]
     fn a_plan_over_the_needed_links_equals_the_plan_over_all_links() {
         use crate::plan::PendingConflict;
-        let window = crate::store::Window::around(t0(), 30, 365);
+        let window = crate::sides::Window::around(t0(), 30, 365);
         let mut inp = KindInput::new(Kind::Contacts, window);
         inp.keys = crate::settings::Keys::default().of(Kind::Contacts).to_vec();
         let rec = |id: &str, item: crate::model::Item| OroRecord {

@@ -4,10 +4,11 @@
 
 use super::http::{HttpWorld, Setup};
 use super::world::World;
-use orosync::engine::{BackupEntry, RunOptions};
+use orosync::engine::RunOptions;
 use orosync::settings::SyncSettings;
 use orosync::state::State;
 use orosync::summary::Summary;
+use orosync_testkit::SavedBackup;
 use orosync_testkit::{OroUser, OutlookUser};
 use std::path::PathBuf;
 
@@ -119,7 +120,7 @@ impl World for BinaryWorld {
     fn state(&self) -> State {
         State::open(&self.profile().join("state.sqlite3")).expect("state opens")
     }
-    fn backups(&self) -> Vec<BackupEntry> {
+    fn backups(&self) -> Vec<SavedBackup> {
         let dir = self.profile().join("backups");
         if !dir.exists() {
             return vec![];
@@ -127,7 +128,7 @@ impl World for BinaryWorld {
         orosync::backup::read_all(&dir)
             .expect("backups readable")
             .into_iter()
-            .map(|b| BackupEntry {
+            .map(|b| SavedBackup {
                 kind: b.kind,
                 side: b.side,
                 id: b.id,

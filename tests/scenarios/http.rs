@@ -6,19 +6,20 @@
 use super::world::World;
 use chrono_tz::Tz;
 use orosync::clock::{Clock, ManualClock};
-use orosync::engine::{BackupEntry, Engine, MemoryBackups, RunOptions};
+use orosync::engine::{Engine, RunOptions};
 use orosync::graph::auth::AuthConfig;
 use orosync::graph::{GraphClient, GraphConfig};
 use orosync::oro::{OroAuth, OroClient, OroConfig, Secret};
 use orosync::secrets::{self, MemorySecrets, SecretStore};
 use orosync::settings::SyncSettings;
+use orosync::sides::{OroStore, OutlookStore};
 use orosync::state::State;
-use orosync::store::{OroStore, OutlookStore};
 use orosync::summary::Summary;
 use orosync_fakes::graph::{FakeGraph, FakeOptions};
 use orosync_fakes::oro::{FakeOro, FakeOroOptions};
 use orosync_testkit::memory::{CrashSwitch, MemoryOro, MemoryOutlook};
 use orosync_testkit::{t0, OroUser, OutlookUser};
+use orosync_testkit::{MemoryBackups, SavedBackup};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -273,7 +274,7 @@ impl<O: OroSide, X: OutlookSide> World for ServedWorld<O, X> {
     fn state(&self) -> State {
         State::open(&self.state_path()).expect("state opens")
     }
-    fn backups(&self) -> Vec<BackupEntry> {
+    fn backups(&self) -> Vec<SavedBackup> {
         self.backups.entries()
     }
     fn advance_secs(&self, secs: i64) {

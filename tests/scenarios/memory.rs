@@ -2,12 +2,13 @@
 
 use super::world::World;
 use orosync::clock::{Clock, ManualClock};
-use orosync::engine::{BackupEntry, Engine, MemoryBackups, RunOptions};
+use orosync::engine::{Engine, RunOptions};
 use orosync::settings::SyncSettings;
 use orosync::state::State;
 use orosync::summary::Summary;
 use orosync_testkit::memory::{CrashSwitch, MemoryOro, MemoryOutlook};
 use orosync_testkit::{t0, OroUser, OutlookUser};
+use orosync_testkit::{MemoryBackups, SavedBackup};
 use std::sync::Arc;
 
 pub struct MemWorld {
@@ -75,7 +76,7 @@ impl World for MemWorld {
     fn state(&self) -> State {
         State::open(&self.state_path()).expect("state opens")
     }
-    fn backups(&self) -> Vec<BackupEntry> {
+    fn backups(&self) -> Vec<SavedBackup> {
         self.backups.entries()
     }
     fn advance_secs(&self, secs: i64) {

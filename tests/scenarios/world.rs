@@ -2,11 +2,12 @@
 //! Implemented over the in-memory stores, the fake servers over HTTP and the
 //! binary; the scenarios never know which.
 
-use orosync::engine::{BackupEntry, RunOptions};
+use orosync::engine::RunOptions;
 use orosync::model::{Kind, OroRecord, OutlookItem};
 use orosync::settings::SyncSettings;
 use orosync::state::State;
 use orosync::summary::Summary;
+use orosync_testkit::SavedBackup;
 use orosync_testkit::{OroUser, OutlookUser};
 
 #[allow(async_fn_in_trait)]
@@ -18,7 +19,7 @@ pub trait World {
     async fn sync_with(&mut self, opts: RunOptions) -> Summary;
     /// The profile's state database, opened for inspection.
     fn state(&self) -> State;
-    fn backups(&self) -> Vec<BackupEntry>;
+    fn backups(&self) -> Vec<SavedBackup>;
     /// Let time pass (between a user's edits).
     fn advance_secs(&self, secs: i64);
 

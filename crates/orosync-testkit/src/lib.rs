@@ -8,6 +8,8 @@
 //! crate's own code ([`oro_json`], [`graph_json`]), never by the client's
 //! mapping, so the two cannot share a misunderstanding of an API.
 
+pub mod backups;
+pub use backups::{MemoryBackups, SavedBackup};
 pub mod closed_port;
 pub mod graph_json;
 pub mod memory;

@@ -7,7 +7,7 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use orosync::clock::Clock;
 use orosync::model::{Item, Kind, OroRecord, OutlookItem};
-use orosync::store::{
+use orosync::sides::{
     OroStore, OutlookChanges, OutlookStore, OutlookWrite, StoreError, StoreResult, Window,
     WriteResult,
 };

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 /// `linked` linked contacts, the first `gone` of them deleted in Oro; every
 /// Outlook item read (so the deletions carry the item and its name).
 fn linked_with_gone(linked: usize, gone: usize) -> KindInput {
-    let mut inp = KindInput::new(Kind::Contacts, crate::store::Window::around(t0(), 30, 365));
+    let mut inp = KindInput::new(Kind::Contacts, crate::sides::Window::around(t0(), 30, 365));
     inp.keys = crate::settings::Keys::default().of(Kind::Contacts).to_vec();
     for n in 1..=linked {
         let item = contact(&format!("Ann{n}"), "Lee");
