@@ -92,11 +92,9 @@ fn requests_matching(fake: &FakeOro, needle: &str) -> Vec<String> {
 
 // ------------------------------------------------------------ contacts
 
-#[tokio::test]
-async fn contact_create_get_update_round_trip() {
-    let fake = fake().await;
-    let oro = client(&fake);
-    let item = Item::Contacts(Contact {
+/// A contact with every mapped field set.
+fn every_field() -> Contact {
+    Contact {
         name_prefix: Some("Dr.".into()),
         first_name: Some("Ann".into()),
         middle_name: Some("B.".into()),
@@ -108,7 +106,17 @@ async fn contact_create_get_update_round_trip() {
         description: Some("met at the fair".into()),
         emails: vec!["ann@x.org".into(), "lee@y.org".into()],
         primary_phone: Some("+1 555 0100".into()),
+        fax: Some("+1 555 0109".into()),
+    }
+}
+
+#[tokio::test]
+async fn contact_create_get_update_round_trip() {
+    let fake = fake().await;
+    let oro = client(&fake);
+    let item = Item::Contacts(Contact {
         fax: None,
+        ..every_field()
     });
     let created = oro.create(&item).await.unwrap();
     assert_eq!(created.item, item);
@@ -1319,20 +1327,7 @@ async fn forbidden_is_auth() {
 async fn a_contact_and_a_task_with_every_field_are_written_as_this_literal_json() {
     let fake = fake().await;
     let oro = client(&fake);
-    let contact = Item::Contacts(Contact {
-        name_prefix: Some("Dr.".into()),
-        first_name: Some("Ann".into()),
-        middle_name: Some("B.".into()),
-        last_name: Some("Lee".into()),
-        name_suffix: Some("Jr.".into()),
-        gender: Some(Gender::Female),
-        birthday: Some(date(1973, 3, 7)),
-        job_title: Some("CTO".into()),
-        description: Some("met at the fair".into()),
-        emails: vec!["ann@x.org".into(), "lee@y.org".into()],
-        primary_phone: Some("+1 555 0100".into()),
-        fax: Some("+1 555 0109".into()),
-    });
+    let contact = Item::Contacts(every_field());
     let id = oro.create(&contact).await.unwrap().id;
     let rec = fake.record(Kind::Contacts, &id).unwrap();
     assert_eq!(
