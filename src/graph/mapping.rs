@@ -222,7 +222,9 @@ pub fn html_to_text(html: &str) -> String {
     let mut chars = src.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if c == '<' {
-            let close = src[i..].find('>').map(|j| i + j).unwrap_or(src.len() - 1);
+            // An unclosed tag runs to the end (and is dropped with it); a
+            // body that ends in `<` has an empty one.
+            let close = src[i..].find('>').map(|j| i + j).unwrap_or(src.len());
             let tag = src[i + 1..close].trim().to_ascii_lowercase();
             let name: String = tag
                 .trim_start_matches('/')
@@ -745,6 +747,16 @@ mod tests {
     fn html_bodies_read_as_text() {
         let html = "<html><head><style>p{}</style></head><body><p>Line &amp; one</p><p>two<br>three</p></body></html>";
         assert_eq!(html_to_text(html), "Line & one\ntwo\nthree");
+    }
+
+    #[test]
+    fn an_html_body_ending_in_an_open_tag_reads_without_panicking() {
+        // Found by the graph_response fuzz target: a body whose last
+        // character is `<` sliced past its end.
+        assert_eq!(html_to_text("<body><p>Room 4</p><</body>"), "Room 4");
+        assert_eq!(html_to_text("<"), "");
+        assert_eq!(html_to_text("a <b"), "a");
+        assert_eq!(html_to_text("<p>x</p><"), "x");
     }
 
     #[test]
