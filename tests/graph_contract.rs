@@ -4,6 +4,7 @@
 //! (link, gender, birthday, all-day events, task due dates).
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use orosync::clock::{Clock, ManualClock, SystemClock};
 use orosync::graph::auth::{AuthConfig, AuthError, BrowserSignIn, DeviceCode, TokenManager};
 use orosync::graph::mapping::LINK_PROP;
 use orosync::graph::{http_client, GraphClient, GraphConfig};
@@ -35,6 +36,11 @@ fn opts() -> FakeOptions {
 }
 
 async fn env_with(opts: FakeOptions, margin: Duration) -> Env {
+    env_on(opts, margin, Arc::new(SystemClock)).await
+}
+
+/// As [`env_with`], the client's token manager reading `clock`.
+async fn env_on(opts: FakeOptions, margin: Duration, clock: Arc<dyn Clock>) -> Env {
     let fake = FakeGraph::start(opts).await.expect("fake starts");
     let secrets = MemorySecrets::new();
     secrets
@@ -50,7 +56,8 @@ async fn env_with(opts: FakeOptions, margin: Duration) -> Env {
             auth,
             Arc::new(secrets.clone()),
         )
-        .with_margin(margin),
+        .with_margin(margin)
+        .with_clock(clock),
     );
     let mut cfg = GraphConfig::new(&fake.url(), TZ, "https://crm.example.com/");
     cfg.timeout = Duration::from_secs(5);
@@ -786,11 +793,15 @@ async fn exactly_four_requests_in_flight_while_twelve_wait() {
 
 #[tokio::test]
 async fn access_token_is_refreshed_before_expiry_and_rotated() {
+    // The fake's tokens live an hour; the client's clock is moved instead
+    // of waiting, and the fake would still take the old token: a second
+    // refresh can only come from the client's own "expires soon" rule.
     let o = FakeOptions {
-        access_token_ttl: Duration::from_secs(1),
+        access_token_ttl: Duration::from_secs(3600),
         ..opts()
     };
-    let e = env_with(o, Duration::ZERO).await;
+    let clock = ManualClock::new(Utc::now());
+    let e = env_on(o, Duration::from_secs(120), Arc::new(clock.clone())).await;
     let first_rt = e.secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().unwrap();
     e.client
         .changes(Kind::Contacts, None, &window())
@@ -799,12 +810,29 @@ async fn access_token_is_refreshed_before_expiry_and_rotated() {
     assert_eq!(e.fake.refreshes(), 1);
     let second_rt = e.secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().unwrap();
     assert_ne!(first_rt, second_rt, "the rotated refresh token is kept");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Outside the 2-minute margin the token held is used again.
+    clock.advance(chrono::Duration::seconds(3600 - 121));
     e.client
         .changes(Kind::Contacts, None, &window())
         .await
         .unwrap();
-    assert_eq!(e.fake.refreshes(), 2);
+    assert_eq!(e.fake.refreshes(), 1, "a token 121 s from expiry is kept");
+    // Inside it, the client refreshes before the token dies in flight.
+    clock.advance(chrono::Duration::seconds(2));
+    e.client
+        .changes(Kind::Contacts, None, &window())
+        .await
+        .unwrap();
+    assert_eq!(
+        e.fake.refreshes(),
+        2,
+        "a token 119 s from expiry is renewed"
+    );
+    assert_ne!(
+        e.secrets.get(OUTLOOK_REFRESH_TOKEN).unwrap().unwrap(),
+        second_rt,
+        "rotated again"
+    );
     // The used refresh token no longer works.
     let auth = AuthConfig::new(&e.fake.login_url(), "common", "orosync-tests");
     let old =

@@ -528,11 +528,12 @@ async fn poll_waits(interval: i64, errors: &[&str]) -> Vec<Duration> {
     let url = device_server(interval, errors).await;
     let cfg = AuthConfig::new(&url, "common", "app");
     let http = reqwest::Client::new();
-    let dc = DeviceCode::start(&http, &cfg).await.unwrap();
+    // The code's expiry and the polls are on one manual clock.
     let rec = Recorder {
-        clock: ManualClock::new(chrono::Utc::now()),
+        clock: ManualClock::new(chrono::DateTime::UNIX_EPOCH),
         waits: Mutex::new(Vec::new()),
     };
+    let dc = DeviceCode::start_on(&http, &cfg, &rec).await.unwrap();
     let tokens = dc.poll_with(&http, &cfg, &rec, &rec).await.unwrap();
     assert_eq!(tokens.access_token.expose(), "at");
     let waits = rec.waits.lock().unwrap().clone();
@@ -578,11 +579,12 @@ async fn device_code_polling_stops_when_the_code_expires() {
     let url = device_server(5, &["authorization_pending"; 1000]).await;
     let cfg = AuthConfig::new(&url, "common", "app");
     let http = reqwest::Client::new();
-    let dc = DeviceCode::start(&http, &cfg).await.unwrap();
+    // The code's expiry and the polls are on one manual clock.
     let rec = Recorder {
-        clock: ManualClock::new(chrono::Utc::now()),
+        clock: ManualClock::new(chrono::DateTime::UNIX_EPOCH),
         waits: Mutex::new(Vec::new()),
     };
+    let dc = DeviceCode::start_on(&http, &cfg, &rec).await.unwrap();
     let r = dc.poll_with(&http, &cfg, &rec, &rec).await;
     assert!(matches!(r, Err(AuthError::Expired)), "{r:?}");
     // 900 s at 5-6 s a poll.

@@ -1381,3 +1381,64 @@ async fn a_contact_and_a_task_with_every_field_are_written_as_this_literal_json(
         ]
     );
 }
+
+/// The literal fields the client writes to Oro's legacy event API for a
+/// timed and an all-day event (the fake stores what its form accepted,
+/// read with its own code): the calendar as a number, times in UTC with an
+/// explicit offset, an all-day event as the user's midnights, the
+/// description as HTML the sanitizer leaves alone, and no recurrence.
+#[tokio::test]
+async fn a_timed_and_an_all_day_event_are_written_as_this_literal_json() {
+    let fake = fake_with(|o| o.time_zone = berlin()).await;
+    let oro = client_with(&fake, |c| c.time_zone = berlin());
+    let timed = Item::Events(Event {
+        title: "Review <Q1> & plan".into(),
+        description: Some("Room 4 & 5\nbring \"slides\"".into()),
+        when: When::Timed {
+            start: at("2026-03-03T09:00:00Z"),
+            end: at("2026-03-03T10:30:00Z"),
+        },
+    });
+    let id = oro.create(&timed).await.unwrap().id;
+    let rec = fake.record(Kind::Events, &id).unwrap();
+    assert_eq!(
+        Value::Object(rec.attributes),
+        json!({
+            "allDay": false,
+            "calendar": 7,
+            "description": "Room 4 &amp; 5<br>bring \"slides\"",
+            "end": "2026-03-03T10:30:00+00:00",
+            "recurrence": null,
+            "recurringEventId": null,
+            "start": "2026-03-03T09:00:00+00:00",
+            "title": "Review <Q1> & plan"
+        })
+    );
+    // Across the clock change of 29 March in Berlin: each day's midnight
+    // in the user's zone (UTC+1 before, UTC+2 after).
+    let all_day = Item::Events(Event {
+        title: "Trade fair".into(),
+        description: None,
+        when: When::AllDay {
+            start: date(2026, 3, 28),
+            end: date(2026, 3, 30),
+        },
+    });
+    let id = oro.create(&all_day).await.unwrap().id;
+    let rec = fake.record(Kind::Events, &id).unwrap();
+    assert_eq!(
+        Value::Object(rec.attributes),
+        json!({
+            "allDay": true,
+            "calendar": 7,
+            "description": "",
+            "end": "2026-03-29T22:00:00+00:00",
+            "recurrence": null,
+            "recurringEventId": null,
+            "start": "2026-03-27T23:00:00+00:00",
+            "title": "Trade fair"
+        })
+    );
+    let posts = requests_matching(&fake, "POST /api/rest/latest/calendarevents");
+    assert_eq!(posts.len(), 2, "{posts:?}");
+}

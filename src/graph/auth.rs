@@ -133,6 +133,7 @@ async fn token_request(
     http: &reqwest::Client,
     cfg: &AuthConfig,
     form: &[(&str, &str)],
+    clock: &dyn Clock,
 ) -> Result<Tokens, AuthError> {
     let resp = http
         .post(cfg.endpoint("token"))
@@ -144,7 +145,8 @@ async fn token_request(
     let body = crate::net::read_capped(resp, crate::net::MAX_BODY)
         .await
         .map_err(|e| AuthError::Malformed(format!("token endpoint {status}: {e}")))?;
-    read_token_answer(status, &body, Utc::now())
+    // Expiry counts from when the answer came, on the injected clock.
+    read_token_answer(status, &body, clock.now())
 }
 
 /// The identity platform's answer to a token request: tokens, or the
@@ -211,6 +213,16 @@ pub async fn refresh(
     cfg: &AuthConfig,
     refresh_token: &Secret,
 ) -> Result<Tokens, AuthError> {
+    refresh_on(http, cfg, refresh_token, &SystemClock).await
+}
+
+/// As [`refresh`], the new token's expiry counted on `clock`.
+pub async fn refresh_on(
+    http: &reqwest::Client,
+    cfg: &AuthConfig,
+    refresh_token: &Secret,
+    clock: &dyn Clock,
+) -> Result<Tokens, AuthError> {
     token_request(
         http,
         cfg,
@@ -220,6 +232,7 @@ pub async fn refresh(
             ("refresh_token", refresh_token.expose()),
             ("scope", &cfg.scopes),
         ],
+        clock,
     )
     .await
 }
@@ -313,6 +326,7 @@ impl BrowserSignIn {
                 ("code_verifier", self.verifier.expose()),
                 ("scope", &self.cfg.scopes),
             ],
+            &SystemClock,
         )
         .await
     }
@@ -365,6 +379,16 @@ pub struct DeviceCode {
 
 impl DeviceCode {
     pub async fn start(http: &reqwest::Client, cfg: &AuthConfig) -> Result<DeviceCode, AuthError> {
+        DeviceCode::start_on(http, cfg, &SystemClock).await
+    }
+
+    /// As [`DeviceCode::start`], the code's expiry counted on `clock` (the
+    /// clock [`DeviceCode::poll_with`] is then given).
+    pub async fn start_on(
+        http: &reqwest::Client,
+        cfg: &AuthConfig,
+        clock: &dyn Clock,
+    ) -> Result<DeviceCode, AuthError> {
         let resp = http
             .post(cfg.endpoint("devicecode"))
             .form(&[
@@ -401,7 +425,7 @@ impl DeviceCode {
             verification_uri: server_text::escape(&s("verification_uri")?),
             message: server_text::escape(&s("message").unwrap_or_default()),
             interval,
-            expires_at: token_expiry::expires_at(Utc::now(), lifetime),
+            expires_at: token_expiry::expires_at(clock.now(), lifetime),
             device_code: Secret::new(s("device_code")?),
         })
     }
@@ -435,6 +459,7 @@ impl DeviceCode {
                     ("client_id", &cfg.client_id),
                     ("device_code", self.device_code.expose()),
                 ],
+                clock,
             )
             .await
             {
@@ -468,6 +493,9 @@ pub struct TokenManager {
     cfg: AuthConfig,
     secrets: Arc<dyn SecretStore>,
     margin: chrono::Duration,
+    /// When tokens expire and whether the one held is still good; injected
+    /// so tests move time instead of sleeping through a token's life.
+    clock: Arc<dyn Clock>,
     current: tokio::sync::Mutex<Option<Current>>,
 }
 
@@ -491,6 +519,7 @@ impl TokenManager {
             cfg,
             secrets,
             margin: chrono::Duration::seconds(120),
+            clock: Arc::new(SystemClock),
             current: tokio::sync::Mutex::new(None),
         }
     }
@@ -498,6 +527,12 @@ impl TokenManager {
     /// Refresh this long before the access token expires (default 2 min).
     pub fn with_margin(mut self, margin: Duration) -> TokenManager {
         self.margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::zero());
+        self
+    }
+
+    /// Read the time from `clock` (tests: a [`crate::clock::ManualClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> TokenManager {
+        self.clock = clock;
         self
     }
 
@@ -529,7 +564,7 @@ impl TokenManager {
     pub async fn access_token(&self) -> Result<Secret, AuthError> {
         let mut cur = self.current.lock().await;
         if let Some(c) = cur.as_ref() {
-            if c.expires_at - self.margin > Utc::now() {
+            if c.expires_at - self.margin > self.clock.now() {
                 return Ok(c.access.clone());
             }
         }
@@ -553,7 +588,7 @@ impl TokenManager {
             .secrets
             .get(OUTLOOK_REFRESH_TOKEN)?
             .ok_or(AuthError::NotSignedIn)?;
-        let t = refresh(&self.http, &self.cfg, &rt).await?;
+        let t = refresh_on(&self.http, &self.cfg, &rt, self.clock.as_ref()).await?;
         if let Some(new_rt) = &t.refresh_token {
             // Rotation: the old refresh token may stop working once used.
             self.secrets.set(OUTLOOK_REFRESH_TOKEN, new_rt)?;

@@ -139,9 +139,9 @@ time_zone = "UTC"
             .user_create_item(&contact("Old", "Link"), Some("999"));
     }
 
-    /// After a first sync: edits on each side, deletions on each side, a
-    /// pair edited on both, and new records on both (again unlinked
-    /// Outlook items of every kind).
+    /// After a first sync: edits on each side (key edits among them),
+    /// deletions on each side, a pair edited on both, and new records on
+    /// both (again unlinked Outlook items of every kind).
     pub fn edit_after_first(&self) {
         let linked = |kind: Kind, pick: &dyn Fn(&Item) -> bool| -> (String, String) {
             let it = self
@@ -190,6 +190,22 @@ time_zone = "UTC"
         self.graph.user_delete(&review);
         let (_, bo) = linked(Kind::Contacts, &|i| name(i, "bo"));
         self.oro.user_delete(Kind::Contacts, &bo);
+        // Key edits: a task retitled in Oro, an event renamed and moved in
+        // Outlook (the pair is found by its link, not by its key).
+        let (_, memo) = linked(Kind::Tasks, &|i| name(i, "Write memo"));
+        self.oro.user_edit(Kind::Tasks, &memo, |r| {
+            r.attributes
+                .insert("subject".into(), "Write the memo".into());
+        });
+        let (lunch, _) = linked(Kind::Events, &|i| name(i, "Lunch"));
+        let mut it = self
+            .graph
+            .items(Kind::Events)
+            .into_iter()
+            .find(|i| i.id == lunch)
+            .unwrap();
+        rename(&mut it.item, "Team lunch");
+        self.graph.user_edit_item(&lunch, &it.item);
         // New on both sides.
         self.oro.user_create(&contact("Dee", "Fox"));
         self.oro.user_create(&task("Plan Q1", Priority::Normal));
