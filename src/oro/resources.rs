@@ -116,6 +116,9 @@ impl OroClient {
         }
         let mut out = all.records;
         super::sort_records(&mut out);
+        if kind == Kind::Contacts {
+            self.fill_addresses(&mut out).await?;
+        }
         Ok(out)
     }
 
@@ -180,7 +183,12 @@ impl OroClient {
     ) -> StoreResult<Option<OroRecord>> {
         match self.resource_raw(kind, id).await? {
             None => Ok(None),
-            Some(res) => jsonapi::record(kind, &res, self.config.time_zone).map(Some),
+            Some(res) => {
+                let mut rec = [jsonapi::record(kind, &res, self.config.time_zone)?];
+                self.fill_addresses(&mut rec).await?;
+                let [rec] = rec;
+                Ok(Some(rec))
+            }
         }
     }
 
@@ -201,7 +209,21 @@ impl OroClient {
             }
             Item::Events(_) => return Err(StoreError::Rejected("events are not JSON:API".into())),
         };
-        self.write(Method::POST, kind, None, &doc).await
+        let rec = self.write(Method::POST, kind, None, &doc).await?;
+        self.with_addresses(rec, item).await
+    }
+
+    /// After a contact's own write: its addresses as `item` wants them,
+    /// then the record with the addresses Oro now holds.
+    async fn with_addresses(&self, rec: OroRecord, item: &Item) -> StoreResult<OroRecord> {
+        let Item::Contacts(c) = item else {
+            return Ok(rec);
+        };
+        self.write_addresses(&rec.id, &c.addresses).await?;
+        let mut one = [rec];
+        self.fill_addresses(&mut one).await?;
+        let [rec] = one;
+        Ok(rec)
     }
 
     pub(crate) async fn resource_update(&self, id: &str, item: &Item) -> StoreResult<OroRecord> {
@@ -227,7 +249,8 @@ impl OroClient {
             }
             Item::Events(_) => return Err(StoreError::Rejected("events are not JSON:API".into())),
         };
-        self.write(Method::PATCH, kind, Some(id), &doc).await
+        let rec = self.write(Method::PATCH, kind, Some(id), &doc).await?;
+        self.with_addresses(rec, item).await
     }
 
     async fn write(
