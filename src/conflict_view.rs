@@ -2,7 +2,7 @@
 //! kind's documented order, Oro's value next to Outlook's. Shared by
 //! `orosync conflicts` and the tray's settings window.
 
-use crate::model::{Kind, Side};
+use crate::model::{Field, Kind, Side, Slot, PART_SEPARATOR};
 use crate::state::PendingRow;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -41,14 +41,51 @@ impl ConflictView {
             resolution: row.resolution,
             fields: field_names(row)
                 .into_iter()
-                .map(|f| FieldPair {
-                    oro: get(&row.oro, &f),
-                    outlook: get(&row.outlook, &f),
-                    field: f,
+                .flat_map(|f| {
+                    let (oro, outlook) = (get(&row.oro, &f), get(&row.outlook, &f));
+                    if f == Field::Addresses.name() {
+                        return address_pairs(&oro, &outlook);
+                    }
+                    vec![FieldPair {
+                        oro,
+                        outlook,
+                        field: f,
+                    }]
                 })
                 .collect(),
         }
     }
+}
+
+/// The `addresses` field (one entry per slot, see [`Slot`]) as one pair per
+/// slot that differs, each address on one line ("Marienplatz 1, München,
+/// 80331, Bayern, Germany").
+fn address_pairs(oro: &Value, outlook: &Value) -> Vec<FieldPair> {
+    let slot = |v: &Value, i: usize| -> Value {
+        let Some(text) = v.get(i).and_then(Value::as_str) else {
+            return Value::Null;
+        };
+        let line: Vec<&str> = text
+            .split([PART_SEPARATOR, '\n'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if line.is_empty() {
+            Value::Null
+        } else {
+            Value::String(line.join(", "))
+        }
+    };
+    Slot::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, s)| FieldPair {
+            field: s.name().to_string(),
+            oro: slot(oro, i),
+            outlook: slot(outlook, i),
+        })
+        .filter(|p| p.oro != p.outlook)
+        .collect()
 }
 
 /// The fields present on either side, in the kind's documented order; any
@@ -101,5 +138,40 @@ mod tests {
         assert_eq!(v.fields[2].oro, json!("CFO"));
         assert_eq!(v.fields[2].outlook, json!("Chief"));
         assert_eq!(v.fields[0].outlook, Value::Null);
+    }
+
+    #[test]
+    fn differing_addresses_show_one_line_per_slot_side_by_side() {
+        let sep = PART_SEPARATOR.to_string();
+        let munich = [
+            "Marienplatz 1\nRathaus",
+            "München",
+            "80331",
+            "Bayern",
+            "Germany",
+        ]
+        .join(&sep);
+        let augsburg = ["Marienplatz 1", "Augsburg", "86150", "Bayern", "Germany"].join(&sep);
+        let row = PendingRow {
+            id: 8,
+            kind: Kind::Contacts,
+            oro_id: "61".into(),
+            outlook_id: "AAMk".into(),
+            detected_at: Utc.timestamp_opt(1_790_000_000, 0).unwrap(),
+            oro: json!({"addresses": [munich, "", "x"]}),
+            outlook: json!({"addresses": [augsburg, "", "x"], "jobTitle": "CFO"}),
+            resolution: None,
+        };
+        let v = ConflictView::new(&row);
+        let names: Vec<&str> = v.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["jobTitle", "billingAddress"]);
+        assert_eq!(
+            v.fields[1].oro,
+            json!("Marienplatz 1, Rathaus, München, 80331, Bayern, Germany")
+        );
+        assert_eq!(
+            v.fields[1].outlook,
+            json!("Marienplatz 1, Augsburg, 86150, Bayern, Germany")
+        );
     }
 }
