@@ -229,3 +229,82 @@ async fn an_address_edited_on_both_sides_is_a_conflict_per_setting() {
         quiet(&mut w).await;
     }
 }
+
+/// An address edited in Oro alone (its contact's updatedAt does not move)
+/// reaches Outlook at the next run. What it costs: each run after the first
+/// lists every address once with a sparse fieldset (updatedAt and owner,
+/// one request per thousand), and reads in full only the addresses of the
+/// contacts listed as changed (those at the watermark's second, as always,
+/// and those whose addresses changed), not every contact's.
+#[tokio::test]
+async fn an_oro_address_edit_alone_reaches_outlook_reading_only_that_contacts_addresses() {
+    let mut w = HttpWorld::start().await;
+    let ids: Vec<String> = (0..6)
+        .map(|i| {
+            w.oro
+                .fake
+                .user_create(&with_addresses(&format!("P{i}"), vec![munich()]))
+        })
+        .collect();
+    assert!(w.sync().await.ok);
+    // A later contact moves the watermark past the first six.
+    w.advance_secs(60);
+    let later = w.oro.fake.user_create(&contact("Spät", "Er"));
+    assert!(w.sync().await.ok);
+    let address_reads = |w: &HttpWorld, from: usize| -> (usize, Vec<String>) {
+        let log = w.oro.fake.stats().log;
+        let to_addresses: Vec<&String> = log[from..]
+            .iter()
+            .filter(|l| l.contains("/api/contactaddresses"))
+            .collect();
+        let sparse = to_addresses
+            .iter()
+            .filter(|l| l.contains("fields[contactaddresses]=updatedAt,owner"))
+            .count();
+        let full = to_addresses
+            .iter()
+            .filter_map(|l| l.split("filter[owner]=").nth(1))
+            .map(|rest| {
+                rest.split('&')
+                    .next()
+                    .unwrap_or_default()
+                    .replace("%2C", ",")
+            })
+            .collect();
+        (sparse, full)
+    };
+
+    w.advance_secs(30);
+    let target = &ids[3];
+    let a = oro_addresses(&w, target)[0].id.to_string();
+    assert!(w.oro.fake.user_edit_address(&a, |f| {
+        f.attributes.insert("city".into(), json!("Regensburg"));
+    }));
+    let before = w.oro.fake.stats().log.len();
+    let s = w.sync().await;
+    assert!(s.ok, "{s:#?}");
+    assert_eq!(s.total_writes(), 1, "one Outlook update: {s:#?}");
+    let x = w
+        .outlook
+        .fake
+        .items(Kind::Contacts)
+        .into_iter()
+        .find(|i| i.link.as_deref() == Some(target.as_str()))
+        .unwrap()
+        .id;
+    assert_eq!(
+        w.outlook.fake.find(&x).unwrap()["businessAddress"]["city"],
+        "Regensburg"
+    );
+    // One sparse listing; in full only the edited contact's addresses and
+    // those of the contact at the watermark, not the other five.
+    let (sparse, full) = address_reads(&w, before);
+    assert_eq!(sparse, 1);
+    assert_eq!(full, vec![format!("{target},{later}")]);
+    quiet(&mut w).await;
+    // The watermark passed the address edit: the next run reads only the
+    // contact at the watermark in full.
+    let before = w.oro.fake.stats().log.len();
+    quiet(&mut w).await;
+    assert_eq!(address_reads(&w, before), (1, vec![target.clone()]));
+}

@@ -49,6 +49,54 @@ impl OroClient {
         Ok(())
     }
 
+    /// The contacts with an address updated at or after `since`, each with
+    /// its newest such address's `updatedAt`.
+    ///
+    /// Oro can neither filter nor sort contact addresses by `updatedAt`
+    /// (ContactBundle's API config gives the address no such filter, and
+    /// ApiBundle adds sorters only for the identifier and indexed columns),
+    /// and an address edit leaves its contact's `updatedAt` alone. So every
+    /// address is listed with a sparse fieldset (its `updatedAt` and owner
+    /// only), walked by id in pages of `id_page_size`: a few hundred bytes
+    /// per address instead of the whole address, one request per thousand
+    /// addresses by default. A deleted address leaves nothing to list; see
+    /// docs/sync-rules.md "Contact addresses" for that limit.
+    pub(crate) async fn address_owners_changed_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<BTreeMap<String, chrono::DateTime<chrono::Utc>>> {
+        let size = self.config.id_page_size.max(1);
+        let mut owners: BTreeMap<String, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut q = format!("fields[{ADDRESSES}]=updatedAt,owner&sort=id&page[size]={size}");
+            if let Some(a) = &after {
+                q.push_str(&format!("&filter[id][gt]={}", esc(a)));
+            }
+            let page = self.address_list(&q).await?;
+            let n = page.len();
+            for res in &page {
+                if after
+                    .as_deref()
+                    .is_none_or(|a| cmp_oro_ids(a, &res.id).is_lt())
+                {
+                    after = Some(res.id.clone());
+                }
+                let at = res.time("updatedAt")?.unwrap_or(since);
+                if let (true, Some(owner)) = (at >= since, res.rel_id("owner")) {
+                    let newest = owners.entry(owner).or_insert(at);
+                    *newest = (*newest).max(at);
+                }
+            }
+            if n < size as usize {
+                return Ok(owners);
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "{ADDRESSES}: the listing did not end after {MAX_PAGES} pages"
+        )))
+    }
+
     /// Oro's regions of `country`, read once per client.
     async fn regions_cached(&self, country: &str) -> StoreResult<Vec<(String, String)>> {
         let mut cache = self.regions.lock().await;
