@@ -57,25 +57,48 @@ impl ConflictView {
     }
 }
 
+/// A side's values as the conflict JSON shows them: the `addresses` field
+/// becomes `billingAddress`, `shippingAddress` and `otherAddress`, each
+/// address on one line (null where the slot is empty).
+pub fn readable(values: &Value) -> Value {
+    let Some(map) = values.as_object() else {
+        return values.clone();
+    };
+    let mut out = serde_json::Map::new();
+    for (k, v) in map {
+        if k == Field::Addresses.name() {
+            for (i, s) in Slot::ALL.iter().enumerate() {
+                out.insert(s.name().to_string(), address_line(v, i));
+            }
+        } else {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// Entry `i` of an `addresses` value on one line; null when empty.
+fn address_line(v: &Value, i: usize) -> Value {
+    let Some(text) = v.get(i).and_then(Value::as_str) else {
+        return Value::Null;
+    };
+    let line: Vec<&str> = text
+        .split([PART_SEPARATOR, '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if line.is_empty() {
+        Value::Null
+    } else {
+        Value::String(line.join(", "))
+    }
+}
+
 /// The `addresses` field (one entry per slot, see [`Slot`]) as one pair per
 /// slot that differs, each address on one line ("Marienplatz 1, München,
 /// 80331, Bayern, Germany").
 fn address_pairs(oro: &Value, outlook: &Value) -> Vec<FieldPair> {
-    let slot = |v: &Value, i: usize| -> Value {
-        let Some(text) = v.get(i).and_then(Value::as_str) else {
-            return Value::Null;
-        };
-        let line: Vec<&str> = text
-            .split([PART_SEPARATOR, '\n'])
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .collect();
-        if line.is_empty() {
-            Value::Null
-        } else {
-            Value::String(line.join(", "))
-        }
-    };
+    let slot = address_line;
     Slot::ALL
         .iter()
         .enumerate()
@@ -173,5 +196,13 @@ mod tests {
             v.fields[1].outlook,
             json!("Marienplatz 1, Augsburg, 86150, Bayern, Germany")
         );
+        let shown = readable(&row.oro);
+        assert_eq!(
+            shown["billingAddress"],
+            json!("Marienplatz 1, Rathaus, München, 80331, Bayern, Germany")
+        );
+        assert_eq!(shown["shippingAddress"], Value::Null);
+        assert_eq!(shown["otherAddress"], json!("x"));
+        assert!(shown.get("addresses").is_none());
     }
 }
