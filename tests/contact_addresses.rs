@@ -88,6 +88,23 @@ async fn countries_as_names_or_iso_codes_and_oros_region_names_reach_oro_as_code
         assert_eq!(list[0].attr_str("city"), Some("München"));
     }
     quiet(&mut w).await;
+
+    // An Outlook edit of another field writes the contact, not its
+    // unchanged address.
+    w.advance_secs(30);
+    w.outlook
+        .fake
+        .user_patch(&ids[0], json!({"jobTitle": "Brauer"}));
+    let before = w.oro.fake.stats().log.len();
+    let s = w.sync().await;
+    assert!(s.ok && s.total_writes() == 1, "{s:#?}");
+    let log = w.oro.fake.stats().log;
+    let address_writes: Vec<&String> = log[before..]
+        .iter()
+        .filter(|l| l.contains("/api/contactaddresses") && !l.starts_with("GET"))
+        .collect();
+    assert!(address_writes.is_empty(), "{address_writes:#?}");
+    quiet(&mut w).await;
 }
 
 /// A state that names none of a country's regions, and a country text that
@@ -123,6 +140,17 @@ async fn a_state_or_country_oro_cannot_take_keeps_oros_value_and_is_reported_ski
     assert!(s.ok, "{s:#?}");
     let a = &oro_addresses(&w, &oro)[0];
     assert_eq!(a.attr_str("city"), Some("Augsburg"), "the rest is written");
+    // The backup of the Oro contact before the update holds its address.
+    let backup = w
+        .backups()
+        .into_iter()
+        .find(|b| b.id == oro && b.action == "update")
+        .expect("Oro's contact backed up before the update");
+    assert!(
+        backup.before.to_string().contains("München"),
+        "{}",
+        backup.before
+    );
     assert_eq!(a.region.as_deref(), Some("DE-BY"), "Oro's region stays");
     assert!(
         s.skipped

@@ -149,12 +149,20 @@ impl OroClient {
             self.resolve_place(&mut next, old, &mut notes).await?;
             match old {
                 Some(old) => {
-                    let mut old_named = old.clone();
-                    self.name_region(&mut old_named).await?;
-                    let same = old_named.canonical() == next.canonical()
-                        && old.types == next.types
-                        && old.region == next.region;
-                    if !same {
+                    // Compared as Oro stores them (codes, not names): an
+                    // address Outlook left alone is not written.
+                    let stored = |a: &Address| {
+                        (
+                            a.street.clone(),
+                            a.street2.clone(),
+                            a.city.clone(),
+                            a.postal_code.clone(),
+                            a.country.clone(),
+                            a.region.clone(),
+                            a.types.clone(),
+                        )
+                    };
+                    if stored(old) != stored(&next) {
                         self.update_address(&next).await?;
                     }
                 }
