@@ -1697,4 +1697,16 @@ tasks = ["dueDate", "subject"]
         .unwrap();
         assert_eq!(c.keys.of(Kind::Contacts), &[Field::LastName, Field::Fax]);
     }
+
+    #[test]
+    fn the_addresses_can_be_a_contact_key() {
+        let c = Config::parse(&format!(
+            "{MINIMAL}\n[keys]\ncontacts = [\"lastName\", \"addresses\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            c.keys.of(Kind::Contacts),
+            &[Field::LastName, Field::Addresses]
+        );
+    }
 }

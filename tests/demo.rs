@@ -84,6 +84,35 @@ async fn the_demos_oro_faxes_reach_outlooks_business_fax() {
     assert!(with_fax > 0, "the sample has faxes");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demos_oro_addresses_reach_outlooks_business_and_home_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start_in(dir.path()).await.unwrap();
+    let report = demo.run().await.unwrap();
+    assert!(report.first.ok, "{:?}", report.first);
+    let mut with = 0;
+    for x in demo.graph.all(Kind::Contacts) {
+        let id = x["id"].as_str().unwrap();
+        let Some(oro) = demo.graph.link_of(id) else {
+            continue;
+        };
+        let list = demo.oro.addresses_of(&oro);
+        let of = |t: &str| list.iter().find(|a| a.types.contains(t));
+        for (prop, ty) in [("businessAddress", "billing"), ("homeAddress", "shipping")] {
+            let city = x[prop]["city"].as_str().unwrap_or_default();
+            match of(ty) {
+                Some(a) => {
+                    assert_eq!(Some(city), a.attr_str("city"), "{oro} {prop}");
+                    assert_eq!(x[prop]["countryOrRegion"], "United States of America");
+                    with += 1;
+                }
+                None => assert_eq!(city, "", "{oro} {prop}"),
+            }
+        }
+    }
+    assert!(with > 0, "the sample has addresses");
+}
+
 /// `orosync demo` as a user runs it: the servers stay up, and the printed
 /// profile and `export` lines are all a second `orosync sync` needs.
 #[test]

@@ -40,6 +40,7 @@ fn items() -> Vec<Item> {
             emails: vec!["z@example.com".into(), "z2@example.com".into()],
             primary_phone: Some("+49 30 1234".into()),
             fax: Some("+49 30 9999".into()),
+            addresses: vec![],
         }),
         Item::Contacts(Contact {
             first_name: Some("Only".into()),

@@ -8,7 +8,10 @@ use orosync::clock::{Clock, ManualClock, SystemClock};
 use orosync::graph::auth::{AuthConfig, AuthError, BrowserSignIn, DeviceCode, TokenManager};
 use orosync::graph::mapping::LINK_PROP;
 use orosync::graph::{http_client, GraphClient, GraphConfig};
-use orosync::model::{Contact, Event, Gender, Item, Kind, Priority, Task, TaskStatus, When};
+use orosync::model::{
+    AddressType, Contact, Event, Field, Gender, Item, Kind, Priority, Region, Task, TaskStatus,
+    Value, When,
+};
 use orosync::secrets::{MemorySecrets, Secret, SecretStore, OUTLOOK_REFRESH_TOKEN};
 use orosync::sides::{OutlookStore, OutlookWrite, StoreError, Window};
 use orosync_fakes::graph::{FakeGraph, FakeOptions, Fault, CONTACTS_FOLDER, DEFAULT_LIST};
@@ -96,6 +99,7 @@ fn contact(first: &str) -> Contact {
         emails: vec!["a@x.com".into(), "b@x.com".into(), "c@x.com".into()],
         primary_phone: Some("+49 30 1234".into()),
         fax: None,
+        addresses: vec![],
     }
 }
 
@@ -210,6 +214,75 @@ async fn contact_create_get_update_delete_round_trip() {
     assert!(matches!(gone, Err(StoreError::NotFound(_))), "{gone:?}");
     assert_eq!(e.fake.writes().created, 1);
     assert_eq!(e.fake.writes().deleted, 1);
+}
+
+/// Oro's billing, shipping and untyped addresses are written to the
+/// business, home and other address, read back as the same values (the
+/// same hash: no echo), and a country Outlook holds as a name or an ISO
+/// code in any case reads as the ISO code.
+#[tokio::test]
+async fn addresses_are_business_home_and_other_written_and_read_back_alike() {
+    let e = env().await;
+    let place =
+        |id: &str, types: &[AddressType], city: &str, country: &str| orosync::model::Address {
+            oro_id: Some(id.into()),
+            types: types.iter().copied().collect(),
+            street: Some(format!("{city}weg 1")),
+            city: Some(city.into()),
+            postal_code: Some("1010".into()),
+            country: Some(country.into()),
+            ..Default::default()
+        };
+    let mut c = contact("Addy");
+    c.addresses = vec![
+        place("1", &[AddressType::Billing], "Wien", "AT"),
+        place("2", &[AddressType::Shipping], "Basel", "CH"),
+        place("3", &[], "Hongkong", "HK"),
+        // A second untyped address is not mapped.
+        place("4", &[], "Douglas", "IM"),
+    ];
+    let made = write_one(
+        &e.client,
+        Kind::Contacts,
+        create(Item::Contacts(c.clone()), "31"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let raw = e.fake.find(&made.id).unwrap();
+    assert_eq!(raw["businessAddress"]["city"], "Wien");
+    assert_eq!(raw["businessAddress"]["countryOrRegion"], "Austria");
+    assert_eq!(raw["homeAddress"]["city"], "Basel");
+    assert_eq!(raw["otherAddress"]["city"], "Hongkong");
+    let back = e
+        .client
+        .get(Kind::Contacts, &made.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        back.item.value(Field::Addresses),
+        Item::Contacts(c.clone()).value(Field::Addresses)
+    );
+    assert_ne!(back.item.value(Field::Addresses), Value::Null);
+
+    for written in ["Deutschland", "DE", "de", "DEU", "Germany", "germany"] {
+        let id = e.fake.user_create(
+            Kind::Contacts,
+            json!({"givenName": "Max", "businessAddress": {"street": "Marienplatz 1\r\nRathaus",
+                "city": "München", "state": "Bayern", "countryOrRegion": written, "postalCode": "80331"}}),
+        );
+        let read = e.client.get(Kind::Contacts, &id).await.unwrap().unwrap();
+        let Item::Contacts(got) = &read.item else {
+            panic!()
+        };
+        let a = got.address(orosync::model::Slot::Billing).expect("billing");
+        assert_eq!(a.country.as_deref(), Some("DE"), "{written}");
+        assert_eq!(a.street.as_deref(), Some("Marienplatz 1"));
+        assert_eq!(a.street2.as_deref(), Some("Rathaus"));
+        assert_eq!(a.region, Some(Region::Text("Bayern".into())));
+        assert!(got.address(orosync::model::Slot::Shipping).is_none());
+    }
 }
 
 #[tokio::test]
@@ -1675,10 +1748,28 @@ async fn a_contact_with_every_field_is_written_as_this_literal_json() {
     let e = env().await;
     let mut c = contact("Ann");
     c.fax = Some("+49 30 9999".into());
+    // Oro's one address both billing and shipping, with a region Oro named.
+    c.addresses = vec![orosync::model::Address {
+        oro_id: Some("5".into()),
+        types: [AddressType::Billing, AddressType::Shipping].into(),
+        street: Some("Hauptstraße 1".into()),
+        street2: Some("Hinterhaus".into()),
+        city: Some("München".into()),
+        postal_code: Some("80331".into()),
+        country: Some("DE".into()),
+        region: Some(Region::Code("DE-BY".into())),
+        region_name: Some("Bayern".into()),
+        ..Default::default()
+    }];
     let got = written(&e, Kind::Contacts, Item::Contacts(c), "17").await;
+    let munich = json!({"street": "Hauptstraße 1\nHinterhaus", "city": "München",
+        "state": "Bayern", "countryOrRegion": "Germany", "postalCode": "80331"});
     assert_eq!(
         got,
         json!({
+            "businessAddress": munich,
+            "homeAddress": munich,
+            "otherAddress": {"street": "", "city": "", "state": "", "countryOrRegion": "", "postalCode": ""},
             "birthday": "1990-05-31T22:00:00Z",
             "businessPhones": ["+49 30 1234"],
             "displayName": "Ann Q Smith",

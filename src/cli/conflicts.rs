@@ -2,7 +2,7 @@
 //! for the user's choice (conflict_resolution = "ask").
 
 use super::{history_failure, output, Failure};
-use crate::conflict_view::field_names;
+use crate::conflict_view::{readable, ConflictView};
 use crate::model::Side;
 use crate::profile::Profile;
 use crate::state::PendingRow;
@@ -44,8 +44,8 @@ pub fn run(profile: &Profile, json: bool) -> Result<(), Failure> {
                     oro_id: r.oro_id,
                     outlook_id: r.outlook_id,
                     detected_at: output::timestamp(&r.detected_at),
-                    oro: r.oro,
-                    outlook: r.outlook,
+                    oro: readable(&r.oro),
+                    outlook: readable(&r.outlook),
                     resolution: r.resolution,
                 })
                 .collect(),
@@ -75,11 +75,12 @@ fn describe(rows: &[PendingRow]) -> String {
             output::when(&r.detected_at)
         ));
         let mut table = vec![vec!["field".to_string(), "Oro".into(), "Outlook".into()]];
-        for field in field_names(r) {
+        // The view's pairs: addresses one line per differing address.
+        for pair in ConflictView::new(r).fields {
             table.push(vec![
-                field.clone(),
-                output::cell(r.oro.get(&field).unwrap_or(&Value::Null)),
-                output::cell(r.outlook.get(&field).unwrap_or(&Value::Null)),
+                pair.field,
+                output::cell(&pair.oro),
+                output::cell(&pair.outlook),
             ]);
         }
         out.push_str(&output::table(&table, "  "));
@@ -99,6 +100,7 @@ fn side_name(side: Side) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conflict_view::field_names;
     use crate::model::Kind;
     use chrono::TimeZone;
     use serde_json::json;

@@ -12,7 +12,9 @@
 //! - the same record on both sides, not linked yet but with equal keys (the
 //!   first sync pairs them by key instead of creating duplicates).
 
-use crate::model::{Contact, Event, Gender, Item, Priority, Task, TaskStatus, When};
+use crate::model::{
+    Address, AddressType, Contact, Event, Gender, Item, Priority, Region, Task, TaskStatus, When,
+};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 /// How many records of each group the demo makes.
@@ -200,8 +202,47 @@ fn contact(i: usize) -> Item {
         primary_phone: Some(format!("+1 555 {:04}", 100 + i)),
         // Every fifth has a fax, synced to Outlook's business fax.
         fax: (i % 5 == 1).then(|| format!("+1 555 {:04}", 5100 + i)),
+        addresses: sample_addresses(i),
         ..Default::default()
     })
+}
+
+/// Every third contact has a billing address (Outlook's business address),
+/// every sixth a shipping one too (the home address), others none.
+fn sample_addresses(i: usize) -> Vec<Address> {
+    let place =
+        |ty: AddressType, street: String, city: &str, code: &str, name: &str, zip: &str| Address {
+            types: [ty].into(),
+            street: Some(street),
+            city: Some(city.into()),
+            postal_code: Some(zip.into()),
+            country: Some("US".into()),
+            region: Some(Region::Code(code.into())),
+            region_name: Some(name.into()),
+            ..Address::default()
+        };
+    let mut out = Vec::new();
+    if i.is_multiple_of(3) {
+        out.push(place(
+            AddressType::Billing,
+            format!("{} Broadway", 100 + i),
+            "New York",
+            "US-NY",
+            "New York",
+            "10001",
+        ));
+    }
+    if i.is_multiple_of(6) {
+        out.push(place(
+            AddressType::Shipping,
+            format!("{} Market Street", 10 + i),
+            "San Francisco",
+            "US-CA",
+            "California",
+            "94103",
+        ));
+    }
+    out
 }
 
 fn task(i: usize, today: NaiveDate) -> Item {
@@ -326,6 +367,25 @@ mod tests {
             let distinct: HashSet<_> = items.iter().map(|i| key_of(i, fields)).collect();
             assert_eq!(distinct.len(), items.len(), "{kind}: duplicate keys");
         }
+    }
+
+    #[test]
+    fn some_sample_contacts_have_addresses_and_others_none() {
+        let s = contacts();
+        let all: Vec<&Item> = s
+            .oro_only
+            .iter()
+            .chain(&s.outlook_only)
+            .chain(&s.both)
+            .collect();
+        let n = |f: &dyn Fn(&Contact) -> bool| {
+            all.iter()
+                .filter(|i| matches!(i, Item::Contacts(c) if f(c)))
+                .count()
+        };
+        assert!(n(&|c| c.address(crate::model::Slot::Billing).is_some()) > 0);
+        assert!(n(&|c| c.address(crate::model::Slot::Shipping).is_some()) > 0);
+        assert!(n(&|c| c.addresses.is_empty()) > 0);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! creates the item with. The fakes take only their servers' JSON.
 
 use crate::graph::mapping::Mapper;
-use crate::model::{Gender, Item, When};
+use crate::model::{Gender, Item, Region, When};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use orosync_fakes::graph::FakeGraph;
@@ -76,7 +76,26 @@ fn oro_doc(item: &Item, tz: Tz) -> Value {
 /// A person creates `item` in Oro; its id.
 pub(super) fn in_oro(oro: &FakeOro, item: &Item) -> String {
     let tz = oro.options().time_zone;
-    oro.user_create_json(item.kind(), &oro_doc(item, tz))
+    let id = oro.user_create_json(item.kind(), &oro_doc(item, tz));
+    // Addresses are records of their own in Oro, added to the contact.
+    if let Item::Contacts(c) = item {
+        for a in &c.addresses {
+            oro.user_add_address(&id, |f| {
+                let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+                f.attributes.insert("street".into(), text(&a.street));
+                f.attributes.insert("city".into(), text(&a.city));
+                f.attributes
+                    .insert("postalCode".into(), text(&a.postal_code));
+                f.country = a.country.clone();
+                if let Some(Region::Code(code)) = &a.region {
+                    f.region = Some(code.clone());
+                }
+                f.types = a.types.iter().map(|t| t.as_str().to_string()).collect();
+            })
+            .expect("the contact was just created");
+        }
+    }
+    id
 }
 
 /// A person creates `item` in Outlook; its id.

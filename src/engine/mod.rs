@@ -486,8 +486,20 @@ impl<O: OroStore, X: OutlookStore> Engine<'_, O, X> {
                 .run(state, &plan.ops[split..], &mut ks, &mut errors)
                 .await;
         }
+        // Values Oro could not take (a country that names none, a state
+        // naming none of the country's regions) were kept as Oro had them.
+        let kept = self.oro.take_skipped(kind);
+        ks.skipped += kept.len();
         summary.kinds.insert(kind, ks);
         summary.errors = errors;
+        summary
+            .skipped
+            .extend(kept.into_iter().map(|(id, why)| Skip {
+                kind,
+                side: Side::Oro,
+                id,
+                reason: why,
+            }));
         for c in &plan.conflicts {
             state
                 .log_conflict(run_id, c, self.clock.now())

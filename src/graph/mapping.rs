@@ -3,7 +3,8 @@
 //! functions. The fake Graph reads what clients send with its own code.
 
 use crate::model::{
-    Contact, Event, Gender, Item, Kind, OutlookItem, Priority, Task, TaskStatus, When,
+    country, Address, Contact, Event, Gender, Item, Kind, OutlookItem, Priority, Region, Slot,
+    Task, TaskStatus, When,
 };
 use crate::sides::StoreError;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
@@ -354,6 +355,14 @@ impl Mapper {
             "businessPhones".into(),
             json!(c.primary_phone.iter().collect::<Vec<_>>()),
         );
+        // Each of the three is written whole, empty strings clearing an
+        // address Oro does not have (Graph's physicalAddress holds strings).
+        for slot in Slot::ALL {
+            m.insert(
+                graph_address_name(slot).into(),
+                physical_address(c.address(slot)),
+            );
+        }
         m
     }
 
@@ -549,6 +558,10 @@ impl Mapper {
                     fax: ext_prop(v, FAX_PROP)
                         .filter(|s| !s.trim().is_empty())
                         .map(str::to_string),
+                    addresses: Slot::ALL
+                        .into_iter()
+                        .filter_map(|s| read_physical_address(v.get(graph_address_name(s))?, s))
+                        .collect(),
                 };
                 (
                     Item::Contacts(c),
@@ -632,6 +645,91 @@ impl Mapper {
             item,
         })
     }
+}
+
+/// Graph's contact property of an address slot.
+fn graph_address_name(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Billing => "businessAddress",
+        Slot::Shipping => "homeAddress",
+        Slot::Other => "otherAddress",
+    }
+}
+
+/// An address as Graph's physicalAddress (docs/sync-rules.md "Contact
+/// addresses"): Oro's street and street2 as lines of one street, the state
+/// as Oro names its region, the country's English name; all five strings
+/// empty for no address.
+fn physical_address(a: Option<&Address>) -> Value {
+    let Some(a) = a else {
+        return json!({"street": "", "city": "", "state": "", "countryOrRegion": "", "postalCode": ""});
+    };
+    let street = [a.street.as_deref(), a.street2.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let state = match (&a.region, &a.region_name) {
+        (Some(Region::Code(_)), Some(name)) => name.clone(),
+        (Some(Region::Code(code)), None) => code.clone(),
+        (Some(Region::Text(t)), _) => t.clone(),
+        (None, _) => String::new(),
+    };
+    let country = match (&a.country, &a.country_text) {
+        (Some(code), _) => country::country_name(code)
+            .map(str::to_string)
+            .unwrap_or_else(|| code.clone()),
+        (None, Some(t)) => t.clone(),
+        (None, None) => String::new(),
+    };
+    json!({
+        "street": street,
+        "city": a.city.clone().unwrap_or_default(),
+        "state": state,
+        "countryOrRegion": country,
+        "postalCode": a.postal_code.clone().unwrap_or_default(),
+    })
+}
+
+/// An address read from Graph's physicalAddress for `slot`; `None` when it
+/// holds nothing. The street's first line is Oro's street, the others its
+/// street2; the country is read from a name or an ISO code (kept as text
+/// when it names none); the state stays text for the Oro client to match
+/// against the country's regions.
+fn read_physical_address(v: &Value, slot: Slot) -> Option<Address> {
+    let street = text(v, "street").map(|s| s.replace("\r\n", "\n").replace('\r', "\n"));
+    let (street, street2) = match street.as_deref().map(str::trim).map(|s| s.split_once('\n')) {
+        Some(Some((first, rest))) => (
+            Some(first.trim_end().to_string()),
+            Some(rest.trim().to_string()),
+        ),
+        _ => (street.map(|s| s.trim().to_string()), None),
+    };
+    let country_text = text(v, "countryOrRegion").filter(|s| !s.trim().is_empty());
+    let country = country_text.as_deref().and_then(country::country_code);
+    let mut a = Address {
+        types: slot.types(),
+        street: street.filter(|s| !s.is_empty()),
+        street2: street2.filter(|s| !s.is_empty()),
+        city: text(v, "city").filter(|s| !s.trim().is_empty()),
+        postal_code: text(v, "postalCode").filter(|s| !s.trim().is_empty()),
+        region: text(v, "state")
+            .filter(|s| !s.trim().is_empty())
+            .map(Region::Text),
+        country_text: if country.is_none() {
+            country_text
+        } else {
+            None
+        },
+        country,
+        ..Address::default()
+    };
+    if a.is_empty() {
+        return None;
+    }
+    a.oro_id = None;
+    Some(a)
 }
 
 #[cfg(test)]

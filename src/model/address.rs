@@ -1,9 +1,10 @@
-//! A contact's postal address (issue 19; not yet used by the sync).
+//! A contact's postal address.
 //!
-//! Kept apart from [`super::Contact`]: addresses are Oro's own resource
-//! (`contactaddresses`, with their own ids and `updatedAt`) and are not among
-//! a contact's mapped fields, so they never enter a contact's hash or its
-//! change detection (docs/fidelity.md "Oro: contact addresses").
+//! Addresses are Oro's own resource (`contactaddresses`, with their own ids);
+//! a [`super::Contact`] holds them in a list, and three of them are mapped
+//! (docs/sync-rules.md "Contact addresses"): the billing one to Outlook's
+//! business address, the shipping one to the home address, the first untyped
+//! one to the other address. [`Slot`] names those three.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -80,7 +81,65 @@ pub struct Address {
     /// `None` is an address from Outlook whose country is not known yet.
     pub country: Option<String>,
     pub region: Option<Region>,
+    /// Oro's (English) name of a [`Region::Code`], filled in by the Oro
+    /// client as Outlook shows the state; never written to Oro.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_name: Option<String>,
+    /// Outlook's country text when it names no country (`country` is then
+    /// `None`): kept to compare and report it, never written to Oro.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_text: Option<String>,
 }
+
+/// The three addresses that are mapped, in their documented order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    /// Oro's billing address ↔ Outlook's `businessAddress`.
+    Billing,
+    /// Oro's shipping address ↔ Outlook's `homeAddress`.
+    Shipping,
+    /// Oro's first untyped address (lowest id) ↔ Outlook's `otherAddress`.
+    Other,
+}
+
+impl Slot {
+    pub const ALL: [Slot; 3] = [Slot::Billing, Slot::Shipping, Slot::Other];
+
+    /// The name in conflicts (`billingAddress`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Billing => "billingAddress",
+            Slot::Shipping => "shippingAddress",
+            Slot::Other => "otherAddress",
+        }
+    }
+
+    /// Oro's type of the slot; `None` for the untyped one.
+    pub fn address_type(self) -> Option<AddressType> {
+        match self {
+            Slot::Billing => Some(AddressType::Billing),
+            Slot::Shipping => Some(AddressType::Shipping),
+            Slot::Other => None,
+        }
+    }
+
+    /// The types an address written for this slot alone carries.
+    pub fn types(self) -> BTreeSet<AddressType> {
+        self.address_type().into_iter().collect()
+    }
+
+    /// Whether `a` fills this slot by its types (the untyped slot: no type).
+    pub fn holds(self, a: &Address) -> bool {
+        match self.address_type() {
+            Some(t) => a.types.contains(&t),
+            None => a.types.is_empty(),
+        }
+    }
+}
+
+/// Separates an address's parts in its canonical value: a character no
+/// one types, so "street A, city B" never equals "street A\nB, no city".
+pub const PART_SEPARATOR: char = '\u{1f}';
 
 impl Address {
     /// Sets the country from an alpha-2 code in any case, trimmed.
@@ -96,7 +155,57 @@ impl Address {
             .iter()
             .all(|v| v.as_deref().is_none_or(|s| s.trim().is_empty()))
             && self.country.is_none()
+            && self.country_text.is_none()
             && self.region.is_none()
+    }
+}
+
+impl Address {
+    /// The address as compared and hashed (docs/sync-rules.md "Contact
+    /// addresses"): street lines (Oro's street and street2, or Outlook's
+    /// street), city, postal code, state, country as its English name,
+    /// each normalised, joined by [`PART_SEPARATOR`]. The state is Oro's
+    /// region name where the client found it (as Outlook shows it), else the
+    /// code or free text; the country a text that names none as written.
+    pub fn canonical(&self) -> String {
+        use super::canonical::normalize_text;
+        let norm = |v: Option<&str>| v.map(normalize_text).unwrap_or_default();
+        let street = [norm(self.street.as_deref()), norm(self.street2.as_deref())]
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let state = match (&self.region, &self.region_name) {
+            (Some(Region::Code(_)), Some(name)) => norm(Some(name)),
+            (Some(Region::Code(c)), None) => c.clone(),
+            (Some(Region::Text(t)), _) => norm(Some(t)),
+            (None, _) => String::new(),
+        };
+        let country = match (&self.country, &self.country_text) {
+            (Some(c), _) => super::country::country_name(c)
+                .map(str::to_string)
+                .unwrap_or_else(|| c.clone()),
+            (None, Some(t)) => norm(Some(t)),
+            (None, None) => String::new(),
+        };
+        [
+            street,
+            norm(self.city.as_deref()),
+            norm(self.postal_code.as_deref()),
+            state,
+            country,
+        ]
+        .join(&PART_SEPARATOR.to_string())
+    }
+
+    /// The same place in another slot: the types of `slot`, no Oro id.
+    pub fn for_slot(&self, slot: Slot) -> Address {
+        Address {
+            oro_id: None,
+            types: slot.types(),
+            primary: false,
+            ..self.clone()
+        }
     }
 }
 

@@ -22,6 +22,9 @@ pub enum Field {
     Emails,
     PrimaryPhone,
     Fax,
+    /// The three mapped postal addresses as one field (docs/sync-rules.md
+    /// "Contact addresses"); conflicts show them one per slot.
+    Addresses,
     // tasks (description shared)
     Subject,
     TaskPriority,
@@ -47,6 +50,7 @@ pub const FIELDS_CONTACTS: &[Field] = &[
     Field::Emails,
     Field::PrimaryPhone,
     Field::Fax,
+    Field::Addresses,
 ];
 pub const FIELDS_TASKS: &[Field] = &[
     Field::Subject,
@@ -78,6 +82,7 @@ impl Field {
             Field::Emails => "emails",
             Field::PrimaryPhone => "primaryPhone",
             Field::Fax => "fax",
+            Field::Addresses => "addresses",
             Field::Subject => "subject",
             Field::TaskPriority => "taskPriority",
             Field::Status => "status",
@@ -202,14 +207,14 @@ pub fn key_text(s: &str) -> String {
 }
 
 /// Fields mapped after hashes were first stored (see [`hash_values`]).
-const LATER_FIELDS: &[Field] = &[Field::Fax];
+const LATER_FIELDS: &[Field] = &[Field::Fax, Field::Addresses];
 
 /// A stable 128-bit hash of canonical values, as 32 hex digits.
 pub fn hash_values(values: &[(Field, Value)]) -> String {
     // serde_json of the (name, value) pairs is a stable, unambiguous encoding.
     // Fields mapped after the first release take part only when set, so the
     // hashes stored before they were mapped stay valid: a record without a
-    // fax is not a change after an upgrade.
+    // fax or an address is not a change after an upgrade.
     let pairs: Vec<(&str, &Value)> = values
         .iter()
         .filter(|(f, v)| !(LATER_FIELDS.contains(f) && *v == Value::Null))

@@ -1,5 +1,5 @@
-//! Countries and regions of addresses as people write them (issue 19; not
-//! yet used by the sync).
+//! Countries and regions of addresses as people write them
+//! (docs/sync-rules.md "Contact addresses").
 //!
 //! Oro wants an ISO 3166-1 alpha-2 code and one of its own region codes;
 //! Outlook holds free text (`countryOrRegion`, `state`). The codes and names

@@ -13,7 +13,7 @@ mod task;
 mod window;
 pub mod zone;
 
-pub use address::{Address, AddressError, AddressType, Region};
+pub use address::{Address, AddressError, AddressType, Region, Slot, PART_SEPARATOR};
 pub use canonical::{Field, Value, FIELDS_CONTACTS, FIELDS_EVENTS, FIELDS_TASKS};
 pub use contact::{Contact, Gender};
 pub use event::{Event, When};

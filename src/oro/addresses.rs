@@ -1,5 +1,6 @@
 //! Contact addresses through the JSON:API (`contactaddresses`) and Oro's
-//! regions of a country (issue 19; not yet used by the sync).
+//! regions of a country: read with the contacts, written after them
+//! (docs/sync-rules.md "Contact addresses").
 //!
 //! Addresses are their own resource in Oro, with no `updatedAt` filter
 //! (docs/fidelity.md "Oro: contact addresses"), so they are read for many
@@ -9,7 +10,7 @@ use super::error::from_status;
 use super::http::{Retry, JSON_API};
 use super::jsonapi::{self, Resource};
 use super::{esc, OroClient, MAX_PAGES};
-use crate::model::{cmp_oro_ids, Address, AddressType, Region};
+use crate::model::{cmp_oro_ids, country, Address, AddressType, Item, OroRecord, Region};
 use crate::sides::{StoreError, StoreResult};
 use reqwest::Method;
 use serde_json::{json, Map, Value};
@@ -23,6 +24,209 @@ const ADDRESSES: &str = "contactaddresses";
 const OWNERS_PER_REQUEST: usize = 100;
 
 impl OroClient {
+    /// Fills in the addresses of the contacts among `records` (one listing
+    /// per hundred contacts) with Oro's names of their regions.
+    pub(crate) async fn fill_addresses(&self, records: &mut [OroRecord]) -> StoreResult<()> {
+        let ids: Vec<String> = records
+            .iter()
+            .filter(|r| matches!(r.item, Item::Contacts(_)))
+            .map(|r| r.id.clone())
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut all = self.addresses_of(&ids).await?;
+        for list in all.values_mut() {
+            for a in list.iter_mut() {
+                self.name_region(a).await?;
+            }
+        }
+        for r in records.iter_mut() {
+            if let Item::Contacts(c) = &mut r.item {
+                c.addresses = all.remove(&r.id).unwrap_or_default();
+            }
+        }
+        Ok(())
+    }
+
+    /// The contacts with an address updated at or after `since`, each with
+    /// its newest such address's `updatedAt`.
+    ///
+    /// Oro can neither filter nor sort contact addresses by `updatedAt`
+    /// (ContactBundle's API config gives the address no such filter, and
+    /// ApiBundle adds sorters only for the identifier and indexed columns),
+    /// and an address edit leaves its contact's `updatedAt` alone. So every
+    /// address is listed with a sparse fieldset (its `updatedAt` and owner
+    /// only), walked by id in pages of `id_page_size`: a few hundred bytes
+    /// per address instead of the whole address, one request per thousand
+    /// addresses by default. A deleted address leaves nothing to list; see
+    /// docs/sync-rules.md "Contact addresses" for that limit.
+    pub(crate) async fn address_owners_changed_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<BTreeMap<String, chrono::DateTime<chrono::Utc>>> {
+        let size = self.config.id_page_size.max(1);
+        let mut owners: BTreeMap<String, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut q = format!("fields[{ADDRESSES}]=updatedAt,owner&sort=id&page[size]={size}");
+            if let Some(a) = &after {
+                q.push_str(&format!("&filter[id][gt]={}", esc(a)));
+            }
+            let page = self.address_list(&q).await?;
+            let n = page.len();
+            for res in &page {
+                if after
+                    .as_deref()
+                    .is_none_or(|a| cmp_oro_ids(a, &res.id).is_lt())
+                {
+                    after = Some(res.id.clone());
+                }
+                let at = res.time("updatedAt")?.unwrap_or(since);
+                if let (true, Some(owner)) = (at >= since, res.rel_id("owner")) {
+                    let newest = owners.entry(owner).or_insert(at);
+                    *newest = (*newest).max(at);
+                }
+            }
+            if n < size as usize {
+                return Ok(owners);
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "{ADDRESSES}: the listing did not end after {MAX_PAGES} pages"
+        )))
+    }
+
+    /// Oro's regions of `country`, read once per client.
+    async fn regions_cached(&self, country: &str) -> StoreResult<Vec<(String, String)>> {
+        let mut cache = self.regions.lock().await;
+        if let Some(r) = cache.get(country) {
+            return Ok(r.clone());
+        }
+        let r = self.regions_of(country).await?;
+        cache.insert(country.to_string(), r.clone());
+        Ok(r)
+    }
+
+    /// Sets the name Oro gives an address's region code (as Outlook shows it).
+    async fn name_region(&self, a: &mut Address) -> StoreResult<()> {
+        if let (Some(Region::Code(code)), Some(c)) = (&a.region, &a.country) {
+            let regions = self.regions_cached(c).await?;
+            a.region_name = regions
+                .iter()
+                .find(|(k, _)| k == code)
+                .map(|(_, n)| n.clone());
+        }
+        Ok(())
+    }
+
+    /// Makes contact `id`'s addresses `wanted` (Outlook's merged over Oro's,
+    /// [`crate::model::Contact::merged_into_oro`]): deletes those no longer
+    /// wanted, then updates the changed ones, then creates the new ones, so
+    /// a type moves the way Oro moves it. A country that names none, or a
+    /// state naming none of a country's regions, keeps Oro's value and is
+    /// noted as skipped; a new address without a known country is not
+    /// created (Oro requires one) and is noted too.
+    pub(crate) async fn write_addresses(&self, id: &str, wanted: &[Address]) -> StoreResult<()> {
+        let now = self
+            .addresses_of(&[id.to_string()])
+            .await?
+            .remove(id)
+            .unwrap_or_default();
+        let mut notes: Vec<String> = Vec::new();
+        for old in &now {
+            if !wanted.iter().any(|w| w.oro_id == old.oro_id) {
+                self.delete_address(old.oro_id.as_deref().unwrap_or_default())
+                    .await?;
+            }
+        }
+        let mut creates = Vec::new();
+        for w in wanted {
+            let old = now
+                .iter()
+                .find(|o| o.oro_id.is_some() && o.oro_id == w.oro_id);
+            let mut next = w.clone();
+            self.resolve_place(&mut next, old, &mut notes).await?;
+            match old {
+                Some(old) => {
+                    // Compared as Oro stores them (codes, not names): an
+                    // address Outlook left alone is not written.
+                    let stored = |a: &Address| {
+                        (
+                            a.street.clone(),
+                            a.street2.clone(),
+                            a.city.clone(),
+                            a.postal_code.clone(),
+                            a.country.clone(),
+                            a.region.clone(),
+                            a.types.clone(),
+                        )
+                    };
+                    if stored(old) != stored(&next) {
+                        self.update_address(&next).await?;
+                    }
+                }
+                None if next.country.is_none() => notes.push(format!(
+                    "address {:?}: no country Oro knows, not created",
+                    w.city.as_deref().unwrap_or_default()
+                )),
+                None => creates.push(next),
+            }
+        }
+        for c in creates {
+            self.create_address(id, &c).await?;
+        }
+        if !notes.is_empty() {
+            let why = format!("addresses: {}; Oro keeps its values", notes.join("; "));
+            tracing::warn!(contact = %id, "{why}");
+            self.skipped
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.to_string(), why);
+        }
+        Ok(())
+    }
+
+    /// Turns Outlook's country and state text into Oro's codes; what Oro
+    /// cannot take is `old`'s value (or none for a new address) and noted.
+    async fn resolve_place(
+        &self,
+        a: &mut Address,
+        old: Option<&Address>,
+        notes: &mut Vec<String>,
+    ) -> StoreResult<()> {
+        if a.country.is_none() {
+            if let Some(t) = a.country_text.take() {
+                notes.push(format!("country {t:?} names no country"));
+                a.country = old.and_then(|o| o.country.clone());
+                a.region = old.and_then(|o| o.region.clone());
+                return Ok(());
+            }
+        }
+        a.country_text = None;
+        let Some(c) = a.country.clone() else {
+            return Ok(());
+        };
+        if let Some(Region::Text(state)) = a.region.clone() {
+            let regions = self.regions_cached(&c).await?;
+            if regions.is_empty() {
+                return Ok(()); // free text where Oro has no regions
+            }
+            match country::region_code(&state, &regions) {
+                Some(code) => a.region = Some(Region::Code(code.to_string())),
+                None => {
+                    notes.push(format!("state {state:?} names none of {c}'s regions"));
+                    a.region = old
+                        .filter(|o| o.country.as_deref() == Some(&c))
+                        .and_then(|o| o.region.clone())
+                        .filter(|r| matches!(r, Region::Code(_)));
+                }
+            }
+        }
+        a.region_name = None;
+        Ok(())
+    }
+
     /// The addresses of each of `contact_ids` (every id present, with an
     /// empty list when it has none), each list by Oro id. One listing per
     /// hundred contacts, more only when their addresses fill more pages.
@@ -255,6 +459,8 @@ fn address_from(res: &Resource) -> StoreResult<Address> {
         postal_code: text(res, "postalCode"),
         country: None,
         region,
+        region_name: None,
+        country_text: None,
     };
     if let Some(c) = res.rel_id("country") {
         address.set_country(&c).map_err(|e| bad(e.to_string()))?;

@@ -181,6 +181,9 @@ fn contact(res: &Resource) -> StoreResult<Contact> {
             .text("primaryPhone")
             .or_else(|| list("phones", "phone").into_iter().next()),
         fax: res.text("fax"),
+        // Their own resource: the client reads them for many contacts at
+        // once and fills them in (oro/addresses.rs).
+        addresses: Vec::new(),
     })
 }
 

@@ -92,6 +92,12 @@ pub struct OroClient {
     auth: Authenticator,
     user_id: OnceCell<String>,
     calendar: OnceCell<String>,
+    /// Oro's regions by country, read once per client (they change with
+    /// Oro's own data only).
+    regions: tokio::sync::Mutex<std::collections::BTreeMap<String, Vec<(String, String)>>>,
+    /// Values written as they were because Oro could not take Outlook's
+    /// (contact id → why), until the engine takes them.
+    skipped: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
     /// Records the listings could not read, until the engine takes them.
     unreadable: std::sync::Mutex<
         std::collections::BTreeMap<Kind, std::collections::BTreeMap<String, String>>,
@@ -153,6 +159,8 @@ impl OroClient {
             user_id: OnceCell::new(),
             calendar: OnceCell::new(),
             unreadable: Default::default(),
+            regions: Default::default(),
+            skipped: Default::default(),
         })
     }
 
@@ -255,6 +263,12 @@ impl OroStore for OroClient {
         }
     }
 
+    fn take_skipped(&self, kind: Kind) -> std::collections::BTreeMap<String, String> {
+        if kind != Kind::Contacts {
+            return Default::default();
+        }
+        std::mem::take(&mut *self.skipped.lock().unwrap_or_else(|p| p.into_inner()))
+    }
     fn take_unreadable(&self, kind: Kind) -> std::collections::BTreeMap<String, String> {
         self.unreadable
             .lock()

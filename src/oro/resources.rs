@@ -114,9 +114,61 @@ impl OroClient {
         for scope in self.scopes(kind).await? {
             self.changed_in(kind, since, &scope, &mut all).await?;
         }
+        if let (Kind::Contacts, Some(since)) = (kind, since) {
+            // An address edit does not move its contact's updatedAt: the
+            // contacts whose addresses changed are read as well.
+            // Such a contact counts as changed when its address was: its
+            // updatedAt is the newer of its own and its addresses', so the
+            // watermark passes the address edit as it passes contact edits.
+            let owners = self.address_owners_changed_since(since).await?;
+            let missing: Vec<String> = owners
+                .keys()
+                .filter(|id| !all.at.contains_key(*id))
+                .cloned()
+                .collect();
+            for rec in self.contacts_by_id(&missing).await? {
+                merge(&mut all, rec);
+            }
+            for rec in all.records.iter_mut() {
+                if let Some(at) = owners.get(&rec.id) {
+                    rec.updated_at = rec.updated_at.max(*at);
+                }
+            }
+        }
         let mut out = all.records;
         super::sort_records(&mut out);
+        if kind == Kind::Contacts {
+            self.fill_addresses(&mut out).await?;
+        }
         Ok(out)
+    }
+
+    /// The contacts among `ids` that are in the user's scope, read by
+    /// `filter[id]` a hundred at a time (per scope).
+    async fn contacts_by_id(&self, ids: &[String]) -> StoreResult<Vec<OroRecord>> {
+        let mut ids = ids.to_vec();
+        ids.sort_by(|a, b| crate::model::cmp_oro_ids(a, b));
+        ids.dedup();
+        let mut out = Merged::default();
+        for chunk in ids.chunks(100) {
+            let list = chunk.iter().map(|i| esc(i)).collect::<Vec<_>>().join(",");
+            for scope in self.scopes(Kind::Contacts).await? {
+                let mut q = format!("filter[id]={list}&page[size]={}", chunk.len());
+                if let Some((rel, id)) = &scope {
+                    q.push_str(&format!("&filter[{rel}]={}", esc(id)));
+                }
+                for res in self.get_list(Kind::Contacts, &q).await? {
+                    match jsonapi::record(Kind::Contacts, &res, self.config.time_zone) {
+                        Ok(rec) => merge(&mut out, rec),
+                        Err(StoreError::Malformed(m)) => {
+                            self.note_unreadable(Kind::Contacts, &res.id, &m)
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        Ok(out.records)
     }
 
     /// Ids only (sparse fieldset), walking by `filter[id][gt]` so records
@@ -180,7 +232,12 @@ impl OroClient {
     ) -> StoreResult<Option<OroRecord>> {
         match self.resource_raw(kind, id).await? {
             None => Ok(None),
-            Some(res) => jsonapi::record(kind, &res, self.config.time_zone).map(Some),
+            Some(res) => {
+                let mut rec = [jsonapi::record(kind, &res, self.config.time_zone)?];
+                self.fill_addresses(&mut rec).await?;
+                let [rec] = rec;
+                Ok(Some(rec))
+            }
         }
     }
 
@@ -201,7 +258,21 @@ impl OroClient {
             }
             Item::Events(_) => return Err(StoreError::Rejected("events are not JSON:API".into())),
         };
-        self.write(Method::POST, kind, None, &doc).await
+        let rec = self.write(Method::POST, kind, None, &doc).await?;
+        self.with_addresses(rec, item).await
+    }
+
+    /// After a contact's own write: its addresses as `item` wants them,
+    /// then the record with the addresses Oro now holds.
+    async fn with_addresses(&self, rec: OroRecord, item: &Item) -> StoreResult<OroRecord> {
+        let Item::Contacts(c) = item else {
+            return Ok(rec);
+        };
+        self.write_addresses(&rec.id, &c.addresses).await?;
+        let mut one = [rec];
+        self.fill_addresses(&mut one).await?;
+        let [rec] = one;
+        Ok(rec)
     }
 
     pub(crate) async fn resource_update(&self, id: &str, item: &Item) -> StoreResult<OroRecord> {
@@ -227,7 +298,8 @@ impl OroClient {
             }
             Item::Events(_) => return Err(StoreError::Rejected("events are not JSON:API".into())),
         };
-        self.write(Method::PATCH, kind, Some(id), &doc).await
+        let rec = self.write(Method::PATCH, kind, Some(id), &doc).await?;
+        self.with_addresses(rec, item).await
     }
 
     async fn write(

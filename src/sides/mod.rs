@@ -70,6 +70,12 @@ pub trait OroStore {
     fn take_unreadable(&self, _kind: Kind) -> std::collections::BTreeMap<String, String> {
         Default::default()
     }
+    /// Values of records written since the last call that Oro could not
+    /// take and kept as they were (Oro id → which field and why), such as a
+    /// country that names none. The run lists them as skipped.
+    fn take_skipped(&self, _kind: Kind) -> std::collections::BTreeMap<String, String> {
+        Default::default()
+    }
     /// Create a record. A task may come back with another status than
     /// asked (Oro's task workflow creates tasks open): the caller then moves
     /// it with [`OroStore::move_task_status`].

@@ -10,7 +10,7 @@ pub mod memory;
 pub mod world;
 
 use orosync::engine::RunOptions;
-use orosync::model::{Item, Kind, Priority, Side};
+use orosync::model::{Address, AddressType, Item, Kind, Priority, Side, Slot};
 use orosync::settings::{ConflictSetting, Direction};
 use orosync::summary::Summary;
 use orosync_testkit::*;
@@ -685,6 +685,107 @@ pub async fn fax_syncs_both_ways(w: &mut impl World) {
     assert_quiet(w).await;
 }
 
+fn addresses_of(w: &impl World, side: Side, id: &str) -> orosync::model::Contact {
+    let item = match side {
+        Side::Oro => oro_one(w, Kind::Contacts, id).unwrap().item,
+        Side::Outlook => outlook_one(w, Kind::Contacts, id).unwrap().item,
+    };
+    match item {
+        Item::Contacts(c) => c,
+        _ => unreachable!(),
+    }
+}
+
+fn city(c: &orosync::model::Contact, slot: Slot) -> Option<String> {
+    c.address(slot).and_then(|a| a.city.clone())
+}
+
+fn place(types: &[AddressType], city: &str, country: &str) -> Address {
+    Address {
+        types: types.iter().copied().collect(),
+        street: Some(format!("{city}gasse 1")),
+        city: Some(city.into()),
+        postal_code: Some("1010".into()),
+        country: Some(country.into()),
+        ..Address::default()
+    }
+}
+
+fn set_city(i: &mut Item, slot: Slot, to: &str) {
+    if let Item::Contacts(c) = i {
+        let n = c
+            .addresses
+            .iter()
+            .position(|a| c.address(slot).is_some_and(|m| std::ptr::eq(m, a)))
+            .expect("the slot is filled");
+        c.addresses[n].city = Some(to.into());
+    }
+}
+
+/// Oro's billing address is Outlook's business address, shipping the home
+/// address, the first untyped one (lowest id) the other address; Oro's
+/// second untyped address is kept and not shown. Edits go both ways, a
+/// contact without addresses stays without, and no run after writes.
+pub async fn addresses_sync_by_type_both_ways(w: &mut impl World) {
+    let mut with = contact("Adam", "Dresse");
+    if let Item::Contacts(c) = &mut with {
+        c.addresses = vec![
+            place(&[AddressType::Billing], "München", "DE"),
+            place(&[AddressType::Shipping], "Wien", "AT"),
+            place(&[], "Basel", "CH"),
+            place(&[], "Douglas", "IM"),
+        ];
+    }
+    let oro = w.oro().create(with);
+    let bare = w.oro().create(contact("Ohne", "Adresse"));
+    assert_ok(&w.sync().await);
+    let x = w.outlook().all(Kind::Contacts);
+    let find = |id: &str| {
+        x.iter()
+            .find(|i| i.link.as_deref() == Some(id))
+            .unwrap()
+            .id
+            .clone()
+    };
+    let (x, x_bare) = (find(&oro), find(&bare));
+    let out = addresses_of(w, Side::Outlook, &x);
+    assert_eq!(city(&out, Slot::Billing).as_deref(), Some("München"));
+    assert_eq!(city(&out, Slot::Shipping).as_deref(), Some("Wien"));
+    assert_eq!(city(&out, Slot::Other).as_deref(), Some("Basel"));
+    assert!(addresses_of(w, Side::Outlook, &x_bare).addresses.is_empty());
+    assert_quiet(w).await;
+
+    // Outlook's home address edited: Oro's shipping address follows, the
+    // unmapped untyped one stays.
+    w.outlook().edit(Kind::Contacts, &x, &mut |i| {
+        set_city(i, Slot::Shipping, "Graz")
+    });
+    assert_ok(&w.sync().await);
+    let o = addresses_of(w, Side::Oro, &oro);
+    assert_eq!(city(&o, Slot::Shipping).as_deref(), Some("Graz"));
+    assert_eq!(city(&o, Slot::Billing).as_deref(), Some("München"));
+    let cities: Vec<_> = o.addresses.iter().filter_map(|a| a.city.clone()).collect();
+    assert!(cities.contains(&"Douglas".to_string()), "{cities:?}");
+    assert_eq!(o.addresses.len(), 4);
+    assert_quiet(w).await;
+
+    // Oro's billing address edited: Outlook's business address follows.
+    w.advance_secs(30);
+    w.oro().edit(Kind::Contacts, &oro, &mut |i| {
+        set_city(i, Slot::Billing, "Augsburg")
+    });
+    // An address edit does not move the contact's updatedAt in Oro; the
+    // contact is edited too so the change listing shows it.
+    w.oro()
+        .edit(Kind::Contacts, &oro, &mut |i| edit_note(i, "moved"));
+    assert_ok(&w.sync().await);
+    let out = addresses_of(w, Side::Outlook, &x);
+    assert_eq!(city(&out, Slot::Billing).as_deref(), Some("Augsburg"));
+    assert!(addresses_of(w, Side::Oro, &bare).addresses.is_empty());
+    assert!(addresses_of(w, Side::Outlook, &x_bare).addresses.is_empty());
+    assert_quiet(w).await;
+}
+
 async fn both_edited(
     w: &mut impl World,
     setting: ConflictSetting,
@@ -1169,6 +1270,7 @@ macro_rules! all_scenarios {
             deleted_in_oro_edited_in_outlook_is_a_conflict,
             dry_run_writes_nothing,
             fax_syncs_both_ways,
+            addresses_sync_by_type_both_ways,
             ox4_key_edit_in_oro_updates_the_linked_item,
             ox5_key_edit_in_outlook_stays,
             ox4_key_edits_on_both_sides_oros_values_win,

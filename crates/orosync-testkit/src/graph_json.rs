@@ -111,6 +111,37 @@ pub fn body(item: &Item, link: Option<&str>, create: bool, tz: Tz) -> Value {
                 m.insert("displayName".into(), json!(display));
             }
             m.insert("emailAddresses".into(), Value::Array(emails));
+            // physicalAddress: five strings (Graph v1.0 `physicalAddress`).
+            for (prop, ty) in [
+                (
+                    "businessAddress",
+                    Some(orosync::model::AddressType::Billing),
+                ),
+                ("homeAddress", Some(orosync::model::AddressType::Shipping)),
+                ("otherAddress", None),
+            ] {
+                let a = c.addresses.iter().find(|a| match ty {
+                    Some(t) => a.types.contains(&t),
+                    None => a.types.is_empty(),
+                });
+                let s = |v: Option<&String>| v.cloned().unwrap_or_default();
+                m.insert(
+                    prop.into(),
+                    match a {
+                        Some(a) => json!({
+                            "street": street_lines(a),
+                            "city": s(a.city.as_ref()),
+                            "state": match &a.region {
+                                Some(orosync::model::Region::Text(t)) | Some(orosync::model::Region::Code(t)) => t.clone(),
+                                None => String::new(),
+                            },
+                            "countryOrRegion": a.country_text.clone().or(a.country.clone()).unwrap_or_default(),
+                            "postalCode": s(a.postal_code.as_ref()),
+                        }),
+                        None => json!({"street": "", "city": "", "state": "", "countryOrRegion": "", "postalCode": ""}),
+                    },
+                );
+            }
             m.insert(
                 "businessPhones".into(),
                 json!(c.primary_phone.iter().collect::<Vec<_>>()),
@@ -368,6 +399,7 @@ pub fn read(v: &Value, tz: Tz) -> OutlookItem {
                 .filter(|s| !s.trim().is_empty())
                 .map(str::to_string),
             fax: ext(v, FAX_PROP).filter(|s| !s.trim().is_empty()),
+            addresses: addresses(v),
         }),
         "events" => {
             recurring = v
@@ -442,4 +474,59 @@ pub fn read(v: &Value, tz: Tz) -> OutlookItem {
         recurring,
         item,
     }
+}
+
+/// Oro's street and street2 as the lines of one street.
+fn street_lines(a: &orosync::model::Address) -> String {
+    [a.street.clone(), a.street2.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Graph's three physicalAddress properties of a contact (Graph v1.0
+/// `contact`: businessAddress, homeAddress, otherAddress) as the model's
+/// addresses: the street's first line as street, the rest as street2, the
+/// country read only as an ISO alpha-2 code or an English short name the
+/// tests use, the state as text.
+fn addresses(v: &Value) -> Vec<orosync::model::Address> {
+    use orosync::model::{Address, AddressType, Region};
+    let mut out = Vec::new();
+    for (prop, ty) in [
+        ("businessAddress", Some(AddressType::Billing)),
+        ("homeAddress", Some(AddressType::Shipping)),
+        ("otherAddress", None),
+    ] {
+        let Some(p) = v.get(prop) else { continue };
+        let street = text(p, "street").map(|s| s.replace("\r\n", "\n"));
+        let (street, street2) = match street.as_deref().and_then(|s| s.split_once('\n')) {
+            Some((a, b)) => (Some(a.to_string()), Some(b.to_string())),
+            None => (street, None),
+        };
+        let country = text(p, "countryOrRegion");
+        let code = match country.as_deref() {
+            Some(c) if c.len() == 2 => Some(c.to_ascii_uppercase()),
+            Some("Germany") => Some("DE".to_string()),
+            Some("Austria") => Some("AT".to_string()),
+            Some("Switzerland") => Some("CH".to_string()),
+            Some("United States of America") => Some("US".to_string()),
+            _ => None,
+        };
+        let a = Address {
+            types: ty.into_iter().collect(),
+            street,
+            street2,
+            city: text(p, "city"),
+            postal_code: text(p, "postalCode"),
+            region: text(p, "state").map(Region::Text),
+            country_text: if code.is_none() { country } else { None },
+            country: code,
+            ..Address::default()
+        };
+        if !a.is_empty() {
+            out.push(a);
+        }
+    }
+    out
 }

@@ -61,7 +61,14 @@ pub trait FakeOroItems {
 impl FakeOroItems for FakeOro {
     fn user_create(&self, item: &Item) -> String {
         let (tz, me) = self.data(|d| (d.time_zone(), d.user_id().to_string()));
-        self.user_create_json(item.kind(), &oro_json::create_doc(item, tz, &me))
+        let id = self.user_create_json(item.kind(), &oro_json::create_doc(item, tz, &me));
+        if let Item::Contacts(c) = item {
+            for a in &c.addresses {
+                self.user_add_address(&id, |f| oro_json::fill_address(f, a))
+                    .expect("the contact exists");
+            }
+        }
+        id
     }
 
     fn user_create_recurring_event(&self, e: &Event) -> String {
@@ -78,6 +85,23 @@ impl FakeOroItems for FakeOro {
         f(&mut after);
         if before == after {
             return true;
+        }
+        // Addresses are their own records in Oro's UI: removed, edited and
+        // added one by one.
+        if let (Item::Contacts(b), Item::Contacts(a)) = (&before, &after) {
+            for old in &b.addresses {
+                let id = old.oro_id.clone().unwrap_or_default();
+                match a.addresses.iter().find(|n| n.oro_id == old.oro_id) {
+                    None => assert!(self.user_delete_address(&id)),
+                    Some(new) if new != old => {
+                        assert!(self.user_edit_address(&id, |f| oro_json::fill_address(f, new)))
+                    }
+                    Some(_) => {}
+                }
+            }
+            for new in a.addresses.iter().filter(|n| n.oro_id.is_none()) {
+                self.user_add_address(id, |f| oro_json::fill_address(f, new));
+            }
         }
         let (tz, me) = self.data(|d| (d.time_zone(), d.user_id().to_string()));
         let (old_attrs, old_rels) = oro_json::fields(&before, tz, &me);
@@ -98,7 +122,13 @@ impl FakeOroItems for FakeOro {
 
     fn read_record(&self, kind: Kind, r: &FakeRecord) -> OroRecord {
         let tz = self.data(|d| d.time_zone());
-        oro_json::read(&self.render(kind, r), tz)
+        let mut rec = oro_json::read(&self.render(kind, r), tz);
+        if let Item::Contacts(c) = &mut rec.item {
+            let mut list = self.addresses_of(&rec.id);
+            list.sort_by_key(|a| a.id);
+            c.addresses = list.iter().map(oro_json::read_address).collect();
+        }
+        rec
     }
 
     fn records(&self, kind: Kind) -> Vec<OroRecord> {

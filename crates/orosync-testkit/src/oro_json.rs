@@ -240,6 +240,8 @@ fn read_resource(res: &Value, tz: Tz) -> OroRecord {
                 primary_phone: text(&a, "primaryPhone")
                     .or_else(|| list("phones", "phone").into_iter().next()),
                 fax: text(&a, "fax"),
+                // contactaddresses are their own resource in Oro.
+                addresses: Vec::new(),
             })
         }
         "tasks" => Item::Tasks(Task {
@@ -321,4 +323,60 @@ fn read_event(v: &Value, tz: Tz) -> OroRecord {
             when,
         }),
     }
+}
+
+/// A contact address as the fake holds it → the model, the region's name
+/// taken from the fake's own dictionary (Oro's `oro_dictionary_region`).
+pub fn read_address(f: &orosync_fakes::oro::FakeAddress) -> orosync::model::Address {
+    use orosync::model::{Address, AddressType, Region};
+    let t = |n: &str| f.attr_str(n).filter(|s| !s.is_empty()).map(str::to_string);
+    let region = match (&f.region, t("customRegion")) {
+        (Some(code), _) => Some(Region::Code(code.clone())),
+        (None, Some(text)) => Some(Region::Text(text)),
+        _ => None,
+    };
+    Address {
+        oro_id: Some(f.id.to_string()),
+        types: f
+            .types
+            .iter()
+            .filter_map(|t| AddressType::parse(t))
+            .collect(),
+        primary: f.primary,
+        street: t("street"),
+        street2: t("street2"),
+        city: t("city"),
+        postal_code: t("postalCode"),
+        country: f.country.clone(),
+        region_name: f
+            .region
+            .as_deref()
+            .and_then(orosync_fakes::oro::dictionary::region)
+            .map(|(_, _, name)| name.to_string()),
+        region,
+        country_text: None,
+    }
+}
+
+/// Fills a fake address as a user fills Oro's address form from model
+/// values (the country an ISO code, the region a combined code or text).
+pub fn fill_address(f: &mut orosync_fakes::oro::FakeAddress, a: &orosync::model::Address) {
+    use orosync::model::Region;
+    let s = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+    f.attributes.insert("street".into(), s(&a.street));
+    f.attributes.insert("street2".into(), s(&a.street2));
+    f.attributes.insert("city".into(), s(&a.city));
+    f.attributes.insert("postalCode".into(), s(&a.postal_code));
+    f.country = a.country.clone();
+    f.region = None;
+    f.attributes.insert("customRegion".into(), Value::Null);
+    match &a.region {
+        Some(Region::Code(c)) => f.region = Some(c.clone()),
+        Some(Region::Text(t)) => {
+            f.attributes.insert("customRegion".into(), json!(t));
+        }
+        None => {}
+    }
+    f.types = a.types.iter().map(|t| t.as_str().to_string()).collect();
+    f.primary = a.primary;
 }

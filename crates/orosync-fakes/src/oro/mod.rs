@@ -19,7 +19,7 @@ mod address_api;
 mod addresses;
 mod auth;
 mod data;
-mod dictionary;
+pub mod dictionary;
 mod email;
 mod events;
 mod html_purifier;
