@@ -40,7 +40,7 @@ macro_rules! command_list {
             sync about::about(state) -> value;
             sync about::get_diagnostics(state) -> value;
             sync about::copy_diagnostics(app, state) -> result;
-            sync commands::get_autostart() -> value;
+            sync commands::get_autostart(app) -> value;
             sync commands::set_autostart(app, enabled) -> result;
         }
     };

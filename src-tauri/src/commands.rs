@@ -393,16 +393,16 @@ pub struct AutostartDto {
     pub enabled: bool,
 }
 
-fn autostart_dto() -> AutostartDto {
+fn autostart_dto<R: Runtime>(app: &AppHandle<R>) -> AutostartDto {
     AutostartDto {
-        available: crate::autostart::config_home().is_some(),
-        enabled: crate::autostart::enabled(),
+        available: crate::autostart::home_of(app).is_some(),
+        enabled: crate::autostart::enabled(app),
     }
 }
 
 #[tauri::command]
-pub fn get_autostart() -> AutostartDto {
-    autostart_dto()
+pub fn get_autostart<R: Runtime>(app: AppHandle<R>) -> AutostartDto {
+    autostart_dto(&app)
 }
 
 #[tauri::command]
@@ -410,5 +410,5 @@ pub fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<Aut
     crate::autostart::set_for_this_app(&app, enabled)
         .map_err(|e| Error::Other(format!("start at login could not be changed: {e}")))?;
     app.refresh_tray();
-    Ok(autostart_dto())
+    Ok(autostart_dto(&app))
 }

@@ -5,6 +5,7 @@ use super::*;
 use crate::dto::TrayState;
 use orosync::config::{Config, SyncMode};
 use orosync::secrets::MemorySecrets;
+use orosync_testkit::closed_port::ClosedPort;
 use orosync_testkit::prelude::*;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -53,25 +54,32 @@ fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Valu
     .map(|b| b.deserialize::<Value>().unwrap())
 }
 
-fn write_config(dir: &std::path::Path, mode: SyncMode, interval: u32) {
-    let mut c = Config::new("http://127.0.0.1:9", "jane", "app");
+/// A profile whose Oro (and Microsoft) URL is a port held closed: nothing
+/// is reached, every time. Keep the port for as long as the test runs.
+#[must_use = "the port is closed only while it is held"]
+fn write_config(dir: &std::path::Path, mode: SyncMode, interval: u32) -> ClosedPort {
+    let closed = ClosedPort::new();
+    let mut c = Config::new(&closed.url(), "jane", "app");
+    c.outlook.graph_url = closed.url();
+    c.outlook.login_url = closed.url();
     c.sync.mode = mode;
     c.sync.interval_seconds = interval;
     c.save(&dir.join("config.toml")).unwrap();
+    closed
 }
 
 #[test]
 fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let _closed = write_config(dir.path(), SyncMode::Manual, 120);
     let (app, _w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let tray = h.state::<Tray>();
     tray::handle_menu_event(h, tray::ids::SYNC_NOW);
     // The scheduler now wants a run (after its cheap online check).
     let rt = tokio::runtime::Runtime::new().unwrap();
-    // 127.0.0.1:9 is closed: the check finds the servers offline and the
-    // request is answered without a run or an error.
+    // The profile's servers are on a port held closed: the check finds
+    // them offline and the request is answered without a run or an error.
     assert_eq!(rt.block_on(tray.next_action()), Action::Wait(None));
     assert_eq!(tray.state(), TrayState::Offline);
     assert!(tray.status().error.unwrap().contains("Offline"));
@@ -81,7 +89,7 @@ fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
 #[test]
 fn menu_pause_toggles_and_relabels() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Automatic, 120);
+    let _closed = write_config(dir.path(), SyncMode::Automatic, 120);
     let (app, _w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let tray = h.state::<Tray>();
@@ -125,7 +133,7 @@ fn menu_settings_opens_one_window() {
 #[test]
 fn settings_are_validated_by_the_library_and_saved() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Automatic, 120);
+    let _closed = write_config(dir.path(), SyncMode::Automatic, 120);
     let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let view = invoke(&w, "get_settings", json!({})).unwrap();
     assert_eq!(view["exists"], true);
@@ -164,7 +172,7 @@ fn settings_are_validated_by_the_library_and_saved() {
 #[test]
 fn sync_now_command_coalesces_while_running() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let _closed = write_config(dir.path(), SyncMode::Manual, 120);
     let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     assert_eq!(invoke(&w, "sync_now", json!({})).unwrap(), json!(false));
     let tray = app.state::<Tray>();
@@ -321,7 +329,7 @@ fn sign_in_by_device_code_keeps_the_token() {
     let user = {
         let demo = demo.clone();
         std::thread::spawn(move || {
-            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            let step = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
             assert!(demo.graph.approve_device(step["code"].as_str().unwrap()));
             step
         })
@@ -358,7 +366,7 @@ fn sign_in_by_device_code_keeps_the_token() {
         let demo = demo.clone();
         std::thread::spawn(move || {
             // The first listener is still there; this one sees the new code.
-            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            let step = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
             assert!(demo.graph.decline_device(step["code"].as_str().unwrap()));
         })
     };
@@ -453,13 +461,15 @@ fn args() {
 #[test]
 fn window_start_at_login_writes_and_removes_the_autostart_entry() {
     let config_home = tempfile::tempdir().unwrap();
-    // Only this test reads XDG_CONFIG_HOME in this binary (the menu is not
-    // built on the mock runtime).
-    std::env::set_var("XDG_CONFIG_HOME", config_home.path());
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let _closed = write_config(dir.path(), SyncMode::Manual, 120);
     let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     app.manage(tray::LaunchProfile(Some(dir.path().to_path_buf())));
+    // This test's folder, not the user's: passed in, not set in the
+    // environment the tests running beside it share.
+    app.manage(crate::autostart::AutostartHome(Some(
+        config_home.path().to_path_buf(),
+    )));
     let entry = crate::autostart::entry_path(config_home.path());
 
     let off = json!({"available": true, "enabled": false});
@@ -481,7 +491,6 @@ fn window_start_at_login_writes_and_removes_the_autostart_entry() {
         off
     );
     assert!(!entry.exists());
-    std::env::remove_var("XDG_CONFIG_HOME");
 }
 
 /// A self-signed TLS front for a plain-HTTP server on loopback, whose

@@ -67,7 +67,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, None::<&str>)?;
     let about = MenuItem::with_id(app, ids::ABOUT, "About OroSync", true, None::<&str>)?;
     let log = MenuItem::with_id(app, ids::OPEN_LOG, "Open log", true, None::<&str>)?;
-    let home = autostart::config_home();
+    let home = autostart::home_of(app);
     let autostart = CheckMenuItem::with_id(
         app,
         ids::AUTOSTART,
@@ -152,7 +152,7 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         let _ = menu.status.set_text(tray.status_line());
         let _ = menu.pause.set_text(pause_text(tray.is_paused()));
         // Start at login may have been changed from the settings window.
-        let _ = menu.autostart.set_checked(autostart::enabled());
+        let _ = menu.autostart.set_checked(autostart::enabled(app));
     }
     crate::window::emit(app, "status", tray.status());
     tray.publish();
@@ -191,7 +191,7 @@ pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
 }
 
 fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
-    if let Err(e) = autostart::set_for_this_app(app, !autostart::enabled()) {
+    if let Err(e) = autostart::set_for_this_app(app, !autostart::enabled(app)) {
         tracing::warn!("start at login could not be changed: {e}");
     }
 }

@@ -257,7 +257,7 @@ async fn cancel_leaves_no_profile_and_no_secret() {
     wait_text(&c, Locator::Id("step-label"), |t| t == "Step 2 of 4").await;
     click(&c, "cancel").await;
     // The window closes; the app stays in the tray with nothing saved.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while c.find(Locator::Id("cancel")).await.is_ok() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -108,25 +108,38 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
         assert_eq!(seen.len(), 1, "exactly one notification: {seen:?}");
         assert_eq!(seen[0].0, "OroSync: 1 conflict, Oro won");
     }
-    // The user clicks it: the app is told to open the Conflicts tab.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    _conn
-        .emit_signal(
-            None::<()>,
-            "/org/freedesktop/Notifications",
-            "org.freedesktop.Notifications",
-            "ActionInvoked",
-            &(1u32, "default"),
-        )
-        .await
-        .unwrap();
-    let tab =
-        tokio::task::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(5)))
+    // The user clicks it: the app is told to open the Conflicts tab. The
+    // app listens for the click on a thread of its own, which may not have
+    // subscribed yet: click again until it is heard (a minute at most).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let rx = Arc::new(Mutex::new(rx));
+    let tab = loop {
+        _conn
+            .emit_signal(
+                None::<()>,
+                "/org/freedesktop/Notifications",
+                "org.freedesktop.Notifications",
+                "ActionInvoked",
+                &(1u32, "default"),
+            )
             .await
             .unwrap();
+        let rx = rx.clone();
+        let heard = tokio::task::spawn_blocking(move || {
+            rx.lock()
+                .unwrap()
+                .recv_timeout(std::time::Duration::from_millis(200))
+        })
+        .await
+        .unwrap();
+        match heard {
+            Ok(tab) => break tab,
+            Err(_) if std::time::Instant::now() < deadline => continue,
+            Err(e) => panic!("the click on the notification was never heard: {e}"),
+        }
+    };
     assert_eq!(
-        tab,
-        Ok("conflicts"),
+        tab, "conflicts",
         "activating the notification opens the Conflicts tab"
     );
 

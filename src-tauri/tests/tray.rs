@@ -30,7 +30,7 @@ fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
             return v;
         }
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -45,14 +45,41 @@ fn runs(profile: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// Open the icon's menu and press `keys` in it.
-fn pick(icon: &str, keys: &[&str]) {
-    xdotool(&["mousemove", "--window", icon, "8", "8", "click", "3"]);
-    std::thread::sleep(Duration::from_millis(700));
-    for k in keys {
-        xdotool(&["key", k]);
-        std::thread::sleep(Duration::from_millis(150));
+/// How many windows of process `pid` are on screen (the docked icon's,
+/// and the menu's while it is open).
+fn visible_windows(pid: u32) -> usize {
+    xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()])
+        .lines()
+        .count()
+}
+
+/// Open the icon's menu and press `keys` in it, once the menu is on
+/// screen. Keys pressed before the menu took the keyboard are lost, and
+/// the menu stays open with nothing picked: then it is closed and opened
+/// again. (A picked item closes the menu.)
+fn pick(icon: &str, app: u32, keys: &[&str]) {
+    for _ in 0..5 {
+        let before = visible_windows(app);
+        xdotool(&["mousemove", "--window", icon, "8", "8", "click", "3"]);
+        wait_for("the menu to open", 30, || {
+            (visible_windows(app) > before).then_some(())
+        });
+        for k in keys {
+            xdotool(&["key", k]);
+        }
+        let closed = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < closed {
+            if visible_windows(app) <= before {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        xdotool(&["key", "Escape"]);
+        wait_for("the menu to close", 30, || {
+            (visible_windows(app) <= before).then_some(())
+        });
     }
+    panic!("the menu never took the keys {keys:?}");
 }
 
 #[test]
@@ -94,18 +121,19 @@ fn right_click_sync_now_then_quit() {
             .spawn()
             .expect("the app"),
     );
-    let icon = wait_for("the docked tray icon", 30, || {
+    let icon = wait_for("the docked tray icon", 60, || {
         let ids = xdotool(&["search", "--classname", "tray-icon tray app main-tray"]);
         ids.lines().next().map(str::to_string)
     });
+    let pid = app.0.id();
     // The first item is "Sync now".
-    pick(&icon, &["Down", "Return"]);
-    wait_for("a finished run in the history", 30, || {
+    pick(&icon, pid, &["Down", "Return"]);
+    wait_for("a finished run in the history", 60, || {
         (runs(profile.path()) == 1).then_some(())
     });
     // Up from the top wraps to the last item: "Quit".
-    pick(&icon, &["Up", "Return"]);
-    let status = wait_for("the app to quit", 15, || app.0.try_wait().ok().flatten());
+    pick(&icon, pid, &["Up", "Return"]);
+    let status = wait_for("the app to quit", 60, || app.0.try_wait().ok().flatten());
     assert!(status.success(), "{status:?}");
     assert!(
         !profile.path().join("tray.json").exists(),
