@@ -22,32 +22,9 @@ use orosync::model::Kind;
 use orosync::secrets::{KeyringStore, SecretStore, ORO_API_KEY, OUTLOOK_REFRESH_TOKEN};
 use orosync_testkit::prelude::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-use webdriver::{click, enabled, start, type_into, wait_text};
-
-/// A Secret Service for the app: an unlocked throw-away gnome-keyring on
-/// this (private) session bus, once per test process.
-fn keyring() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use std::io::Write;
-        let mut child = Command::new("gnome-keyring-daemon")
-            .args(["--unlock", "--components=secrets"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("gnome-keyring-daemon (apt-get install gnome-keyring)");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"orosync-e2e")
-            .unwrap();
-        // It forks the daemon and exits once the keyring is unlocked.
-        assert!(child.wait().unwrap().success());
-    });
-}
+use webdriver::{click, enabled, keyring, start, type_into, wait_text};
 
 async fn select(c: &Client, id: &str, value: &str) {
     c.find(Locator::Id(id))

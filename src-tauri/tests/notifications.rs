@@ -8,45 +8,10 @@ use orosync::scheduler::{Action, Outcome};
 use orosync::secrets::{self, Secret, SecretStore};
 use orosync_tray::notify::Desktop;
 use orosync_tray::runner::Tray;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-#[derive(Clone, Default)]
-struct FakeServer {
-    seen: Arc<Mutex<Vec<(String, String)>>>,
-}
-
-#[zbus::interface(name = "org.freedesktop.Notifications")]
-impl FakeServer {
-    #[allow(clippy::too_many_arguments)]
-    fn notify(
-        &self,
-        _app_name: &str,
-        _replaces_id: u32,
-        _app_icon: &str,
-        summary: &str,
-        body: &str,
-        _actions: Vec<&str>,
-        _hints: HashMap<&str, zbus::zvariant::Value<'_>>,
-        _expire_timeout: i32,
-    ) -> u32 {
-        let mut seen = self.seen.lock().unwrap();
-        seen.push((summary.to_string(), body.to_string()));
-        seen.len() as u32
-    }
-    fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into(), "actions".into()]
-    }
-    fn get_server_information(&self) -> (String, String, String, String) {
-        (
-            "fake".into(),
-            "orosync-tests".into(),
-            "1".into(),
-            "1.2".into(),
-        )
-    }
-    fn close_notification(&self, _id: u32) {}
-}
+mod notification_server;
+use notification_server::FakeServer;
 
 fn enabled() -> bool {
     std::env::var_os("OROSYNC_TEST_DBUS").is_some()
@@ -68,15 +33,7 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
     }
     let server = FakeServer::default();
     let seen = server.seen.clone();
-    let _conn = zbus::connection::Builder::session()
-        .unwrap()
-        .name("org.freedesktop.Notifications")
-        .unwrap()
-        .serve_at("/org/freedesktop/Notifications", server)
-        .unwrap()
-        .build()
-        .await
-        .expect("the fake notification server owns its name on the session bus");
+    let _conn = notification_server::serve(server).await;
 
     let dir = tempfile::tempdir().unwrap();
     let servers = Demo::start_in(dir.path()).await.unwrap();

@@ -253,5 +253,36 @@ pub async fn type_into(c: &Client, id: &str, text: &str) {
         .await
         .unwrap_or_else(|e| panic!("#{id}: {e}"));
     e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
+    // WebDriver refuses to send no keys: an empty text is the clear alone.
+    if !text.is_empty() {
+        e.send_keys(text).await.unwrap();
+    }
+}
+
+/// A Secret Service for an app that is not on the demo (which keeps its
+/// secrets in memory): an unlocked throw-away gnome-keyring on this
+/// (private) session bus, once per test process. Without it the app's
+/// first keyring read would start one by D-Bus activation, locked, and
+/// the tests after it (in other processes on the same bus) would meet a
+/// keyring they cannot unlock.
+#[allow(dead_code)]
+pub fn keyring() {
+    use std::io::Write;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let mut child = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--components=secrets"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (apt-get install gnome-keyring)");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"orosync-e2e")
+            .unwrap();
+        // It forks the daemon and exits once the keyring is unlocked.
+        assert!(child.wait().unwrap().success());
+    });
 }
