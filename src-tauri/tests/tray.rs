@@ -3,36 +3,11 @@
 //! then pick "Quit" and see the app end. Run with `OROSYNC_TEST_TRAY=1`
 //! from scripts/e2e.sh.
 
+mod tray_menu;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn xdotool(args: &[&str]) -> String {
-    let out = Command::new("xdotool")
-        .args(args)
-        .output()
-        .expect("xdotool");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use std::process::{Command, Stdio};
+use tray_menu::{icon, pick, trayer, wait_for, Kill};
 
 fn runs(profile: &Path) -> usize {
     let path = profile.join("state.sqlite3");
@@ -45,72 +20,13 @@ fn runs(profile: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// How many windows of process `pid` are on screen (the docked icon's,
-/// and the menu's while it is open).
-fn visible_windows(pid: u32) -> usize {
-    xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()])
-        .lines()
-        .count()
-}
-
-/// Open the icon's menu and press `keys` in it, once the menu is on
-/// screen. Keys pressed before the menu took the keyboard are lost, and
-/// the menu stays open with nothing picked: then it is closed and opened
-/// again. (A picked item closes the menu.)
-fn pick(icon: &str, app: u32, keys: &[&str]) {
-    for _ in 0..5 {
-        let before = visible_windows(app);
-        xdotool(&["mousemove", "--window", icon, "8", "8", "click", "3"]);
-        wait_for("the menu to open", 30, || {
-            (visible_windows(app) > before).then_some(())
-        });
-        for k in keys {
-            xdotool(&["key", k]);
-        }
-        let closed = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < closed {
-            if visible_windows(app) <= before {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        xdotool(&["key", "Escape"]);
-        wait_for("the menu to close", 30, || {
-            (visible_windows(app) <= before).then_some(())
-        });
-    }
-    panic!("the menu never took the keys {keys:?}");
-}
-
 #[test]
 fn right_click_sync_now_then_quit() {
     if std::env::var_os("OROSYNC_TEST_TRAY").is_none() {
         eprintln!("skipped: set OROSYNC_TEST_TRAY=1 and run scripts/e2e.sh");
         return;
     }
-    let _trayer = Kill(
-        Command::new("trayer")
-            .args([
-                "--edge",
-                "top",
-                "--align",
-                "right",
-                "--widthtype",
-                "request",
-            ])
-            .args([
-                "--height",
-                "24",
-                "--SetDockType",
-                "true",
-                "--transparent",
-                "false",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("trayer"),
-    );
+    let _trayer = trayer();
     let profile = tempfile::tempdir().unwrap();
     let mut app = Kill(
         Command::new(env!("CARGO_BIN_EXE_orosync-tray"))
@@ -121,10 +37,7 @@ fn right_click_sync_now_then_quit() {
             .spawn()
             .expect("the app"),
     );
-    let icon = wait_for("the docked tray icon", 60, || {
-        let ids = xdotool(&["search", "--classname", "tray-icon tray app main-tray"]);
-        ids.lines().next().map(str::to_string)
-    });
+    let icon = icon();
     let pid = app.0.id();
     // The first item is "Sync now".
     pick(&icon, pid, &["Down", "Return"]);
