@@ -492,9 +492,21 @@ function closeKeys(e) {
   }
 }
 
+// An edit makes "Saved." and the last test's answer stale: they go, so
+// what is shown is never about values that are no longer there.
+function editsMakeResultsStale() {
+  const stale = () => {
+    say("save-result", "");
+    say("test-result", "");
+  };
+  $("settings").addEventListener("input", stale);
+  $("settings").addEventListener("change", stale);
+}
+
 async function start() {
   setupTabs();
   document.addEventListener("keydown", closeKeys);
+  editsMakeResultsStale();
   $("settings").addEventListener("submit", save);
   $("sync-now").addEventListener("click", async () => {
     await invoke("sync_now");

@@ -592,3 +592,41 @@ async fn escape_and_ctrl_w_close_the_window() {
         let _ = c.close().await;
     }
 }
+
+/// Issue 21, polish: "Saved." and "Connected" do not stay once the values
+/// they were about are edited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_clears_the_saved_and_connected_messages() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, c) = start(&[
+        "--demo-fresh",
+        "--profile",
+        profile.path().to_str().unwrap(),
+    ])
+    .await;
+    stale_messages(&c).await;
+    let _ = c.close().await;
+}
+
+async fn stale_messages(c: &Client) {
+    wait_text(c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
+    click(c, "test-connection").await;
+    wait_text(c, Locator::Id("test-result"), |t| {
+        t.starts_with("Connected")
+    })
+    .await;
+    click(c, "save").await;
+    wait_text(c, Locator::Id("save-result"), |t| t == "Saved.").await;
+    c.find(Locator::Id("oro_url"))
+        .await
+        .unwrap()
+        .send_keys("x")
+        .await
+        .unwrap();
+    wait_text(c, Locator::Id("save-result"), str::is_empty).await;
+    wait_text(c, Locator::Id("test-result"), str::is_empty).await;
+}
