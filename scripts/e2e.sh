@@ -27,5 +27,6 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/run" && chmod 700 "$tmp/run"
 export XDG_RUNTIME_DIR="$tmp/run" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="$tmp/cache"
 export OROSYNC_TEST_E2E=1 OROSYNC_TEST_DBUS=1 OROSYNC_TEST_TRAY=1
-# One app at a time: they share the display, the bus and port 4444.
+# One app at a time: they share the display and the bus (each WebDriver
+# test starts tauri-driver on free ports of its own).
 timeout 1200 cargo test -p orosync-tray --test notifications --test e2e --test first_run --test tray -- --test-threads=1

@@ -42,4 +42,10 @@ render tray-syncing   '#1f6feb' '#2da44e' '↻'
 render tray-error     '#cf222e' '#82071e' '!'
 render tray-conflicts '#bf8700' '#7d4e00' '?'
 render tray-paused    '#6e7781' '#424a53' '‖'
+# Offline: not a state the user chose, so unlike Paused: the idle icon
+# faded to grey (55% opaque) with a dark "×" badge, drawn at 64 px.
+"$CONVERT" tray-idle.png -modulate 100,0 -channel A -evaluate multiply 0.55 +channel \
+  -fill '#24292f' -stroke white -strokewidth 2.5 -draw "circle 49,49 49,34" \
+  -stroke none -fill white -font DejaVu-Sans-Bold -pointsize 24 \
+  -gravity center -annotate +17+16 '×' -gravity northwest PNG32:tray-offline.png
 ls -l ./*.png ./*.ico ./*.icns

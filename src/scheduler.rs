@@ -244,11 +244,13 @@ impl Scheduler {
     }
 
     /// The probe found them unreachable: look again in [`OFFLINE_RECHECK`].
-    /// A pending user request is dropped (the caller tells the user once).
-    pub fn offline(&mut self, now: DateTime<Utc>) {
+    /// A pending user request is dropped; true when there was one, so the
+    /// caller tells the user (once) that the run they asked for did not
+    /// start.
+    pub fn offline(&mut self, now: DateTime<Utc>) -> bool {
         self.offline_until = Some(now + OFFLINE_RECHECK);
         self.online_checked = false;
-        self.requested = false;
+        std::mem::take(&mut self.requested)
     }
 
     /// The run started by [`poll`](Self::poll) ended.
@@ -295,7 +297,7 @@ mod tests {
                 if online {
                     s.online();
                 } else {
-                    s.offline(now);
+                    let _ = s.offline(now);
                 }
                 s.poll(now)
             }
@@ -388,7 +390,7 @@ mod tests {
     fn offline_rechecks_cheaply_without_running() {
         let mut s = Scheduler::new(auto(120), t(0));
         assert_eq!(s.poll(t(0)), Action::CheckOnline);
-        s.offline(t(0));
+        assert!(!s.offline(t(0)), "an automatic run: nobody to tell");
         assert!(s.is_offline());
         // Polled often (e.g. woken by timers): no run and no new check
         // before the re-check time.
@@ -420,7 +422,10 @@ mod tests {
         let mut s = Scheduler::new(Schedule::new(SyncMode::Manual, 600), t(0));
         s.request();
         assert_eq!(s.poll(t(0)), Action::CheckOnline);
-        s.offline(t(0));
+        assert!(
+            s.offline(t(0)),
+            "the user's request was dropped: they are told"
+        );
         assert_eq!(s.poll(t(1)), Action::Wait(None), "the request was answered");
         s.request();
         assert_eq!(s.poll(t(2)), Action::CheckOnline);

@@ -125,10 +125,27 @@ function render(view) {
     fs.append(err);
     keys.append(fs);
   }
+  secretStored = view.oro_secret_stored;
+  authChanged();
   $("ms-state").textContent = view.outlook_signed_in
     ? "Signed in to Microsoft (token kept in the system keyring)."
     : "Not signed in to Microsoft.";
   $("sign-out").disabled = !view.outlook_signed_in;
+}
+
+// The Oro secret's field follows the sign-in method: an API key (wsse), a
+// client secret (oauth2), none (oauth2-browser signs in in the browser).
+// The stored secret never comes back to the page: only whether there is one.
+let secretStored = false;
+
+function authChanged() {
+  const auth = $("oro_auth").value;
+  const what = auth === "oauth2" ? "client secret" : "API key";
+  $("field-secret").hidden = auth === "oauth2-browser";
+  $("secret-label").textContent = auth === "oauth2" ? "Client secret" : "API key";
+  $("hint-secret").textContent = secretStored
+    ? `Kept in the system keyring, never shown. Type a new ${what} to replace it; Save checks it with Oro first.`
+    : `None kept yet: type the ${what} and Save (Oro checks it first).`;
 }
 
 // The sign-in waits (minutes, at most) for the user in the browser or at
@@ -182,9 +199,11 @@ function collect() {
   };
 }
 
+// The fields' messages only ("err-<key>"): the header's status line is
+// not the form's to hide.
 function clearErrors() {
   document.querySelectorAll(".field.invalid").forEach((f) => f.classList.remove("invalid"));
-  document.querySelectorAll(".error").forEach((p) => { p.hidden = true; p.textContent = ""; });
+  document.querySelectorAll('p.error[id^="err-"]').forEach((p) => { p.hidden = true; p.textContent = ""; });
 }
 
 function showError(err) {
@@ -209,6 +228,21 @@ async function save(e) {
   clearErrors();
   say("save-result", "Saving…");
   try {
+    // A typed key or secret first: Oro checks it, then it goes to the
+    // keyring (never to config.toml); a refused one saves nothing.
+    const secret = $("oro_secret").value;
+    if (secret && !$("field-secret").hidden) {
+      const k = await invoke("save_oro_secret", { settings: collect(), secret });
+      if (!k.saved) {
+        say("save-result", "Not saved: fix the field marked in red.", false);
+        k.errors.forEach(showError);
+        refreshStatus();
+        return;
+      }
+      $("oro_secret").value = "";
+      secretStored = true;
+      authChanged();
+    }
     const r = await invoke("save_settings", { settings: collect() });
     if (r.saved) {
       say("save-result", "Saved.", true);
@@ -232,7 +266,8 @@ async function refreshStatus(status) {
   const s = status || (await invoke("get_status"));
   const line = s.error ? `${s.last} — ${s.error}` : s.last;
   $("status").textContent = line;
-  $("status").classList.toggle("error", s.state === "error");
+  $("status").hidden = false;
+  $("status").classList.toggle("failed", s.state === "error");
   $("sync-now").disabled = s.running;
   $("sync-now").textContent = s.running ? "Syncing…" : "Sync now";
   const badge = $("conflict-count");
@@ -446,8 +481,32 @@ function showCertificate(c) {
 
 // ------------------------------------------------------------------ start
 
+// Escape or Ctrl+W closes the window, as its close button does (unsaved
+// edits are not kept, as there). Escape in an open list only closes the
+// list: WebKit handles that one before the page sees it.
+function closeKeys(e) {
+  const ctrlW = (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "w";
+  if (e.key === "Escape" || ctrlW) {
+    e.preventDefault();
+    invoke("close_window");
+  }
+}
+
+// An edit makes "Saved." and the last test's answer stale: they go, so
+// what is shown is never about values that are no longer there.
+function editsMakeResultsStale() {
+  const stale = () => {
+    say("save-result", "");
+    say("test-result", "");
+  };
+  $("settings").addEventListener("input", stale);
+  $("settings").addEventListener("change", stale);
+}
+
 async function start() {
   setupTabs();
+  document.addEventListener("keydown", closeKeys);
+  editsMakeResultsStale();
   $("settings").addEventListener("submit", save);
   $("sync-now").addEventListener("click", async () => {
     await invoke("sync_now");
@@ -456,7 +515,8 @@ async function start() {
   $("test-connection").addEventListener("click", async () => {
     say("test-result", "Testing…");
     try {
-      const r = await invoke("test_connection");
+      // What is typed, saved or not: the settings and the key in the field.
+      const r = await invoke("test_connection", { settings: collect(), secret: $("oro_secret").value });
       say("test-result", r.message, r.ok);
       showCertificate(r.certificate);
     } catch (err) {
@@ -474,6 +534,7 @@ async function start() {
       say("test-result", String(err), false);
     }
   });
+  $("oro_auth").addEventListener("change", authChanged);
   $("sign-in").addEventListener("click", signIn);
   await listen("outlook-sign-in", (e) => showSignInStep(e.payload));
   $("sign-out").addEventListener("click", async () => {

@@ -32,9 +32,23 @@ pub fn is_enabled(config_home: &Path) -> bool {
 /// `--profile` as given at launch, for the autostart entry.
 pub struct LaunchProfile(pub Option<PathBuf>);
 
-/// Whether start at login is on (false where it is not offered).
-pub fn enabled() -> bool {
-    config_home().is_some_and(|h| is_enabled(&h))
+/// The folder this app writes its entry under, when it is not the
+/// user's ([`config_home`]): a test's own folder, passed in rather than
+/// set in the environment that the tests running beside it share.
+pub struct AutostartHome(pub Option<PathBuf>);
+
+/// The folder the app's entry goes under: the managed [`AutostartHome`],
+/// else the user's.
+pub fn home_of<R: Runtime>(app: &AppHandle<R>) -> Option<PathBuf> {
+    match app.try_state::<AutostartHome>() {
+        Some(h) => h.0.clone(),
+        None => config_home(),
+    }
+}
+
+/// Whether start at login is on for this app (false where it is not offered).
+pub fn enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
+    home_of(app).is_some_and(|h| is_enabled(&h))
 }
 
 /// Turn start at login on or off, for this binary as it was launched
@@ -42,7 +56,7 @@ pub fn enabled() -> bool {
 /// tray menu's "Start at login" and the settings window's switch both
 /// come here.
 pub fn set_for_this_app<R: Runtime>(app: &AppHandle<R>, on: bool) -> std::io::Result<()> {
-    let home = config_home().ok_or_else(|| {
+    let home = home_of(app).ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::Unsupported,
             "start at login is not available on this system",

@@ -17,7 +17,8 @@ macro_rules! command_list {
         $then! {
             sync commands::get_settings(state) -> result;
             sync commands::save_settings(app, state, settings) -> result;
-            async commands::test_connection(state) -> result;
+            async commands::test_connection(state, settings, secret) -> result;
+            async commands::save_oro_secret(app, state, settings, secret) -> result;
             async commands::probe_oro_certificate(state, url) -> result;
             async commands::trust_oro_certificate(app, state, fingerprint) -> result;
             sync commands::get_status(state) -> value;
@@ -40,8 +41,9 @@ macro_rules! command_list {
             sync about::about(state) -> value;
             sync about::get_diagnostics(state) -> value;
             sync about::copy_diagnostics(app, state) -> result;
-            sync commands::get_autostart() -> value;
+            sync commands::get_autostart(app) -> value;
             sync commands::set_autostart(app, enabled) -> result;
+            sync commands::close_window(app) -> value;
         }
     };
 }

@@ -35,12 +35,73 @@ pub fn get_settings(tray: State<'_, Tray>) -> Result<SettingsView> {
         tray.secrets.get(secrets::OUTLOOK_REFRESH_TOKEN),
         Ok(Some(_))
     );
+    // Whether the key (or client secret) of `[oro] auth` is kept; never
+    // the secret itself.
+    let oro_secret_stored = orosync::app::login::oro_prompt(&config)
+        .is_some_and(|(name, _)| matches!(tray.secrets.get(name), Ok(Some(_))));
     Ok(SettingsView {
         settings: SettingsDto::from_config(&config),
         choices: Default::default(),
         path: tray.config_path().display().to_string(),
         exists,
         outlook_signed_in,
+        oro_secret_stored,
+    })
+}
+
+/// The settings as typed in the window, judged by the library over the
+/// saved ones (or the defaults).
+fn typed_config(tray: &Tray, settings: &SettingsDto) -> std::result::Result<Config, FieldError> {
+    let (base, _) = current_config(tray).unwrap_or((Config::new("", "", ""), false));
+    settings.to_config(&base).map_err(|e| FieldError {
+        key: e.key().map(str::to_string),
+        message: e.to_string(),
+    })
+}
+
+/// The Oro API key or client secret typed on the Connection tab, for the
+/// typed settings: checked with Oro first (the library's `login oro`),
+/// then kept in the profile's secret store (the OS keyring), never in
+/// config.toml. Refused or unreachable: nothing is kept, and the error is
+/// the secret field's.
+#[tauri::command]
+pub async fn save_oro_secret<R: Runtime>(
+    app: AppHandle<R>,
+    tray: State<'_, Tray>,
+    settings: SettingsDto,
+    secret: String,
+) -> Result<SaveResult> {
+    let config = match typed_config(&tray, &settings) {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(SaveResult {
+                saved: false,
+                errors: vec![e],
+            })
+        }
+    };
+    let store = tray.secrets.clone();
+    let value = secrets::Secret::new(secret);
+    let checked = crate::blocking::on_own_thread("the key check", move || async move {
+        orosync::app::login::login_oro_secret(&config, value, store.as_ref()).await
+    })
+    .await;
+    Ok(match checked {
+        Ok(_) => {
+            tracing::info!("Oro secret changed from the settings window");
+            app.refresh_tray();
+            SaveResult {
+                saved: true,
+                errors: vec![],
+            }
+        }
+        Err(e) => SaveResult {
+            saved: false,
+            errors: vec![FieldError {
+                key: Some("oro.secret".into()),
+                message: e.to_string(),
+            }],
+        },
     })
 }
 
@@ -75,20 +136,41 @@ pub fn save_settings<R: Runtime>(
 }
 
 /// Can Oro (and Outlook) be reached and do they accept the credentials?
+/// What is typed is tested, saved or not: `settings` (the window's form)
+/// and `secret` (the key or client secret in its field, tried from memory
+/// and kept nowhere). Without `settings`, the saved ones.
 #[tauri::command]
-pub async fn test_connection(tray: State<'_, Tray>) -> Result<TestResult> {
-    let app = match tray.app() {
-        Ok(a) => a,
-        Err(e) => return Ok(fail(e.to_string())),
+pub async fn test_connection(
+    tray: State<'_, Tray>,
+    settings: Option<SettingsDto>,
+    secret: Option<String>,
+) -> Result<TestResult> {
+    let config = match settings {
+        Some(s) => match typed_config(&tray, &s) {
+            Ok(c) => c,
+            Err(e) => return Ok(fail(e.message)),
+        },
+        None => match tray.app() {
+            Ok(a) => a.config,
+            Err(e) => return Ok(fail(e.to_string())),
+        },
     };
-    match app.check_oro().await {
+    let url = config.oro.url.clone();
+    let checked = orosync::app::check::check_typed(
+        &tray.profile_dir,
+        config.clone(),
+        tray.secrets.clone(),
+        secret.map(secrets::Secret::new),
+    )
+    .await;
+    match checked {
         Ok(OroCheck::Connected { user }) => Ok(TestResult {
             ok: true,
-            message: orosync::app::check::connected_message(&app.config, &user),
+            message: orosync::app::check::connected_message(&config, &user),
             certificate: None,
         }),
         Ok(OroCheck::Certificate(p)) => {
-            let cert = CertificateDto::from_probe(&app.config.oro.url, &p);
+            let cert = CertificateDto::from_probe(&url, &p);
             Ok(TestResult {
                 ok: false,
                 message: cert.message.clone(),
@@ -140,7 +222,7 @@ pub async fn trust_oro_certificate<R: Runtime>(
     let config = orosync::app::trust::trust_oro_certificate(&tray.config_path(), pin).await?;
     tray.settings_changed(&config);
     app.refresh_tray();
-    test_connection(tray).await
+    test_connection(tray, None, None).await
 }
 
 #[tauri::command]
@@ -393,16 +475,16 @@ pub struct AutostartDto {
     pub enabled: bool,
 }
 
-fn autostart_dto() -> AutostartDto {
+fn autostart_dto<R: Runtime>(app: &AppHandle<R>) -> AutostartDto {
     AutostartDto {
-        available: crate::autostart::config_home().is_some(),
-        enabled: crate::autostart::enabled(),
+        available: crate::autostart::home_of(app).is_some(),
+        enabled: crate::autostart::enabled(app),
     }
 }
 
 #[tauri::command]
-pub fn get_autostart() -> AutostartDto {
-    autostart_dto()
+pub fn get_autostart<R: Runtime>(app: AppHandle<R>) -> AutostartDto {
+    autostart_dto(&app)
 }
 
 #[tauri::command]
@@ -410,5 +492,12 @@ pub fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> Result<Aut
     crate::autostart::set_for_this_app(&app, enabled)
         .map_err(|e| Error::Other(format!("start at login could not be changed: {e}")))?;
     app.refresh_tray();
-    Ok(autostart_dto())
+    Ok(autostart_dto(&app))
+}
+
+/// Escape or Ctrl+W in the settings window: close it, as its close
+/// button does (the app stays in the tray).
+#[tauri::command]
+pub fn close_window<R: Runtime>(app: AppHandle<R>) {
+    crate::window::close(&app);
 }

@@ -79,6 +79,9 @@ pub struct SettingsView {
     /// False until the profile has a config.toml.
     pub exists: bool,
     pub outlook_signed_in: bool,
+    /// An Oro API key or client secret (the one `[oro] auth` uses) is
+    /// kept; the secret itself never goes to the window.
+    pub oro_secret_stored: bool,
 }
 
 impl SettingsDto {

@@ -65,7 +65,7 @@ fn sign_in(app: &App<MockRuntime>, w: &WebviewWindow<MockRuntime>, demo: &Arc<De
     let user = {
         let demo = demo.clone();
         std::thread::spawn(move || {
-            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            let step = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
             assert!(demo.graph.approve_device(step["code"].as_str().unwrap()));
         })
     };
@@ -102,7 +102,7 @@ fn setup_is_offered_only_without_a_config() {
     );
     assert_eq!(view["defaults"]["settings"]["direction"], "bidirectional");
     assert!(!profile.exists(), "looking made nothing");
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let _closed = write_config(dir.path(), SyncMode::Manual, 120);
     let (_app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     assert_eq!(
         invoke(&w, "setup_view", json!({})).unwrap()["needed"],
@@ -141,8 +141,9 @@ fn oro_check_names_what_is_wrong() {
         (&json!("settings"), &json!("oro.url"))
     );
 
-    // A closed port: unreachable, said as such.
-    f["settings"]["oro_url"] = json!("http://127.0.0.1:9");
+    // A port held closed: unreachable, said as such.
+    let closed = orosync_testkit::closed_port::ClosedPort::new();
+    f["settings"]["oro_url"] = json!(closed.url());
     let r = invoke(&w, "setup_check_oro", json!({"form": f, "secret": "x"})).unwrap();
     assert_eq!(r["problem"], "unreachable", "{r}");
 
@@ -301,7 +302,7 @@ fn start_saves_everything_and_runs_the_previewed_first_sync() {
 #[test]
 fn diagnostics_carry_no_secret() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let closed = write_config(dir.path(), SyncMode::Manual, 120);
     let store = Arc::new(MemorySecrets::new());
     store
         .set(ORO_API_KEY, &Secret::new("wsse-key-5f2a9c"))
@@ -329,7 +330,8 @@ fn diagnostics_carry_no_secret() {
     }
     assert!(report.contains("ERROR orosync: Oro refused key <redacted> for jane"));
     assert!(report.contains("oro_api_key: stored"), "{report}");
-    assert!(report.contains("url = \"http://127.0.0.1:9\""), "{report}");
+    let url = format!("url = \"{}\"", closed.url());
+    assert!(report.contains(&url), "{report}");
 }
 
 /// The OAuth2 client-credentials method: the client id and secret are
@@ -367,7 +369,7 @@ fn oro_check_by_oauth2_client_credentials() {
 #[test]
 fn about_in_the_tray_menu_opens_the_window() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let _closed = write_config(dir.path(), SyncMode::Manual, 120);
     let tray = Tray::new(
         dir.path().to_path_buf(),
         Arc::new(MemorySecrets::new()),

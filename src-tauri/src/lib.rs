@@ -41,7 +41,25 @@ pub struct Args {
     pub settings: Option<String>,
     /// `--zoom FACTOR`: page zoom of the settings window (2 = 200%).
     pub zoom: Option<f64>,
+    /// `--help` / `-h`: print [`USAGE`] and exit.
+    pub help: bool,
 }
+
+/// What `orosync-tray --help` prints.
+pub const USAGE: &str = "\
+usage: orosync-tray [--profile DIR] [--demo | --demo-fresh] [--settings [TAB]] [--zoom FACTOR]
+
+OroSync's tray app: keeps OroCRM and Outlook in sync from the system tray.
+
+  --profile DIR     the profile folder (default: your user's OroSync profile)
+  --demo            try it on fake servers with sample data (nothing real is touched)
+  --demo-fresh      the demo before its first sync
+  --settings [TAB]  open the settings window, on TAB (connection, microsoft,
+                    sync, history, conflicts, resync, about)
+  --zoom FACTOR     zoom the settings window (0.25 to 5; 2 = 200%)
+  -h, --help        print this and exit
+
+A second launch while the app runs opens its settings window.";
 
 impl Args {
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
@@ -49,6 +67,7 @@ impl Args {
         let mut it = args.into_iter();
         while let Some(a) = it.next() {
             match a.as_str() {
+                "--help" | "-h" => out.help = true,
                 "--demo" => out.demo = true,
                 "--zoom" => {
                     let z = it.next().ok_or("--zoom needs a factor, e.g. 2")?;
@@ -74,7 +93,7 @@ impl Args {
                 s if s.starts_with("-psn_") => {}
                 other => {
                     return Err(format!(
-                        "unknown argument {other:?}; usage: orosync-tray [--profile DIR] [--demo | --demo-fresh] [--settings [TAB]] [--zoom FACTOR]"
+                        "unknown argument {other:?}; see orosync-tray --help"
                     ))
                 }
             }
@@ -178,6 +197,10 @@ pub fn run() {
             std::process::exit(2);
         }
     };
+    if args.help {
+        println!("{USAGE}");
+        return;
+    }
     // The demo's fake servers live on their own runtime for the app's life.
     let demo_rt;
     let (dir, secrets): (PathBuf, Arc<dyn orosync::secrets::SecretStore>) = if args.demo {

@@ -122,8 +122,20 @@ impl Tray {
         App::open_with(&self.profile_dir, self.secrets.clone())
     }
 
+    /// Is the profile set up (a config.toml saved by the first-run setup
+    /// or the settings window)? Until then nothing runs: there is nothing
+    /// to sync, and the profile folder is not the tray's to create.
+    pub fn is_set_up(&self) -> bool {
+        self.config_path().exists()
+    }
+
     /// "Sync now": a run now, or one follow-up after the current run.
+    /// Ignored (false) while the profile is not set up.
     pub fn request_sync(&self) -> bool {
+        if !self.is_set_up() {
+            tracing::info!("Sync now ignored: the profile is not set up yet");
+            return false;
+        }
         let follow_up = self.lock().sched.request();
         self.wake.notify_one();
         follow_up
@@ -163,9 +175,22 @@ impl Tray {
         self.lock().held.clone()
     }
 
+    /// Pause or resume automatic runs; only a profile that is set up and
+    /// syncs automatically has any to pause.
     pub fn set_paused(&self, paused: bool) {
+        if paused && !self.can_pause() {
+            return;
+        }
         self.lock().sched.set_paused(paused, Utc::now());
         self.wake.notify_one();
+    }
+
+    /// Is "Pause automatic sync" offered? Not before the setup, and not in
+    /// manual mode, where nothing runs on its own (unless it is paused
+    /// already: then Resume is offered).
+    pub fn can_pause(&self) -> bool {
+        self.is_paused()
+            || (self.is_set_up() && self.lock().sched.schedule().mode == SyncMode::Automatic)
     }
 
     pub fn is_paused(&self) -> bool {
@@ -218,6 +243,9 @@ impl Tray {
     /// The disabled status line of the menu, also the tooltip's second line.
     pub fn status_line(&self) -> String {
         let state = self.state();
+        if state != TrayState::Syncing && !self.is_set_up() {
+            return "Not set up yet".into();
+        }
         let g = self.lock();
         if state == TrayState::Syncing {
             return "Syncing…".into();
@@ -230,6 +258,9 @@ impl Tray {
                 l.result
             ),
         };
+        if g.sched.is_paused() {
+            line.push_str(" · automatic sync paused");
+        }
         if g.offline_reason.is_some() {
             line.push_str(" · offline");
         }
@@ -311,19 +342,49 @@ impl Tray {
             Err(_) => Ok(()),
             Ok(c) => orosync::reach::check(&c).await,
         };
-        let mut g = self.lock();
-        match reach {
-            Ok(()) => {
-                g.offline_reason = None;
-                g.sched.online();
-            }
-            Err(why) => {
-                tracing::info!("offline: {why}");
-                g.offline_reason = Some(format!("Offline: {why}. OroSync tries again on its own."));
-                g.sched.offline(Utc::now());
+        let (action, asked) = {
+            let mut g = self.lock();
+            let asked = match reach {
+                Ok(()) => {
+                    g.offline_reason = None;
+                    g.sched.online();
+                    None
+                }
+                Err(why) => {
+                    tracing::info!("offline: {why}");
+                    let reason = format!("Offline: {why}. OroSync tries again on its own.");
+                    g.offline_reason = Some(reason.clone());
+                    // The user's "Sync now" is not run: say so, as for a
+                    // run that found the servers gone (docs/tray.md).
+                    g.sched.offline(Utc::now()).then_some(reason)
+                }
+            };
+            (g.sched.poll(Utc::now()), asked)
+        };
+        if let Some(reason) = asked {
+            let notice = notify::notice_for(
+                Outcome::Offline,
+                None,
+                Some(&reason),
+                true,
+                Reason::Requested,
+            );
+            if let Some(n) = notice {
+                self.show(n).await;
             }
         }
-        g.sched.poll(Utc::now())
+        action
+    }
+
+    /// Show a notification; a failure is logged and changes nothing else.
+    async fn show(&self, n: Notice) {
+        let notifier = self.notifier.clone();
+        let sent = tokio::task::spawn_blocking(move || notifier.show(&n)).await;
+        match sent {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("notification not shown: {e}"),
+            Err(e) => tracing::warn!("notification not shown: {e}"),
+        }
     }
 
     /// Wait until `until`, or until something changes.
@@ -425,14 +486,7 @@ impl Tray {
             )
         });
         if let Some(n) = &notice {
-            let notifier = self.notifier.clone();
-            let n = n.clone();
-            let sent = tokio::task::spawn_blocking(move || notifier.show(&n)).await;
-            match sent {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!("notification not shown: {e}"),
-                Err(e) => tracing::warn!("notification not shown: {e}"),
-            }
+            self.show(n.clone()).await;
         }
         Report {
             outcome,

@@ -5,6 +5,7 @@ use super::*;
 use crate::dto::TrayState;
 use orosync::config::{Config, SyncMode};
 use orosync::secrets::MemorySecrets;
+use orosync_testkit::closed_port::ClosedPort;
 use orosync_testkit::prelude::*;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -53,25 +54,32 @@ fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Valu
     .map(|b| b.deserialize::<Value>().unwrap())
 }
 
-fn write_config(dir: &std::path::Path, mode: SyncMode, interval: u32) {
-    let mut c = Config::new("http://127.0.0.1:9", "jane", "app");
+/// A profile whose Oro (and Microsoft) URL is a port held closed: nothing
+/// is reached, every time. Keep the port for as long as the test runs.
+#[must_use = "the port is closed only while it is held"]
+fn write_config(dir: &std::path::Path, mode: SyncMode, interval: u32) -> ClosedPort {
+    let closed = ClosedPort::new();
+    let mut c = Config::new(&closed.url(), "jane", "app");
+    c.outlook.graph_url = closed.url();
+    c.outlook.login_url = closed.url();
     c.sync.mode = mode;
     c.sync.interval_seconds = interval;
     c.save(&dir.join("config.toml")).unwrap();
+    closed
 }
 
 #[test]
 fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let _closed = write_config(dir.path(), SyncMode::Manual, 120);
     let (app, _w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let tray = h.state::<Tray>();
     tray::handle_menu_event(h, tray::ids::SYNC_NOW);
     // The scheduler now wants a run (after its cheap online check).
     let rt = tokio::runtime::Runtime::new().unwrap();
-    // 127.0.0.1:9 is closed: the check finds the servers offline and the
-    // request is answered without a run or an error.
+    // The profile's servers are on a port held closed: the check finds
+    // them offline and the request is answered without a run or an error.
     assert_eq!(rt.block_on(tray.next_action()), Action::Wait(None));
     assert_eq!(tray.state(), TrayState::Offline);
     assert!(tray.status().error.unwrap().contains("Offline"));
@@ -81,7 +89,7 @@ fn menu_sync_now_requests_a_run_and_coalesces_during_one() {
 #[test]
 fn menu_pause_toggles_and_relabels() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Automatic, 120);
+    let _closed = write_config(dir.path(), SyncMode::Automatic, 120);
     let (app, _w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let h = app.handle();
     let tray = h.state::<Tray>();
@@ -125,7 +133,7 @@ fn menu_settings_opens_one_window() {
 #[test]
 fn settings_are_validated_by_the_library_and_saved() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Automatic, 120);
+    let _closed = write_config(dir.path(), SyncMode::Automatic, 120);
     let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     let view = invoke(&w, "get_settings", json!({})).unwrap();
     assert_eq!(view["exists"], true);
@@ -164,7 +172,7 @@ fn settings_are_validated_by_the_library_and_saved() {
 #[test]
 fn sync_now_command_coalesces_while_running() {
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let _closed = write_config(dir.path(), SyncMode::Manual, 120);
     let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     assert_eq!(invoke(&w, "sync_now", json!({})).unwrap(), json!(false));
     let tray = app.state::<Tray>();
@@ -321,7 +329,7 @@ fn sign_in_by_device_code_keeps_the_token() {
     let user = {
         let demo = demo.clone();
         std::thread::spawn(move || {
-            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            let step = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
             assert!(demo.graph.approve_device(step["code"].as_str().unwrap()));
             step
         })
@@ -358,7 +366,7 @@ fn sign_in_by_device_code_keeps_the_token() {
         let demo = demo.clone();
         std::thread::spawn(move || {
             // The first listener is still there; this one sees the new code.
-            let step = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            let step = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
             assert!(demo.graph.decline_device(step["code"].as_str().unwrap()));
         })
     };
@@ -444,6 +452,9 @@ fn args() {
         Some("history")
     );
     assert!(p(&["--profile"]).is_err());
+    assert!(p(&["--help"]).unwrap().help);
+    assert!(p(&["-h"]).unwrap().help);
+    assert!(!p(&["--demo"]).unwrap().help);
 }
 
 /// The settings window's "Start OroSync when I log in": the commands write
@@ -453,13 +464,15 @@ fn args() {
 #[test]
 fn window_start_at_login_writes_and_removes_the_autostart_entry() {
     let config_home = tempfile::tempdir().unwrap();
-    // Only this test reads XDG_CONFIG_HOME in this binary (the menu is not
-    // built on the mock runtime).
-    std::env::set_var("XDG_CONFIG_HOME", config_home.path());
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), SyncMode::Manual, 120);
+    let _closed = write_config(dir.path(), SyncMode::Manual, 120);
     let (app, w) = app_for(dir.path(), Arc::new(MemorySecrets::new()));
     app.manage(tray::LaunchProfile(Some(dir.path().to_path_buf())));
+    // This test's folder, not the user's: passed in, not set in the
+    // environment the tests running beside it share.
+    app.manage(crate::autostart::AutostartHome(Some(
+        config_home.path().to_path_buf(),
+    )));
     let entry = crate::autostart::entry_path(config_home.path());
 
     let off = json!({"available": true, "enabled": false});
@@ -481,7 +494,6 @@ fn window_start_at_login_writes_and_removes_the_autostart_entry() {
         off
     );
     assert!(!entry.exists());
-    std::env::remove_var("XDG_CONFIG_HOME");
 }
 
 /// A self-signed TLS front for a plain-HTTP server on loopback, whose
@@ -816,4 +828,231 @@ fn the_trays_log_is_created_private() {
     let path = dir.path().join("logs").join("tray.log");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+}
+
+/// Issue 21, "Broken today" 3: "Test connection" tests what is typed.
+/// A URL typed but not saved is the one tried; a key typed is tried from
+/// memory and kept nowhere; without settings the saved ones are tested.
+#[test]
+fn test_connection_tests_the_typed_settings_and_key() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let servers = rt
+        .block_on(orosync::demo::Demo::start_in(dir.path()))
+        .unwrap();
+    let secrets = servers.secrets();
+    let (_app, w) = app_for(dir.path(), secrets.clone());
+    let saved = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    let typed = invoke(&w, "get_settings", json!({})).unwrap()["settings"].clone();
+
+    let r = invoke(&w, "test_connection", json!({})).unwrap();
+    assert_eq!(r["ok"], true, "the saved settings connect: {r}");
+
+    let closed = ClosedPort::new();
+    let mut other = typed.clone();
+    other["oro_url"] = json!(closed.url());
+    let r = invoke(&w, "test_connection", json!({ "settings": other })).unwrap();
+    assert_eq!(r["ok"], false, "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains(&closed.port().to_string()),
+        "{r}"
+    );
+
+    let r = invoke(
+        &w,
+        "test_connection",
+        json!({ "settings": typed, "secret": "not-the-key" }),
+    )
+    .unwrap();
+    assert_eq!(r["ok"], false, "the typed key is the one tried: {r}");
+    assert!(!r["message"].as_str().unwrap().contains("not-the-key"));
+
+    let mut bad = typed.clone();
+    bad["oro_url"] = json!("ftp://crm.example.com");
+    let r = invoke(&w, "test_connection", json!({ "settings": bad })).unwrap();
+    assert_eq!(r["ok"], false);
+    assert!(r["message"].as_str().unwrap().contains("oro.url"), "{r}");
+
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("config.toml")).unwrap(),
+        saved,
+        "a test saves nothing"
+    );
+    assert_eq!(
+        secrets
+            .get(orosync::secrets::ORO_API_KEY)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        servers.oro.options().api_key,
+        "the typed key was kept nowhere"
+    );
+}
+
+/// Issue 21, "Broken today" 2: the Connection tab's key is checked with
+/// Oro, then kept in the profile's secret store; a refused one is said
+/// next to its field and keeps nothing; the window is told only whether
+/// one is kept, and config.toml never has it.
+#[test]
+fn the_oro_key_typed_in_the_window_is_checked_then_kept() {
+    use orosync::secrets::{Secret, SecretStore, ORO_API_KEY};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let servers = rt
+        .block_on(orosync::demo::Demo::start_in(dir.path()))
+        .unwrap();
+    let secrets = Arc::new(MemorySecrets::new());
+    let (_app, w) = app_for(dir.path(), secrets.clone());
+    let view = invoke(&w, "get_settings", json!({})).unwrap();
+    assert_eq!(view["oro_secret_stored"], false);
+    let typed = view["settings"].clone();
+
+    let r = invoke(
+        &w,
+        "save_oro_secret",
+        json!({ "settings": typed, "secret": "not-the-key" }),
+    )
+    .unwrap();
+    assert_eq!(r["saved"], false, "{r}");
+    assert_eq!(r["errors"][0]["key"], "oro.secret", "{r}");
+    assert!(secrets.get(ORO_API_KEY).unwrap().is_none());
+
+    let key = servers.oro.options().api_key.clone();
+    let r = invoke(
+        &w,
+        "save_oro_secret",
+        json!({ "settings": typed, "secret": key }),
+    )
+    .unwrap();
+    assert_eq!(r["saved"], true, "{r}");
+    assert_eq!(
+        secrets.get(ORO_API_KEY).unwrap(),
+        Some(Secret::new(key.clone()))
+    );
+    let view = invoke(&w, "get_settings", json!({})).unwrap();
+    assert_eq!(view["oro_secret_stored"], true);
+    assert!(!view.to_string().contains(&key), "never sent to the window");
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    assert!(!config.contains(&key), "{config}");
+}
+
+/// Issue 21, "Broken today" 5: before the first-run setup is done there is
+/// nothing to sync or pause: the menu's Sync now and Pause are not
+/// offered, and if picked anyway they change nothing and create no
+/// profile folder (Cancel leaves nothing behind).
+#[test]
+fn sync_now_and_pause_are_not_offered_before_the_setup() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("orosync").join("default");
+    let (app, w) = app_for(&dir, Arc::new(MemorySecrets::new()));
+    let h = app.handle();
+    let tray = h.state::<Tray>();
+    assert_eq!(tray::offered(&tray), (false, false), "(Sync now, Pause)");
+    tray::handle_menu_event(h, tray::ids::SYNC_NOW);
+    tray::handle_menu_event(h, tray::ids::PAUSE);
+    assert!(!tray.is_paused());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert_eq!(
+        rt.block_on(tray.next_action()),
+        Action::Wait(None),
+        "no run"
+    );
+    assert_eq!(invoke(&w, "sync_now", json!({})).unwrap(), json!(false));
+    assert!(!tray.follow_up_pending());
+    assert!(!root.path().join("orosync").exists(), "no profile folder");
+    assert_eq!(tray.status_line(), "Not set up yet");
+
+    // Set up, automatic: both offered; manual: Pause is not.
+    std::fs::create_dir_all(&dir).unwrap();
+    let _closed = write_config(&dir, SyncMode::Automatic, 120);
+    tray.settings_changed(&Config::load(&dir.join("config.toml")).unwrap());
+    assert_eq!(tray::offered(&tray), (true, true));
+    let _closed = write_config(&dir, SyncMode::Manual, 120);
+    tray.settings_changed(&Config::load(&dir.join("config.toml")).unwrap());
+    assert_eq!(tray::offered(&tray), (true, false));
+}
+
+/// Issue 21, item 11: while paused, the status line (the menu's, the
+/// tooltip's and the window's header) says so.
+#[test]
+fn a_paused_tray_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let _closed = write_config(dir.path(), SyncMode::Automatic, 120);
+    let app = app_without_window(dir.path(), Arc::new(MemorySecrets::new()));
+    let h = app.handle();
+    let tray = h.state::<Tray>();
+    assert!(!tray.status_line().contains("paused"));
+    tray::handle_menu_event(h, tray::ids::PAUSE);
+    assert_eq!(tray.status_line(), "Not synced yet · automatic sync paused");
+    assert!(tray.status().last.contains("paused"));
+}
+
+/// Issue 21, "Broken today" 4: the icon for offline is not Paused's.
+#[test]
+fn the_offline_icon_is_not_the_paused_one() {
+    use crate::dto::TrayState::*;
+    let states = [Idle, Syncing, Error, Conflicts, Paused, Offline];
+    for (i, a) in states.iter().enumerate() {
+        for b in &states[i + 1..] {
+            assert_ne!(
+                tray::icon(*a).rgba(),
+                tray::icon(*b).rgba(),
+                "{a:?} and {b:?} look the same"
+            );
+        }
+    }
+}
+
+/// A notifier that keeps what it is asked to show.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<notify::Notice>>);
+
+impl notify::Notifier for Recorder {
+    fn show(&self, n: &notify::Notice) -> Result<(), String> {
+        self.0.lock().unwrap().push(n.clone());
+        Ok(())
+    }
+}
+
+/// Issue 21, "Broken today" 4: a "Sync now" that finds the servers
+/// unreachable is answered by a notification (once); an automatic check
+/// that finds them so is not.
+#[test]
+fn sync_now_while_offline_is_notified_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let _closed = write_config(dir.path(), SyncMode::Automatic, 120);
+    let recorder = Arc::new(Recorder::default());
+    let tray = Tray::new(
+        dir.path().to_path_buf(),
+        Arc::new(MemorySecrets::new()),
+        recorder.clone(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The start-up run's check: offline, nobody asked.
+    assert!(matches!(
+        rt.block_on(tray.next_action()),
+        Action::Wait(Some(_))
+    ));
+    assert!(recorder.0.lock().unwrap().is_empty());
+    tray.request_sync();
+    assert!(matches!(
+        rt.block_on(tray.next_action()),
+        Action::Wait(Some(_))
+    ));
+    let seen = recorder.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].summary, "OroSync: servers unreachable");
+    assert!(seen[0].body.contains("tries again"), "{}", seen[0].body);
+    assert_eq!(tray.state(), TrayState::Offline);
 }

@@ -26,8 +26,9 @@ pub mod ids {
     pub const QUIT: &str = "quit";
 }
 
-/// The menu items whose text changes.
+/// The menu items whose text or state changes.
 pub struct TrayMenu<R: Runtime> {
+    sync: MenuItem<R>,
     status: MenuItem<R>,
     pause: MenuItem<R>,
     autostart: CheckMenuItem<R>,
@@ -39,9 +40,18 @@ pub fn icon(state: TrayState) -> Image<'static> {
         TrayState::Syncing => include_bytes!("../icons/tray-syncing.png"),
         TrayState::Error => include_bytes!("../icons/tray-error.png"),
         TrayState::Conflicts => include_bytes!("../icons/tray-conflicts.png"),
-        TrayState::Paused | TrayState::Offline => include_bytes!("../icons/tray-paused.png"),
+        TrayState::Paused => include_bytes!("../icons/tray-paused.png"),
+        // Faded with a "×": not to be taken for Paused, which the user chose.
+        TrayState::Offline => include_bytes!("../icons/tray-offline.png"),
     };
     Image::from_bytes(bytes).expect("the tray icons are valid PNGs")
+}
+
+/// Which of (Sync now, Pause) the menu offers: neither before the
+/// first-run setup is done (nothing to sync yet), and Pause only when
+/// something runs on its own (automatic mode) or is paused already.
+pub fn offered(tray: &Tray) -> (bool, bool) {
+    (tray.is_set_up(), tray.can_pause())
 }
 
 pub fn pause_text(paused: bool) -> &'static str {
@@ -55,19 +65,20 @@ pub fn pause_text(paused: bool) -> &'static str {
 /// Build the tray icon with its menu.
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let tray = app.state::<Tray>();
-    let sync = MenuItem::with_id(app, ids::SYNC_NOW, "Sync now", true, None::<&str>)?;
+    let (sync_offered, pause_offered) = offered(&tray);
+    let sync = MenuItem::with_id(app, ids::SYNC_NOW, "Sync now", sync_offered, None::<&str>)?;
     let status = MenuItem::with_id(app, ids::STATUS, tray.status_line(), false, None::<&str>)?;
     let pause = MenuItem::with_id(
         app,
         ids::PAUSE,
         pause_text(tray.is_paused()),
-        true,
+        pause_offered,
         None::<&str>,
     )?;
     let settings = MenuItem::with_id(app, ids::SETTINGS, "Settings…", true, None::<&str>)?;
     let about = MenuItem::with_id(app, ids::ABOUT, "About OroSync", true, None::<&str>)?;
     let log = MenuItem::with_id(app, ids::OPEN_LOG, "Open log", true, None::<&str>)?;
-    let home = autostart::config_home();
+    let home = autostart::home_of(app);
     let autostart = CheckMenuItem::with_id(
         app,
         ids::AUTOSTART,
@@ -100,6 +111,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .on_menu_event(|app, event| handle_menu_event(app, event.id.as_ref()))
         .build(app)?;
     app.manage(TrayMenu {
+        sync,
         status,
         pause,
         autostart,
@@ -149,10 +161,13 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
         let _ = icon_handle.set_tooltip(Some(tooltip(&tray)));
     }
     if let Some(menu) = app.try_state::<TrayMenu<R>>() {
+        let (sync_offered, pause_offered) = offered(&tray);
+        let _ = menu.sync.set_enabled(sync_offered);
         let _ = menu.status.set_text(tray.status_line());
         let _ = menu.pause.set_text(pause_text(tray.is_paused()));
+        let _ = menu.pause.set_enabled(pause_offered);
         // Start at login may have been changed from the settings window.
-        let _ = menu.autostart.set_checked(autostart::enabled());
+        let _ = menu.autostart.set_checked(autostart::enabled(app));
     }
     crate::window::emit(app, "status", tray.status());
     tray.publish();
@@ -191,7 +206,7 @@ pub fn before_exit<R: Runtime>(app: &AppHandle<R>) {
 }
 
 fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
-    if let Err(e) = autostart::set_for_this_app(app, !autostart::enabled()) {
+    if let Err(e) = autostart::set_for_this_app(app, !autostart::enabled(app)) {
         tracing::warn!("start at login could not be changed: {e}");
     }
 }

@@ -6,6 +6,7 @@
 // WebKitWebDriver, Xvfb and process groups: Linux only.
 #![cfg(target_os = "linux")]
 
+mod notification_server;
 mod webdriver;
 
 use fantoccini::{Client, Locator};
@@ -257,7 +258,7 @@ async fn the_settings_window_has_a_process_that_ends_when_it_closes() {
     // Closed as a window manager's close button does (WebDriver's own
     // close would end the session, and the driver would end the app).
     close_settings_window();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let under_tray = descendants(&driver.processes(), tray.pid);
         if under_tray.is_empty() {
@@ -282,7 +283,7 @@ async fn the_settings_window_has_a_process_that_ends_when_it_closes() {
         .status()
         .unwrap();
     assert!(again.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let second = loop {
         if let (_, Some(w)) = tray_and_window(&driver) {
             assert_ne!(w.pid, window.pid);
@@ -303,7 +304,7 @@ async fn the_settings_window_has_a_process_that_ends_when_it_closes() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let alive = |pid: u32| {
         std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
     };
@@ -350,4 +351,282 @@ fn close_settings_window() {
         .status()
         .expect("python3");
     assert!(closed.success());
+}
+
+/// Issue 21, "Broken today" 1: the header's status line stays after a
+/// failed sync is fixed. Save cleared the form's messages with every
+/// `.error`, the status line of a failed run included, and nothing showed
+/// it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_line_stays_when_a_failed_sync_is_fixed() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, c) = start(&[
+        "--demo-fresh",
+        "--profile",
+        profile.path().to_str().unwrap(),
+    ])
+    .await;
+    status_after_a_failure(&c).await;
+    let _ = c.close().await;
+}
+
+async fn status_after_a_failure(c: &Client) {
+    wait_text(c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
+    // A user name Oro does not know: the sync fails.
+    type_into(c, "oro_username", "nobody").await;
+    click(c, "save").await;
+    wait_text(c, Locator::Id("save-result"), |t| t == "Saved.").await;
+    click(c, "sync-now").await;
+    wait_text(c, Locator::Id("status"), |t| t.contains("failed")).await;
+    // Fixed and saved: the status line is still there.
+    type_into(c, "oro_username", "jane").await;
+    click(c, "save").await;
+    wait_text(c, Locator::Id("save-result"), |t| t == "Saved.").await;
+    wait_text(c, Locator::Id("status"), |t| t.contains("failed")).await;
+    // And shows the next run.
+    click(c, "sync-now").await;
+    wait_text(c, Locator::Id("status"), |t| {
+        t.contains("Last sync") && !t.contains("failed")
+    })
+    .await;
+}
+
+/// Issue 21, "Broken today" 2: the Connection tab takes the Oro API key.
+/// A wrong one is refused next to its field and nothing is kept; the
+/// right one is checked with Oro and kept; the key never reaches
+/// config.toml nor comes back to the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_tab_changes_the_oro_api_key() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, c) = start(&[
+        "--demo-fresh",
+        "--profile",
+        profile.path().to_str().unwrap(),
+    ])
+    .await;
+    change_the_key(&c, profile.path()).await;
+    let _ = c.close().await;
+}
+
+async fn change_the_key(c: &Client, profile: &Path) {
+    let config_text = || std::fs::read_to_string(profile.join("config.toml")).unwrap();
+    let hint = wait_text(c, Locator::Id("hint-secret"), |t| !t.is_empty()).await;
+    assert!(hint.starts_with("Kept in the system keyring"), "{hint}");
+    let label = c
+        .find(Locator::Id("secret-label"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(label, "API key");
+
+    // A wrong key: refused next to the field, nothing saved.
+    type_into(c, "oro_secret", "not-the-key").await;
+    click(c, "save").await;
+    let err = wait_text(c, Locator::Id("err-oro.secret"), |t| !t.is_empty()).await;
+    assert!(err.contains("refused"), "{err}");
+    assert!(!config_text().contains("not-the-key"));
+    // The key kept is still the demo's: the saved settings still connect.
+    type_into(c, "oro_secret", "").await;
+    click(c, "test-connection").await;
+    wait_text(c, Locator::Id("test-result"), |t| {
+        t.starts_with("Connected")
+    })
+    .await;
+
+    // The right key (the demo's): checked, kept, the field emptied.
+    let key = orosync_fakes::oro::FakeOroOptions::default().api_key;
+    type_into(c, "oro_secret", &key).await;
+    click(c, "save").await;
+    wait_text(c, Locator::Id("save-result"), |t| t == "Saved.").await;
+    let field = c.find(Locator::Id("oro_secret")).await.unwrap();
+    assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(""));
+    assert!(
+        !config_text().contains(&key),
+        "the key is not in config.toml"
+    );
+    let page = c.source().await.unwrap();
+    assert!(
+        !page.contains(&key),
+        "the key does not come back to the page"
+    );
+}
+
+/// Issue 21, "Broken today" 3: "Test connection" tests what is typed,
+/// saved or not: an unreachable URL typed (not saved) is not "Connected".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_tests_what_is_typed() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, c) = start(&[
+        "--demo-fresh",
+        "--profile",
+        profile.path().to_str().unwrap(),
+    ])
+    .await;
+    typed_is_tested(&c, profile.path()).await;
+    let _ = c.close().await;
+}
+
+async fn typed_is_tested(c: &Client, profile: &Path) {
+    let saved = Config::load(&profile.join("config.toml")).unwrap();
+    let closed = orosync_testkit::closed_port::ClosedPort::new();
+    wait_text(c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
+    type_into(c, "oro_url", &closed.url()).await;
+    click(c, "test-connection").await;
+    let t = wait_text(c, Locator::Id("test-result"), |t| {
+        !t.is_empty() && t != "Testing…"
+    })
+    .await;
+    assert!(!t.starts_with("Connected"), "{t}");
+    assert!(
+        t.contains(&closed.port().to_string()),
+        "names what was typed: {t}"
+    );
+    // A wrong key typed is tried as well, and kept nowhere.
+    type_into(c, "oro_url", &saved.oro.url).await;
+    type_into(c, "oro_secret", "not-the-key").await;
+    click(c, "test-connection").await;
+    let t = wait_text(c, Locator::Id("test-result"), |t| {
+        !t.is_empty() && t != "Testing…"
+    })
+    .await;
+    assert!(t.contains("refused"), "{t}");
+    type_into(c, "oro_secret", "").await;
+    click(c, "test-connection").await;
+    wait_text(c, Locator::Id("test-result"), |t| {
+        t.starts_with("Connected")
+    })
+    .await;
+    assert_eq!(
+        Config::load(&profile.join("config.toml")).unwrap(),
+        saved,
+        "testing saves nothing"
+    );
+}
+
+/// Issue 21, "Broken today" 4: "Sync now" while the servers cannot be
+/// reached says so in a notification (docs/tray.md), and the window's
+/// status line says offline. (The offline icon is not Paused's: a unit
+/// test of `tray::icon`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_now_while_offline_is_notified() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    // Not on the demo: the app reads the OS keyring.
+    webdriver::keyring();
+    let server = notification_server::FakeServer::default();
+    let seen = server.seen.clone();
+    let _bus = notification_server::serve(server).await;
+    // A profile set up for servers that refuse every connection.
+    let closed = orosync_testkit::closed_port::ClosedPort::new();
+    let profile = tempfile::tempdir().unwrap();
+    let mut config = Config::new(&closed.url(), "jane", "app");
+    config.outlook.graph_url = closed.url();
+    config.outlook.login_url = closed.url();
+    config.sync.mode = SyncMode::Manual;
+    orosync::app::settings::save(&orosync::profile::Profile::at(profile.path()), &config).unwrap();
+    let (_driver, c) = start(&["--profile", profile.path().to_str().unwrap()]).await;
+    wait_text(&c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
+    assert!(seen.lock().unwrap().is_empty());
+    click(&c, "sync-now").await;
+    wait_text(&c, Locator::Id("status"), |t| t.contains("offline")).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let notes = loop {
+        let notes = seen.lock().unwrap().clone();
+        if !notes.is_empty() || Instant::now() > deadline {
+            break notes;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let _ = c.close().await;
+    assert_eq!(notes.len(), 1, "one notification: {notes:?}");
+    assert_eq!(notes[0].0, "OroSync: servers unreachable");
+    assert!(notes[0].1.contains("tries again"), "{}", notes[0].1);
+}
+
+/// Escape and Ctrl+W close the settings window (its process ends) and
+/// leave the tray running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escape_and_ctrl_w_close_the_window() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    // WebDriver's keys: Escape; Control held, "w", all released.
+    for (name, keys) in [("Escape", "\u{E00C}"), ("Ctrl+W", "\u{E009}w\u{E000}")] {
+        let profile = tempfile::tempdir().unwrap();
+        let p = profile.path().to_str().unwrap();
+        let (driver, c) = start(&["--demo-fresh", "--profile", p]).await;
+        wait_text(&c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
+        let (tray, window) = tray_and_window(&driver);
+        assert!(window.is_some(), "{name}: a window process");
+        // Typed into a field, as a user would with the cursor in it. The
+        // window may be gone before WebDriver answers the keys: what
+        // counts is that its process ends, below.
+        let field = c.find(Locator::Id("oro_username")).await.unwrap();
+        let _ = field.send_keys(keys).await;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !descendants(&driver.processes(), tray.pid).is_empty() {
+            assert!(Instant::now() < deadline, "{name} did not close the window");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            Path::new(&format!("/proc/{}", tray.pid)).exists(),
+            "{name}: the tray stays"
+        );
+        let _ = c.close().await;
+    }
+}
+
+/// Issue 21, polish: "Saved." and "Connected" do not stay once the values
+/// they were about are edited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_clears_the_saved_and_connected_messages() {
+    if !enabled() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and run scripts/e2e.sh");
+        return;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, c) = start(&[
+        "--demo-fresh",
+        "--profile",
+        profile.path().to_str().unwrap(),
+    ])
+    .await;
+    stale_messages(&c).await;
+    let _ = c.close().await;
+}
+
+async fn stale_messages(c: &Client) {
+    wait_text(c, Locator::Id("status"), |t| t.contains("Not synced yet")).await;
+    click(c, "test-connection").await;
+    wait_text(c, Locator::Id("test-result"), |t| {
+        t.starts_with("Connected")
+    })
+    .await;
+    click(c, "save").await;
+    wait_text(c, Locator::Id("save-result"), |t| t == "Saved.").await;
+    c.find(Locator::Id("oro_url"))
+        .await
+        .unwrap()
+        .send_keys("x")
+        .await
+        .unwrap();
+    wait_text(c, Locator::Id("save-result"), str::is_empty).await;
+    wait_text(c, Locator::Id("test-result"), str::is_empty).await;
 }

@@ -14,6 +14,7 @@
 // WebKitWebDriver, Xvfb and process groups: Linux only.
 #![cfg(target_os = "linux")]
 
+mod tray_menu;
 mod webdriver;
 
 use fantoccini::{Client, Locator};
@@ -22,32 +23,9 @@ use orosync::model::Kind;
 use orosync::secrets::{KeyringStore, SecretStore, ORO_API_KEY, OUTLOOK_REFRESH_TOKEN};
 use orosync_testkit::prelude::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-use webdriver::{click, enabled, start, type_into, wait_text};
-
-/// A Secret Service for the app: an unlocked throw-away gnome-keyring on
-/// this (private) session bus, once per test process.
-fn keyring() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use std::io::Write;
-        let mut child = Command::new("gnome-keyring-daemon")
-            .args(["--unlock", "--components=secrets"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("gnome-keyring-daemon (apt-get install gnome-keyring)");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"orosync-e2e")
-            .unwrap();
-        // It forks the daemon and exits once the keyring is unlocked.
-        assert!(child.wait().unwrap().success());
-    });
-}
+use webdriver::{click, enabled, keyring, start, type_into, wait_text};
 
 async fn select(c: &Client, id: &str, value: &str) {
     c.find(Locator::Id(id))
@@ -255,9 +233,12 @@ async fn cancel_leaves_no_profile_and_no_secret() {
     connect_oro(&c, &demo).await;
     click(&c, "next").await;
     wait_text(&c, Locator::Id("step-label"), |t| t == "Step 2 of 4").await;
-    click(&c, "cancel").await;
-    // The window closes; the app stays in the tray with nothing saved.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // The window closes (maybe before WebDriver answers the click: the
+    // answer is not waited for); the app stays in the tray with nothing
+    // saved.
+    let cancel = c.find(Locator::Id("cancel")).await.unwrap();
+    let _ = cancel.click().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
     while c.find(Locator::Id("cancel")).await.is_ok() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -269,4 +250,53 @@ async fn cancel_leaves_no_profile_and_no_secret() {
     let store = KeyringStore::new(profile.display().to_string());
     assert!(store.get(ORO_API_KEY).unwrap().is_none(), "no secret kept");
     assert!(store.get(OUTLOOK_REFRESH_TOKEN).unwrap().is_none());
+}
+
+/// Issue 21, "Broken today" 5: during the first-run setup the tray menu
+/// offers no Sync now (nor Pause): its first item picked from the
+/// keyboard is the first one offered, "Settings…" (which brings the setup
+/// forward), not Sync now, whose run created the profile folder that
+/// Cancel then left behind. Needs the real icon (trayer,
+/// `OROSYNC_TEST_TRAY`, scripts/e2e.sh).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tray_menu_offers_no_sync_during_the_setup() {
+    if !enabled() || std::env::var_os("OROSYNC_TEST_TRAY").is_none() {
+        eprintln!("skipped: set OROSYNC_TEST_E2E=1 and OROSYNC_TEST_TRAY=1 (scripts/e2e.sh)");
+        return;
+    }
+    keyring();
+    let _trayer = tray_menu::trayer();
+    let home = tempfile::tempdir().unwrap();
+    let profile = home.path().join("orosync").join("default");
+    let (driver, c) = start(&["--profile", profile.to_str().unwrap()]).await;
+    wait_text(&c, Locator::Id("step-label"), |t| t == "Step 1 of 4").await;
+    let app = driver
+        .processes()
+        .into_iter()
+        .find(|p| {
+            p.name == "orosync-tray" && p.args.get(1).map(String::as_str) == Some("--profile")
+        })
+        .expect("the tray's process");
+    let icon = tokio::task::spawn_blocking(tray_menu::icon).await.unwrap();
+    // GTK's keyboard skips the items not offered: Down lands on the first
+    // one that is. `pick` returns once the menu closed, i.e. an item was
+    // activated.
+    tokio::task::spawn_blocking(move || tray_menu::pick(&icon, app.pid, &["Down", "Return"]))
+        .await
+        .unwrap();
+    // Still the setup, at its first step, and nothing in the profile.
+    wait_text(&c, Locator::Id("step-label"), |t| t == "Step 1 of 4").await;
+    // Cancel closes the window, which may be gone before WebDriver answers
+    // the click: what counts is that the window goes.
+    let cancel = c.find(Locator::Id("cancel")).await.unwrap();
+    let _ = cancel.click().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while c.find(Locator::Id("cancel")).await.is_ok() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = c.close().await;
+    assert!(
+        !home.path().join("orosync").exists(),
+        "no profile folder: Sync now was not there to pick"
+    );
 }

@@ -8,45 +8,10 @@ use orosync::scheduler::{Action, Outcome};
 use orosync::secrets::{self, Secret, SecretStore};
 use orosync_tray::notify::Desktop;
 use orosync_tray::runner::Tray;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-#[derive(Clone, Default)]
-struct FakeServer {
-    seen: Arc<Mutex<Vec<(String, String)>>>,
-}
-
-#[zbus::interface(name = "org.freedesktop.Notifications")]
-impl FakeServer {
-    #[allow(clippy::too_many_arguments)]
-    fn notify(
-        &self,
-        _app_name: &str,
-        _replaces_id: u32,
-        _app_icon: &str,
-        summary: &str,
-        body: &str,
-        _actions: Vec<&str>,
-        _hints: HashMap<&str, zbus::zvariant::Value<'_>>,
-        _expire_timeout: i32,
-    ) -> u32 {
-        let mut seen = self.seen.lock().unwrap();
-        seen.push((summary.to_string(), body.to_string()));
-        seen.len() as u32
-    }
-    fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into(), "actions".into()]
-    }
-    fn get_server_information(&self) -> (String, String, String, String) {
-        (
-            "fake".into(),
-            "orosync-tests".into(),
-            "1".into(),
-            "1.2".into(),
-        )
-    }
-    fn close_notification(&self, _id: u32) {}
-}
+mod notification_server;
+use notification_server::FakeServer;
 
 fn enabled() -> bool {
     std::env::var_os("OROSYNC_TEST_DBUS").is_some()
@@ -68,15 +33,7 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
     }
     let server = FakeServer::default();
     let seen = server.seen.clone();
-    let _conn = zbus::connection::Builder::session()
-        .unwrap()
-        .name("org.freedesktop.Notifications")
-        .unwrap()
-        .serve_at("/org/freedesktop/Notifications", server)
-        .unwrap()
-        .build()
-        .await
-        .expect("the fake notification server owns its name on the session bus");
+    let _conn = notification_server::serve(server).await;
 
     let dir = tempfile::tempdir().unwrap();
     let servers = Demo::start_in(dir.path()).await.unwrap();
@@ -108,25 +65,38 @@ async fn one_notification_per_run_with_conflicts_and_one_for_a_failed_run() {
         assert_eq!(seen.len(), 1, "exactly one notification: {seen:?}");
         assert_eq!(seen[0].0, "OroSync: 1 conflict, Oro won");
     }
-    // The user clicks it: the app is told to open the Conflicts tab.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    _conn
-        .emit_signal(
-            None::<()>,
-            "/org/freedesktop/Notifications",
-            "org.freedesktop.Notifications",
-            "ActionInvoked",
-            &(1u32, "default"),
-        )
-        .await
-        .unwrap();
-    let tab =
-        tokio::task::spawn_blocking(move || rx.recv_timeout(std::time::Duration::from_secs(5)))
+    // The user clicks it: the app is told to open the Conflicts tab. The
+    // app listens for the click on a thread of its own, which may not have
+    // subscribed yet: click again until it is heard (a minute at most).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let rx = Arc::new(Mutex::new(rx));
+    let tab = loop {
+        _conn
+            .emit_signal(
+                None::<()>,
+                "/org/freedesktop/Notifications",
+                "org.freedesktop.Notifications",
+                "ActionInvoked",
+                &(1u32, "default"),
+            )
             .await
             .unwrap();
+        let rx = rx.clone();
+        let heard = tokio::task::spawn_blocking(move || {
+            rx.lock()
+                .unwrap()
+                .recv_timeout(std::time::Duration::from_millis(200))
+        })
+        .await
+        .unwrap();
+        match heard {
+            Ok(tab) => break tab,
+            Err(_) if std::time::Instant::now() < deadline => continue,
+            Err(e) => panic!("the click on the notification was never heard: {e}"),
+        }
+    };
     assert_eq!(
-        tab,
-        Ok("conflicts"),
+        tab, "conflicts",
         "activating the notification opens the Conflicts tab"
     );
 

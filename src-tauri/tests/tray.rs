@@ -3,36 +3,11 @@
 //! then pick "Quit" and see the app end. Run with `OROSYNC_TEST_TRAY=1`
 //! from scripts/e2e.sh.
 
+mod tray_menu;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn xdotool(args: &[&str]) -> String {
-    let out = Command::new("xdotool")
-        .args(args)
-        .output()
-        .expect("xdotool");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
+use std::process::{Command, Stdio};
+use tray_menu::{icon, pick, trayer, wait_for, Kill};
 
 fn runs(profile: &Path) -> usize {
     let path = profile.join("state.sqlite3");
@@ -45,45 +20,13 @@ fn runs(profile: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// Open the icon's menu and press `keys` in it.
-fn pick(icon: &str, keys: &[&str]) {
-    xdotool(&["mousemove", "--window", icon, "8", "8", "click", "3"]);
-    std::thread::sleep(Duration::from_millis(700));
-    for k in keys {
-        xdotool(&["key", k]);
-        std::thread::sleep(Duration::from_millis(150));
-    }
-}
-
 #[test]
 fn right_click_sync_now_then_quit() {
     if std::env::var_os("OROSYNC_TEST_TRAY").is_none() {
         eprintln!("skipped: set OROSYNC_TEST_TRAY=1 and run scripts/e2e.sh");
         return;
     }
-    let _trayer = Kill(
-        Command::new("trayer")
-            .args([
-                "--edge",
-                "top",
-                "--align",
-                "right",
-                "--widthtype",
-                "request",
-            ])
-            .args([
-                "--height",
-                "24",
-                "--SetDockType",
-                "true",
-                "--transparent",
-                "false",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("trayer"),
-    );
+    let _trayer = trayer();
     let profile = tempfile::tempdir().unwrap();
     let mut app = Kill(
         Command::new(env!("CARGO_BIN_EXE_orosync-tray"))
@@ -94,18 +37,16 @@ fn right_click_sync_now_then_quit() {
             .spawn()
             .expect("the app"),
     );
-    let icon = wait_for("the docked tray icon", 30, || {
-        let ids = xdotool(&["search", "--classname", "tray-icon tray app main-tray"]);
-        ids.lines().next().map(str::to_string)
-    });
+    let icon = icon();
+    let pid = app.0.id();
     // The first item is "Sync now".
-    pick(&icon, &["Down", "Return"]);
-    wait_for("a finished run in the history", 30, || {
+    pick(&icon, pid, &["Down", "Return"]);
+    wait_for("a finished run in the history", 60, || {
         (runs(profile.path()) == 1).then_some(())
     });
     // Up from the top wraps to the last item: "Quit".
-    pick(&icon, &["Up", "Return"]);
-    let status = wait_for("the app to quit", 15, || app.0.try_wait().ok().flatten());
+    pick(&icon, pid, &["Up", "Return"]);
+    let status = wait_for("the app to quit", 60, || app.0.try_wait().ok().flatten());
     assert!(status.success(), "{status:?}");
     assert!(
         !profile.path().join("tray.json").exists(),

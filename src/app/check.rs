@@ -2,10 +2,45 @@
 //! window's "Test connection" and the first-run window's "Check" ask the
 //! same question, in the same order (network, certificate, who am I).
 
-use super::{oro_client_keeping, trust, App, AppError};
+use super::{login, oro_client_keeping, trust, App, AppError};
 use crate::config::Config;
 use crate::lock::ProfileLock;
 use crate::oro::tls::Probe;
+use crate::profile::Profile;
+use crate::secrets::{MemorySecrets, Secret, SecretStore};
+use std::path::Path;
+use std::sync::Arc;
+
+/// "Test connection" on what the user typed and has not saved: `config`
+/// in place of the profile's, and `typed` (the API key or client secret
+/// in the field, when there is one) in place of the stored secret. A
+/// typed secret is tried from memory and kept nowhere; without one the
+/// profile's `stored` secrets are used, as a run would.
+pub async fn check_typed(
+    dir: &Path,
+    config: Config,
+    stored: Arc<dyn SecretStore>,
+    typed: Option<Secret>,
+) -> Result<OroCheck, AppError> {
+    let typed = typed.filter(|s| !s.expose().trim().is_empty());
+    let secrets: Arc<dyn SecretStore> = match (typed, login::oro_prompt(&config)) {
+        (Some(value), Some((name, _))) => {
+            let trial = MemorySecrets::new();
+            trial
+                .set(name, &value)
+                .map_err(|e| AppError::Io(e.to_string()))?;
+            Arc::new(trial)
+        }
+        _ => stored,
+    };
+    App {
+        profile: Profile::at(dir),
+        config,
+        secrets,
+    }
+    .check_oro()
+    .await
+}
 
 /// What a check found, when nothing failed.
 #[derive(Debug)]

@@ -64,7 +64,15 @@ impl App {
         Self::open_with(dir, secrets)
     }
 
+    /// A profile that is not set up (no config.toml) is left as it is:
+    /// its folder is not created just to say so.
     pub fn open_with(dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<App, AppError> {
+        let path = Profile::at(dir).config_path();
+        if !path.exists() {
+            return Err(AppError::NoConfig {
+                path: path.display().to_string(),
+            });
+        }
         let profile = Profile::open(dir).map_err(|e| {
             AppError::Io(format!(
                 "cannot open the profile folder {}: {e}",

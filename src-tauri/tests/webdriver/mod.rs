@@ -82,22 +82,113 @@ pub fn enabled() -> bool {
     std::env::var_os("OROSYNC_TEST_E2E").is_some()
 }
 
-/// tauri-driver (`TAURI_DRIVER`, on `TAURI_DRIVER_PORT` or 4444) and a
-/// session on `orosync-tray` started with `args`.
+/// Two loopback ports free now, different from each other: both bound at
+/// once to port 0, then let go for tauri-driver and WebKitWebDriver to
+/// bind. No program of theirs takes a bound socket, so another process
+/// may take a port in between: [`start`] checks that the driver's own
+/// processes listen on both, and starts again on other ports if not.
+fn two_free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let b = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
+}
+
+/// The inodes of the sockets listening on `port` on any address
+/// (`/proc/net/tcp` and `tcp6`: "sl local rem st ... inode").
+fn listening_inodes(port: u16) -> Vec<String> {
+    let port = format!("{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|t| {
+            t.lines()
+                .skip(1)
+                .filter_map(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    // 0A: LISTEN.
+                    let ours = f.get(1)?.rsplit(':').next()? == port && *f.get(3)? == "0A";
+                    ours.then(|| f.get(9).map(|i| i.to_string()))?
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Does process `pid` hold one of the sockets `inodes`?
+fn holds(pid: u32, inodes: &[String]) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .any(|l| {
+            let l = l.to_string_lossy();
+            inodes.iter().any(|i| l == format!("socket:[{i}]"))
+        })
+}
+
+impl Driver {
+    /// Is each of `ports` listened on by tauri-driver or a process under
+    /// it (and so not by some other program that took the port first)?
+    fn listens_on(&self, ports: &[u16]) -> bool {
+        let mut pids = vec![self.0.id()];
+        pids.extend(self.processes().iter().map(|p| p.pid));
+        ports.iter().all(|port| {
+            let inodes = listening_inodes(*port);
+            !inodes.is_empty() && pids.iter().any(|pid| holds(*pid, &inodes))
+        })
+    }
+
+    fn ended(&mut self) -> bool {
+        !matches!(self.0.try_wait(), Ok(None))
+    }
+}
+
+/// tauri-driver (`TAURI_DRIVER`, else on the PATH) on two free ports,
+/// once both it and WebKitWebDriver listen on theirs.
+fn driver_on_free_ports() -> (Driver, u16) {
+    for _ in 0..10 {
+        let (port, native) = two_free_ports();
+        let child =
+            Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+                .args(["--port", &port.to_string()])
+                .args(["--native-port", &native.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .process_group(0)
+                .spawn()
+                .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
+        let mut driver = Driver(child);
+        // A port taken meanwhile: tauri-driver ends (it cannot listen), or
+        // WebKitWebDriver does and nobody of ours ever listens on it. The
+        // deadline is generous: it is only there to give up on such a start.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if driver.listens_on(&[port, native]) {
+                return (driver, port);
+            }
+            if driver.ended() || Instant::now() > deadline {
+                eprintln!("tauri-driver did not get ports {port} and {native}; trying others");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Dropped: its process group is ended.
+    }
+    panic!("tauri-driver never listened on free ports in 10 tries");
+}
+
+/// tauri-driver on free ports (see [`driver_on_free_ports`]) and a session
+/// on `orosync-tray` started with `args`.
 pub async fn start(args: &[&str]) -> (Driver, Client) {
     // Two TLS back-ends are in the build; WebDriver is plain HTTP on
     // loopback, but fantoccini's builder wants one chosen.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let port = std::env::var("TAURI_DRIVER_PORT").unwrap_or_else(|_| "4444".into());
-    let driver =
-        Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-            .args(["--port", &port])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .process_group(0)
-            .spawn()
-            .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
-    let driver = Driver(driver);
+    let (driver, port) = tokio::task::spawn_blocking(driver_on_free_ports)
+        .await
+        .unwrap();
     let caps: serde_json::Map<String, serde_json::Value> =
         serde_json::from_value(serde_json::json!({
             "tauri:options": {
@@ -162,5 +253,36 @@ pub async fn type_into(c: &Client, id: &str, text: &str) {
         .await
         .unwrap_or_else(|e| panic!("#{id}: {e}"));
     e.clear().await.unwrap();
-    e.send_keys(text).await.unwrap();
+    // WebDriver refuses to send no keys: an empty text is the clear alone.
+    if !text.is_empty() {
+        e.send_keys(text).await.unwrap();
+    }
+}
+
+/// A Secret Service for an app that is not on the demo (which keeps its
+/// secrets in memory): an unlocked throw-away gnome-keyring on this
+/// (private) session bus, once per test process. Without it the app's
+/// first keyring read would start one by D-Bus activation, locked, and
+/// the tests after it (in other processes on the same bus) would meet a
+/// keyring they cannot unlock.
+#[allow(dead_code)]
+pub fn keyring() {
+    use std::io::Write;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let mut child = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--components=secrets"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (apt-get install gnome-keyring)");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"orosync-e2e")
+            .unwrap();
+        // It forks the daemon and exits once the keyring is unlocked.
+        assert!(child.wait().unwrap().success());
+    });
 }
